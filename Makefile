@@ -1,0 +1,55 @@
+# learningmechanics.pub: `make run` starts the site, `make test` tests it.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/learningmechanics
+
+.PHONY: setup run worker test test-sqlite test-postgres browser-deps bench lint precompute
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+setup: $(STAMP)
+	@mkdir -p var
+
+run: setup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py loadsite
+	$(BIN)/python manage.py runlocal
+
+worker: setup
+	$(BIN)/celery -A config worker -Q experiments,default -c 1 --loglevel INFO
+
+# Browser tests drive Debian's Chromium; install it when we may (root) and it is missing.
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	      || echo "could not install chromium; browser tests will skip (fail under CI)"; \
+	  else echo "chromium missing and not root: browser tests will skip (fail under CI)"; fi; \
+	fi
+
+test: setup browser-deps test-sqlite test-postgres
+
+test-sqlite:
+	$(BIN)/python -m pytest
+
+# The database-backed suite again on PostgreSQL (the science tests do not touch
+# the database, so they run once, above).
+test-postgres:
+	DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -m "not science and not browser" -p no:cacheprovider
+
+bench: setup
+	$(BIN)/python bench/web.py
+	$(BIN)/python bench/runs.py
+	$(BIN)/python bench/experiments.py
+	$(BIN)/python bench/pages.py
+
+lint: setup
+	$(BIN)/ruff check apps compute config tests bench
+	$(BIN)/mypy apps compute config

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    """A member of the site. The public profile lives on the user row itself."""
+
+    display_name = models.CharField(max_length=120, blank=True, help_text="Name shown on articles and posts.")
+    affiliation = models.CharField(max_length=200, blank=True)
+    orcid = models.CharField(
+        "ORCID iD", max_length=19, blank=True, help_text="Like 0000-0002-1825-0097; checked by its checksum."
+    )
+    bio = models.TextField(blank=True, help_text="Markdown, shown on your profile.")
+    links = models.JSONField(default=list, blank=True, help_text="A list of URLs shown on your profile.")
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or self.username

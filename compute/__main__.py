@@ -1,0 +1,101 @@
+"""Command line: ``python -m compute list | run NAME --preset smoke --set k=v --out FILE``.
+
+Needs no database: it runs the experiment in this process and prints the
+agreement metrics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from compute import registry
+from compute.canonical import canonical_json
+from compute.protocol import ConfigError
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _parse_sets(items: list[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise SystemExit(f"--set expects key=value, got {item!r}")
+        key, value = item.split("=", 1)
+        params[key.strip()] = _parse_value(value.strip())
+    return params
+
+
+def cmd_list() -> int:
+    for name, exp in registry.all_experiments().items():
+        print(f"{name:28s} {exp.title}  [presets: {', '.join(exp.presets)}]")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from compute.runner import execute
+
+    try:
+        exp = registry.get(args.name)
+    except registry.UnknownExperiment as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 2
+    try:
+        config = exp.validate(_parse_sets(args.set), preset=args.preset)
+    except ConfigError as exc:
+        for field, messages in exc.errors.items():
+            print(f"invalid parameter {field}: {'; '.join(messages)}", file=sys.stderr)
+        return 2
+    bar = tqdm(total=1000, desc=exp.name, unit="‰", disable=args.quiet, file=sys.stderr)
+
+    def progress(fraction: float, message: str) -> None:
+        bar.n = int(fraction * 1000)
+        if message:
+            bar.set_postfix_str(message, refresh=False)
+        bar.refresh()
+
+    outcome = execute(exp, config, progress=progress)
+    bar.n = 1000
+    bar.close()
+    metrics = outcome.result.get("metrics", {})
+    print(f"{exp.name}: {outcome.provenance['duration_s']:.2f} s on {outcome.provenance['device']}, "
+          f"digest {outcome.digest[:16]}")
+    for key, value in metrics.items():
+        flag = " *" if key in exp.agreement_metrics else ""
+        print(f"  {key} = {value}{flag}")
+    if args.out:
+        Path(args.out).write_text(
+            canonical_json({"result": outcome.result, "provenance": outcome.provenance, "digest": outcome.digest})
+        )
+        print(f"wrote {args.out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m compute", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list the registered experiments")
+    run = sub.add_parser("run", help="run one experiment")
+    run.add_argument("name")
+    run.add_argument("--preset", default="smoke")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    run.add_argument("--out", help="write result and provenance as JSON")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        return cmd_list()
+    return cmd_run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

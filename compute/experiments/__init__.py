@@ -1,0 +1,1 @@
+"""Reference experiments, one module each. See compute.protocol."""

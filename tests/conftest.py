@@ -1,0 +1,103 @@
+"""Shared fixtures: named personas, as in healthchecks' tests.
+
+alice is an author, bob a regular member, charlie a brand-new member with no
+special rights, mallory a member acting on other people's objects, mod a forum
+moderator, ed an editor and admin a superuser.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import Group
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_server(name: str, host: str, port: int) -> None:
+    """Skip (or fail, under CI) a test whose real server cannot be reached."""
+    if _reachable(host, port):
+        return
+    message = f"{name} is not reachable at {host}:{port}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " (CI must provide it)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    require_server("Redis", "127.0.0.1", 6379)
+    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings) -> None:
+    # Tests render templates without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., object]:
+    from apps.accounts.models import User
+
+    def make(username: str, *, groups: tuple[str, ...] = (), verified: bool = True, **extra: object) -> User:
+        user = User.objects.create_user(username=username, email=f"{username}@example.org", password=PASSWORD, **extra)
+        for name in groups:
+            group, _ = Group.objects.get_or_create(name=name)
+            user.groups.add(group)
+        if verified:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user("alice", groups=("author",), display_name="Alice Author")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("bob", display_name="Bob Reader")
+
+
+@pytest.fixture
+def charlie(make_user):
+    return make_user("charlie")
+
+
+@pytest.fixture
+def mallory(make_user):
+    return make_user("mallory")
+
+
+@pytest.fixture
+def mod(make_user):
+    return make_user("mod", groups=("moderator",))
+
+
+@pytest.fixture
+def ed(make_user):
+    return make_user("ed", groups=("editor",))
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("admin", is_staff=True, is_superuser=True)
