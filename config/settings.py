@@ -101,8 +101,11 @@ TEMPLATES = [
 # SQLite by default (WAL mode and immediate transactions so that the web server
 # and the local worker can share the file); DATABASE_URL selects PostgreSQL.
 DATABASE_URL = env_str("DATABASE_URL", "")
+# Lets several test runs share a machine without sharing a test database.
+TEST_DB_TAG = env_str("TEST_DB_TAG", "main")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))}
+    DATABASES["default"]["TEST"] = {"NAME": f"test_lm_{TEST_DB_TAG}"}
 else:
     DATABASES = {
         "default": {
@@ -113,7 +116,8 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
-            "TEST": {"NAME": VAR_DIR / "test.sqlite3"},
+            # A file, not memory, so that worker processes started by tests see it.
+            "TEST": {"NAME": VAR_DIR / f"test-{TEST_DB_TAG}.sqlite3"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
