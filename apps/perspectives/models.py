@@ -118,7 +118,9 @@ VERSION_CACHE_FIELDS = frozenset({"rendered_html", "toc", "reading_minutes", "wo
 class VersionQuerySet(models.QuerySet["Version"]):
     def update(self, **kwargs: Any) -> int:
         if not set(kwargs) <= VERSION_CACHE_FIELDS:
-            raise VersionImmutable(f"versions are immutable; cannot update {sorted(set(kwargs) - VERSION_CACHE_FIELDS)}")
+            raise VersionImmutable(
+                f"versions are immutable; cannot update {sorted(set(kwargs) - VERSION_CACHE_FIELDS)}"
+            )
         return super().update(**kwargs)
 
     def refresh_cache(self, **cached: Any) -> int:

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from apps.questions.models import ProgressEntry, Question
+
+
+class ProgressInline(admin.TabularInline):
+    model = ProgressEntry
+    extra = 1
+    fields = ["date", "who", "summary", "link", "reported_by", "from_site"]
+    raw_id_fields = ["reported_by"]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "status", "updated_at"]
+    list_display_links = ["number", "title"]
+    list_filter = ["status", "tags"]
+    search_fields = ["title", "statement", "discussion"]
+    filter_horizontal = ["tags", "articles", "sequences"]
+    raw_id_fields = ["followers"]
+    readonly_fields = ["rendered_html", "created_at", "updated_at"]
+    inlines = [ProgressInline]
+
+
+@admin.register(ProgressEntry)
+class ProgressEntryAdmin(admin.ModelAdmin):
+    list_display = ["question", "date", "who", "from_site"]
+    list_filter = ["from_site", "date"]
+    search_fields = ["who", "summary", "question__title"]
+    list_select_related = ["question"]
+    raw_id_fields = ["reported_by"]
