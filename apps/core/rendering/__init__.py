@@ -1,0 +1,22 @@
+"""The site's one rendering pipeline: Markdown with math, citations and figures, to sanitised HTML.
+
+Public interface (other apps import only these names)::
+
+    from apps.core.rendering import render_markdown, sanitize_html, Rendered, FigureDirective, TocEntry, FigureError
+"""
+
+from __future__ import annotations
+
+from .figures import FigureDirective, FigureError
+from .pipeline import Rendered, TocEntry, count_words, render_markdown
+from .sanitize import sanitize_html
+
+__all__ = [
+    "FigureDirective",
+    "FigureError",
+    "Rendered",
+    "TocEntry",
+    "count_words",
+    "render_markdown",
+    "sanitize_html",
+]

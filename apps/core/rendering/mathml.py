@@ -1,0 +1,123 @@
+"""LaTeX to MathML, offline, with readable errors.
+
+latex2mathml does the conversion. Two of its habits need correcting here:
+
+* ``convert()`` unescapes the whole serialised tree, so ``\\text{<b>}`` would
+  come out as a live tag. We serialise the element ourselves (text stays
+  escaped) and only turn its own numeric character references back into
+  references.
+* Some environments authors use every day (``aligned``, ``gathered``) are
+  not known to it; we map them onto the ones it does know.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from xml.etree.ElementTree import tostring
+
+from latex2mathml.converter import convert_to_element
+
+# Longer expressions are almost certainly a mistake (an unclosed `$`), and
+# the converter's cost grows with length.
+MAX_EXPRESSION_CHARS = 4000
+
+_ENV_ALIASES = {
+    "aligned": "align*",
+    "align": "align*",
+    "gathered": "gather*",
+    "gather": "gather*",
+    "equation": "",
+    "equation*": "",
+}
+_ENV_RE = re.compile(r"\\(begin|end)\{(aligned|align|gathered|gather|equation\*?)\}")
+# latex2mathml writes symbols as text like "&#x003B8;", which tostring()
+# escapes to "&amp;#x003B8;". Undo exactly that, nothing else.
+_ESCAPED_CHARREF_RE = re.compile(r"&amp;(#x[0-9A-Fa-f]{1,6};)")
+
+
+@dataclass(frozen=True)
+class MathResult:
+    html: str
+    error: str = ""
+
+
+def _normalise(latex: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        target = _ENV_ALIASES[m.group(2)]
+        if not target:
+            return ""
+        return f"\\{m.group(1)}{{{target}}}"
+
+    return _ENV_RE.sub(repl, latex)
+
+
+def _check_balance(latex: str) -> str:
+    """Return a reason when braces or environments obviously do not match.
+
+    latex2mathml silently accepts some unbalanced input (``\\frac{1}{2``),
+    which would hide an author's typo; a cheap count catches most of it.
+    """
+    depth = 0
+    i = 0
+    while i < len(latex):
+        ch = latex[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth < 0:
+                return "unexpected '}'"
+        i += 1
+    if depth > 0:
+        return "missing '}'"
+    begins = re.findall(r"\\begin\{([^}]*)\}", latex)
+    ends = re.findall(r"\\end\{([^}]*)\}", latex)
+    if sorted(begins) != sorted(ends):
+        return "\\begin and \\end do not match"
+    return ""
+
+
+def latex_to_mathml(latex: str, *, display: bool) -> MathResult:
+    """Convert one expression; on failure return an error span and the reason."""
+    source = latex.strip()
+    reason = ""
+    if not source:
+        reason = "empty expression"
+    elif len(source) > MAX_EXPRESSION_CHARS:
+        reason = f"expression longer than {MAX_EXPRESSION_CHARS} characters"
+    else:
+        reason = _check_balance(source)
+    if not reason:
+        try:
+            element = convert_to_element(_normalise(source), display="block" if display else "inline")
+        except RecursionError:
+            reason = "expression nested too deeply"
+        except Exception as exc:  # the converter raises many unrelated types on bad input
+            reason = _describe(exc)
+        else:
+            element.attrib.pop("xmlns", None)  # implied in HTML; keeps the allowlist simple
+            markup = _ESCAPED_CHARREF_RE.sub(r"&\1", tostring(element, encoding="unicode"))
+            return MathResult(html=markup)
+    return MathResult(html=error_span(source, reason, display=display), error=reason)
+
+
+def _describe(exc: Exception) -> str:
+    name = type(exc).__name__
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower().removesuffix(" error")
+    detail = str(exc).strip()
+    if detail and len(detail) < 80:
+        return f"{words}: {detail}"
+    return words or "cannot be converted"
+
+
+def error_span(source: str, reason: str, *, display: bool) -> str:
+    delim = "$$" if display else "$"
+    return (
+        f'<span class="math-error" title="{html.escape("Math error: " + reason)}">'
+        f"{html.escape(delim + source + delim)}</span>"
+    )

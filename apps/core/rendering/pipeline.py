@@ -1,0 +1,413 @@
+"""Markdown to safe HTML: the one rendering pipeline of the site.
+
+Order of work, and why:
+
+1. A fence-aware preprocessor pulls out ```figure blocks (replaced by a
+   per-call random token) and multi-line ``$$`` display math (converted to
+   MathML and stashed), before Markdown could read ``_`` as emphasis.
+2. Python-Markdown with inline processors for ``$..$``/``\\(..\\)``/``\\[..\\]``
+   math (run after code spans, before everything else) and ``[@key]``
+   citations (emitted as tokens, numbered afterwards in document order).
+3. Citation tokens become numbered links; the reference list is appended.
+4. nh3 sanitises the whole document against the allowlist.
+5. Figure tokens are swapped for trusted HTML (the resolver's, or a static
+   placeholder). Only tokens carrying this call's nonce are replaced, so an
+   author cannot forge one, and the inserted HTML is never re-scanned.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+import markdown
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
+
+from .citations import Bibliography, anchor_id, parse_bibliography, reference_record, references_html
+from .figures import DirectiveError, FigureDirective, FigureError, error_box, parse_directive, static_figure
+from .mathml import latex_to_mathml
+from .sanitize import sanitize_html
+
+logger = logging.getLogger(__name__)
+
+WORDS_PER_MINUTE = 230
+MAX_SOURCE_CHARS = 2_000_000
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    level: int
+    id: str
+    title: str
+
+
+@dataclass
+class Rendered:
+    """The result of rendering: ``html`` is sanitised and safe to ``mark_safe``."""
+
+    html: str
+    toc: list[TocEntry] = field(default_factory=list)
+    word_count: int = 0
+    reading_minutes: int = 1
+    figures: list[FigureDirective] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    references: list[dict[str, Any]] = field(default_factory=list)
+
+
+FigureResolver = Callable[[FigureDirective], str]
+
+
+@dataclass
+class _State:
+    nonce: str
+    bibliography: Bibliography
+    errors: list[str] = field(default_factory=list)
+    # Each figure slot holds a directive, or the error message for a bad block.
+    figure_slots: list[FigureDirective | str] = field(default_factory=list)
+    citation_groups: list[list[str]] = field(default_factory=list)
+
+    def figure_token(self, index: int) -> str:
+        return f"LMFIG{self.nonce}N{index}X"
+
+    def citation_token(self, index: int) -> str:
+        return f"LMCITE{self.nonce}N{index}X"
+
+
+# --- preprocessing: figure blocks and multi-line display math ----------------------------------------------------
+
+_FENCE_OPEN_RE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n]*)$")
+
+
+class _BlockPreprocessor(Preprocessor):
+    def __init__(self, md: markdown.Markdown, state: _State) -> None:
+        super().__init__(md)
+        self.state = state
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            m = _FENCE_OPEN_RE.match(line)
+            if m and not (m.group("fence")[0] == "`" and "`" in m.group("info")):
+                fence = m.group("fence")
+                close_re = re.compile(r"^ {0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
+                end = i + 1
+                while end < len(lines) and not close_re.match(lines[end]):
+                    end += 1
+                info = m.group("info").strip().lstrip("{").lstrip(".").split()
+                if info and info[0].rstrip("}") == "figure":
+                    out.extend(["", self._figure("\n".join(lines[i + 1 : end]), line_no=i + 1), ""])
+                else:
+                    out.extend(lines[i : end + 1])
+                i = end + 1
+                continue
+            stripped = line.strip()
+            if stripped.startswith("$$") and stripped.count("$$") == 1:
+                end = i + 1
+                while end < len(lines) and "$$" not in lines[end]:
+                    end += 1
+                if end < len(lines):
+                    closing = lines[end]
+                    before, _, after = closing.partition("$$")
+                    body = "\n".join([stripped[2:], *(ln for ln in lines[i + 1 : end] if ln.strip()), before])
+                    indent = line[: len(line) - len(line.lstrip())]
+                    out.append(indent + self._display_math(body) + after)
+                    i = end + 1
+                    continue
+            out.append(line)
+            i += 1
+        return out
+
+    def _figure(self, body: str, *, line_no: int) -> str:
+        index = len(self.state.figure_slots)
+        try:
+            directive = parse_directive(body, index=index, line=line_no)
+        except DirectiveError as exc:
+            message = f"Figure directive on line {line_no}: {exc}"
+            self.state.errors.append(message)
+            self.state.figure_slots.append(message)
+        else:
+            self.state.figure_slots.append(directive)
+        return self.state.figure_token(index)
+
+    def _display_math(self, body: str) -> str:
+        result = latex_to_mathml(body, display=True)
+        if result.error:
+            self.state.errors.append(f"Math error in $${_short(body)}$$: {result.error}")
+        return self.md.htmlStash.store(result.html)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- inline math and citations ------------------------------------------------------------------------------------
+
+# Alternatives, tried left to right at each position: $$..$$, \[..\], \(..\), $..$.
+# Inline $..$ follows Pandoc: no space just inside the dollars, no digit right after
+# the closing one, so "costs $5 and $10" stays text.
+_MATH_RE = (
+    r"(?<![\\$])(?:"
+    r"\$\$(?P<d1>.+?)\$\$"
+    r"|\\\[(?P<d2>.+?)\\\]"
+    r"|\\\((?P<i2>.+?)\\\)"
+    r"|\$(?P<i1>[^\s$\\]|[^\s$](?:\\.|[^\\$])*?[^\s\\$]|\\.(?:\\.|[^\\$])*?[^\s\\$]|\\.)\$(?!\d)"
+    r")"
+)
+
+
+class _MathInline(InlineProcessor):
+    def __init__(self, md: markdown.Markdown, state: _State) -> None:
+        super().__init__(_MATH_RE, md)
+        self.state = state
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:  # type: ignore[override]
+        display = m.group("d1") is not None or m.group("d2") is not None
+        source = next(g for g in (m.group("d1"), m.group("d2"), m.group("i1"), m.group("i2")) if g is not None)
+        # Inline placeholders (code spans) inside math would be meaningless; restore their text.
+        source = self.unescape(source)
+        result = latex_to_mathml(source, display=display)
+        if result.error:
+            delim = "$$" if display else "$"
+            self.state.errors.append(f"Math error in {delim}{_short(source)}{delim}: {result.error}")
+        return self.md.htmlStash.store(result.html), m.start(0), m.end(0)
+
+
+_KEY = r"@[A-Za-z0-9_][A-Za-z0-9_:.\-/+]*"
+_CITE_RE = r"\[\s*(" + _KEY + r"(?:\s*;\s*" + _KEY + r")*)\s*\](?!\()"
+
+
+class _CitationInline(InlineProcessor):
+    def __init__(self, md: markdown.Markdown, state: _State) -> None:
+        super().__init__(_CITE_RE, md)
+        self.state = state
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:  # type: ignore[override]
+        keys = [k.strip().lstrip("@") for k in m.group(1).split(";")]
+        index = len(self.state.citation_groups)
+        self.state.citation_groups.append(keys)
+        return self.md.htmlStash.store(self.state.citation_token(index)), m.start(0), m.end(0)
+
+
+class _LearningMechanicsExtension(Extension):
+    def __init__(self, state: _State) -> None:
+        super().__init__()
+        self.state = state
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.ESCAPED_CHARS.append("$")
+        # fenced_code's preprocessor has priority 25: we must see fences first.
+        md.preprocessors.register(_BlockPreprocessor(md, self.state), "lm_blocks", 28)
+        # backtick (code spans) is 190 and escapes are 180.
+        md.inlinePatterns.register(_MathInline(md, self.state), "lm_math", 185)
+        md.inlinePatterns.register(_CitationInline(md, self.state), "lm_cite", 175)
+
+
+def _markdown(state: _State) -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=[
+            "toc",
+            "footnotes",
+            "tables",
+            "fenced_code",
+            "codehilite",
+            "sane_lists",
+            "def_list",
+            "abbr",
+            _LearningMechanicsExtension(state),
+        ],
+        extension_configs={
+            "toc": {
+                "permalink": "¶",
+                "permalink_class": "headerlink",
+                "permalink_title": "Link to this section",
+            },
+            "footnotes": {"SEPARATOR": "-", "BACKLINK_TITLE": "Back to the text"},
+            "codehilite": {"css_class": "codehilite", "guess_lang": False, "noclasses": False},
+        },
+        output_format="html",
+    )
+
+
+# --- post-processing ------------------------------------------------------------------------------------------------
+
+
+def _resolve_citations(body: str, state: _State) -> tuple[str, list[dict[str, Any]]]:
+    numbers: dict[str, int] = {}
+    records: list[dict[str, Any]] = []
+    reported: set[str] = set()
+    entries = state.bibliography.entries
+
+    def repl(m: re.Match[str]) -> str:
+        index = int(m.group(1))
+        if index >= len(state.citation_groups):
+            return m.group(0)
+        parts = []
+        for key in state.citation_groups[index]:
+            if key not in entries:
+                if key not in reported:
+                    reported.add(key)
+                    state.errors.append(f"Unknown citation key @{key}: it is not in the bibliography")
+                parts.append(f'<span class="citation-missing" title="Unknown citation">?{html.escape(key)}</span>')
+                continue
+            if key not in numbers:
+                numbers[key] = len(numbers) + 1
+                records.append(reference_record(key, numbers[key], entries[key]))
+            parts.append(f'<a href="#{html.escape(anchor_id(key))}">{numbers[key]}</a>')
+        return f'<span class="citation">[{", ".join(parts)}]</span>'
+
+    body = re.sub(rf"LMCITE{state.nonce}N(\d+)X", repl, body)
+    return body, records
+
+
+_FOOTNOTE_ID_RE = re.compile(r'id="((?:fn|fnref\d*)-[^"]+)"')
+
+
+def _toc_entries(tokens: list[dict[str, Any]], state: _State) -> tuple[list[TocEntry], set[str]]:
+    entries: list[TocEntry] = []
+    ids: set[str] = set()
+
+    def walk(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            ids.add(item["id"])
+            if item["level"] in (2, 3):
+                title = re.sub(rf"LMCITE{state.nonce}N\d+X", "", html.unescape(item["name"])).strip()
+                entries.append(TocEntry(level=item["level"], id=item["id"], title=title))
+            walk(item.get("children", []))
+
+    walk(tokens)
+    return entries, ids
+
+
+class _TextCounter(HTMLParser):
+    """Counts words of running text: math, code blocks and the reference list are skipped."""
+
+    _SKIP = {"math", "pre"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.words = 0
+        self.skip_depth = 0
+        self.stack: list[bool] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("br", "hr", "img"):
+            return
+        skip = tag in self._SKIP or (tag == "section" and ("class", "references") in attrs)
+        self.stack.append(skip)
+        if skip:
+            self.skip_depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("br", "hr", "img") or not self.stack:
+            return
+        if self.stack.pop():
+            self.skip_depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip_depth:
+            self.words += len(re.findall(r"[\w'’-]+", data))
+
+
+def count_words(safe_html: str) -> int:
+    counter = _TextCounter()
+    counter.feed(safe_html)
+    counter.close()
+    return counter.words
+
+
+def _insert_figures(safe: str, state: _State, resolver: FigureResolver | None) -> str:
+    def html_for(index: int) -> str:
+        slot = state.figure_slots[index]
+        if isinstance(slot, str):
+            return error_box(slot)
+        if resolver is None:
+            return static_figure(slot)
+        try:
+            return resolver(slot)
+        except FigureError as exc:
+            message = f"Figure {slot.index + 1} ({slot.experiment}, line {slot.line}): {exc}"
+        except Exception:  # a bug in a resolver must not take the article down
+            logger.exception("figure resolver failed for %r", slot)
+            message = f"Figure {slot.index + 1} ({slot.experiment}, line {slot.line}) could not be drawn"
+        state.errors.append(message)
+        return error_box(message)
+
+    def repl(m: re.Match[str]) -> str:
+        index = int(m.group(1) or m.group(2))
+        if index >= len(state.figure_slots):
+            return m.group(0)
+        return html_for(index)
+
+    token = rf"LMFIG{state.nonce}N(\d+)X"
+    # One pass: the inserted HTML is never scanned for tokens again.
+    return re.sub(rf"<p>{token}</p>|{token}", repl, safe)
+
+
+def _caption_html(caption: str) -> tuple[str, list[str]]:
+    if not caption:
+        return "", []
+    inner = render_markdown(caption, _figures=False)
+    html_out = inner.html.strip()
+    if html_out.startswith("<p>") and html_out.endswith("</p>") and html_out.count("<p>") == 1:
+        html_out = html_out[3:-4]
+    return html_out, inner.errors
+
+
+def render_markdown(
+    source: str,
+    *,
+    bibliography: str = "",
+    figure_resolver: FigureResolver | None = None,
+    _figures: bool = True,
+) -> Rendered:
+    """Render author Markdown (math, citations, footnotes, figure directives) to sanitised HTML.
+
+    Pure function: nothing is stored. Problems an author must fix are listed
+    in ``Rendered.errors`` and shown inline; rendering never raises on bad input.
+    ``figure_resolver(directive)`` returns trusted HTML for a figure and may
+    raise ``FigureError`` with a message for the author.
+    """
+    source = (source or "")[:MAX_SOURCE_CHARS].replace("\r\n", "\n").replace("\r", "\n")
+    state = _State(nonce=secrets.token_hex(8), bibliography=parse_bibliography(bibliography))
+    state.errors.extend(state.bibliography.errors)
+    md = _markdown(state)
+    body = md.convert(source)
+    body, records = _resolve_citations(body, state)
+    toc, ids = _toc_entries(getattr(md, "toc_tokens", []), state)
+    ids.update(_FOOTNOTE_ID_RE.findall(body))
+    if records:
+        ids.add("references")
+        ids.update(anchor_id(r["key"]) for r in records)
+        body += references_html(records)
+    safe = sanitize_html(body, generated_ids=ids)
+    word_count = count_words(safe)
+
+    figures: list[FigureDirective] = []
+    for i, slot in enumerate(state.figure_slots):
+        if isinstance(slot, FigureDirective):
+            caption_html, caption_errors = _caption_html(slot.caption) if _figures else ("", [])
+            state.errors.extend(f"Figure {i + 1} caption: {e}" for e in caption_errors)
+            slot = FigureDirective(**{**slot.__dict__, "caption_html": caption_html})
+            state.figure_slots[i] = slot
+            figures.append(slot)
+    safe = _insert_figures(safe, state, figure_resolver)
+    return Rendered(
+        html=safe,
+        toc=toc,
+        word_count=word_count,
+        reading_minutes=max(1, round(word_count / WORDS_PER_MINUTE)),
+        figures=figures,
+        errors=state.errors,
+        references=records,
+    )
