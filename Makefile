@@ -25,11 +25,12 @@ run: setup
 worker: setup
 	$(BIN)/celery -A config worker -Q experiments,default -c 1 --loglevel INFO
 
-# Browser tests drive Debian's Chromium; install it when we may (root) and it is missing.
+# Browser tests drive Debian's Chromium and the sandbox needs bubblewrap; install
+# them when we may (root) and they are missing.
 browser-deps:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v bwrap >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver bubblewrap >/dev/null) \
 	      || echo "could not install chromium; browser tests will skip (fail under CI)"; \
 	  else echo "chromium missing and not root: browser tests will skip (fail under CI)"; fi; \
 	fi
