@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 from functools import cache
 
@@ -27,6 +28,12 @@ def all_experiments() -> dict[str, Experiment]:
                 raise RuntimeError(f"two experiments are named {exp.name!r}")
             object.__setattr__(exp, "module", module.__name__)
             found[exp.name] = exp
+    if os.environ.get("COMPUTE_TEST_EXPERIMENTS") == "1":
+        # Test-only experiments (noop, sleepy, slow, failing) for the worker tests and benchmarks.
+        from compute.testing_experiments import EXPERIMENTS
+
+        for exp in EXPERIMENTS:
+            found.setdefault(exp.name, exp)
     return dict(sorted(found.items()))
 
 

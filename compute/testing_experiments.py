@@ -1,0 +1,81 @@
+"""Experiments for tests and benchmarks of the run machinery, never shown on the site.
+
+The registry includes them only when ``COMPUTE_TEST_EXPERIMENTS=1``:
+
+* ``noop`` returns at once (benchmarks measure the platform's own overhead);
+* ``sleepy`` sleeps in small steps, reporting progress and checking for
+  cancellation (worker kill, lease and cancellation tests);
+* ``slow`` is ``sleepy`` with a two-second soft time limit (time-limit tests);
+* ``failing`` raises (failure recording tests).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pydantic import Field
+
+from compute.protocol import Context, Experiment, ExperimentConfig
+
+
+class NoopConfig(ExperimentConfig):
+    label: str = Field("x", max_length=40, description="Free text, so that requests can differ.")
+
+
+class SleepyConfig(ExperimentConfig):
+    duration_s: float = Field(2.0, ge=0.0, le=120.0, description="How long to sleep.")
+    label: str = Field("x", max_length=40, description="Free text, so that requests can differ.")
+
+
+class FailingConfig(ExperimentConfig):
+    message: str = Field("deliberate failure", max_length=200, description="Text of the raised error.")
+
+
+def _noop(config: NoopConfig, ctx: Context) -> dict[str, Any]:
+    """Return a constant result immediately."""
+    return {"label": config.label, "metrics": {"ok": True}}
+
+
+def _sleepy(config: SleepyConfig, ctx: Context) -> dict[str, Any]:
+    """Sleep for ``duration_s`` in 50 ms slices, reporting progress and honouring cancellation."""
+    slices = max(1, int(config.duration_s / 0.05))
+    for i in range(slices):
+        ctx.check_cancelled()
+        ctx.progress(i / slices, f"slice {i}/{slices}")
+        time.sleep(config.duration_s / slices)
+    return {"slices": slices, "label": config.label, "metrics": {"ok": True}}
+
+
+def _failing(config: FailingConfig, ctx: Context) -> dict[str, Any]:
+    """Raise a RuntimeError with the configured message."""
+    raise RuntimeError(config.message)
+
+
+def _no_figure(result: dict[str, Any], options: Any = None) -> Any:
+    from compute.figures import finish, new_figure
+
+    return finish(new_figure("test experiment", "x", "y"))
+
+
+def _make(name: str, config: type[ExperimentConfig], run: Any, **limits: int) -> Experiment:
+    return Experiment(
+        name=name,
+        title=f"Test experiment {name}",
+        summary="Used by the test suite and benchmarks only.",
+        citation="",
+        config=config,
+        presets={"smoke": {}},
+        run=run,
+        figure=_no_figure,
+        module=__name__,
+        **limits,  # type: ignore[arg-type]
+    )
+
+
+EXPERIMENTS: tuple[Experiment, ...] = (
+    _make("noop", NoopConfig, _noop, soft_time_limit_s=60, hard_time_limit_s=90),
+    _make("sleepy", SleepyConfig, _sleepy, soft_time_limit_s=180, hard_time_limit_s=240),
+    _make("slow", SleepyConfig, _sleepy, soft_time_limit_s=2, hard_time_limit_s=10),
+    _make("failing", FailingConfig, _failing, soft_time_limit_s=60, hard_time_limit_s=90),
+)
