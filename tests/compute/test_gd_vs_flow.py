@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+from bokeh.embed import json_item
+
+from compute.experiments._b_util import loglog_slope
+from compute.experiments.gd_vs_flow import EXPERIMENT
+from compute.protocol import ConfigError
+
+
+@pytest.fixture(scope="module")
+def smoke_outcome():
+    import torch
+
+    from compute.runner import execute
+
+    config = EXPERIMENT.validate(preset="smoke")
+    return config, execute(EXPERIMENT, config, device=torch.device("cpu"))
+
+
+@pytest.mark.science
+def test_distance_to_the_flow_shrinks_linearly_in_the_learning_rate(smoke_outcome):
+    _, outcome = smoke_outcome
+    metrics, series = outcome.result["metrics"], outcome.result["series"]
+    assert 0.9 <= metrics["slope_param_distance"] <= 1.1
+    # The reported slope is the fit of the reported final distances.
+    assert math.isclose(loglog_slope(series["lrs"], series["final_param_distance"]),
+                        metrics["slope_param_distance"], rel_tol=1e-9)
+    # Training did something: the flow reduced the loss substantially.
+    assert metrics["flow_loss_final"] < 0.5 * metrics["flow_loss_initial"]
+
+
+@pytest.mark.science
+def test_the_gap_matches_the_first_order_backward_error_prediction(smoke_outcome):
+    _, outcome = smoke_outcome
+    series = outcome.result["series"]
+    smallest = series["final_param_distance"][-1] / series["first_order_prediction"][-1]
+    assert abs(smallest - 1) < 0.05
+    # Corrections are O(h^2): the relative mismatch is no larger at the smallest rate than at the largest.
+    largest = series["final_param_distance"][0] / series["first_order_prediction"][0]
+    assert abs(smallest - 1) <= abs(largest - 1) + 1e-9
+
+
+def test_an_absurd_width_is_rejected_naming_the_field():
+    with pytest.raises(ConfigError) as excinfo:
+        EXPERIMENT.validate({"width": 10**9})
+    assert "width" in excinfo.value.errors
+
+
+@pytest.mark.science
+def test_the_figure_builds_from_the_stored_result(smoke_outcome):
+    config, outcome = smoke_outcome
+    item = json_item(EXPERIMENT.figure(outcome.result, config.model_dump()))
+    assert item["doc"]["roots"]
