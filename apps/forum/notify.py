@@ -1,0 +1,154 @@
+"""Notifications: who hears about a new post, and how it reaches them by email."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.forum.models import Follow, ForumProfile, Notification, Post
+
+UNSUBSCRIBE_SALT = "forum.unsubscribe"
+
+
+def unsubscribe_token(user: Any) -> str:
+    return signing.dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_url(user: Any) -> str:
+    return settings.SITE_URL + reverse("forum:unsubscribe", kwargs={"token": unsubscribe_token(user)})
+
+
+def user_from_unsubscribe_token(token: str) -> Any | None:
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return get_user_model().objects.filter(pk=data.get("u")).first()
+
+
+def email_mode(user: Any) -> str:
+    profile = ForumProfile.objects.filter(user=user).first()
+    return profile.email_mode if profile else ForumProfile.EmailMode.DIGEST
+
+
+def notify_new_post(*, post: Post, mentioned: Iterable[Any]) -> list[Notification]:
+    """Create notifications for a new post: mentions, then the replied-to author, then followers.
+
+    Each person hears once, by the most specific reason; the author never hears about their own post.
+    Immediate emails go out after the transaction commits.
+    """
+    thread = post.thread
+    notified: dict[int, Notification] = {}
+
+    def add(user_id: int | None, kind: str) -> None:
+        if user_id is None or user_id == post.author_id or user_id in notified:
+            return
+        notified[user_id] = Notification(user_id=user_id, kind=kind, thread=thread, post=post, actor_id=post.author_id)
+
+    for user in mentioned:
+        add(user.pk, Notification.Kind.MENTION)
+    if post.reply_to_id is not None and post.reply_to is not None:
+        add(post.reply_to.author_id, Notification.Kind.REPLY)
+    followers = Follow.objects.filter(thread=thread).values_list("user_id", flat=True)
+    category_followers = Follow.objects.filter(category_id=thread.category_id).values_list("user_id", flat=True)
+    for user_id in [*followers, *category_followers]:
+        add(user_id, Notification.Kind.FOLLOWED)
+    if not notified:
+        return []
+    if thread.is_hidden:
+        return []
+    created = Notification.objects.bulk_create(notified.values())
+    ids = [n.pk for n in created if n.pk is not None]
+    if not ids:  # backends that do not return ids from bulk_create
+        ids = list(Notification.objects.filter(post=post).values_list("pk", flat=True))
+    transaction.on_commit(lambda: send_immediate(notification_ids=ids))
+    return created
+
+
+def notify_moderation(*, user: Any, actor: Any, message: str, thread: Any = None, post: Any = None) -> None:
+    """Tell a member about a moderator action that concerns them (in the inbox only)."""
+    if user is None or actor is None or user.pk == actor.pk:
+        return
+    Notification.objects.create(
+        user=user, kind=Notification.Kind.MODERATION, actor=actor, message=message[:300], thread=thread, post=post
+    )
+
+
+def _send(user: Any, subject: str, notifications: list[Notification]) -> None:
+    context = {
+        "user": user,
+        "notifications": notifications,
+        "unsubscribe_url": unsubscribe_url(user),
+        "SITE_URL": settings.SITE_URL,
+        "SITE_NAME": settings.SITE_NAME,
+    }
+    body = render_to_string("forum/email/notifications.txt", context)
+    message = EmailMessage(
+        subject=subject,
+        body=body,
+        to=[user.email],
+        headers={
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    message.send(fail_silently=False)
+
+
+def send_immediate(*, notification_ids: list[int]) -> int:
+    """Email the given notifications to recipients who chose immediate email; returns emails sent."""
+    pending = (
+        Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True, read_at__isnull=True)
+        .filter(user__forum_profile__email_mode=ForumProfile.EmailMode.IMMEDIATE)
+        .exclude(user__email="")
+        .select_related("user", "thread", "post", "actor")
+    )
+    sent = 0
+    for notification in pending:
+        _send(
+            notification.user,
+            f"[{settings.SITE_NAME}] {notification.thread.title if notification.thread else 'Forum'}",
+            [notification],
+        )
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+        sent += 1
+    return sent
+
+
+def digest_send_all() -> int:
+    """Send each digest subscriber one email with their unread, not yet emailed notifications; returns emails sent.
+
+    Members without a forum profile get the default (digest). Notifications are marked emailed, so running it
+    twice sends nothing new.
+    """
+    User = get_user_model()
+    pending = Notification.objects.filter(read_at__isnull=True, emailed_at__isnull=True)
+    users = (
+        User.objects.filter(pk__in=pending.values("user_id"), is_active=True)
+        .exclude(email="")
+        .exclude(forum_profile__email_mode__in=[ForumProfile.EmailMode.IMMEDIATE, ForumProfile.EmailMode.OFF])
+    )
+    sent = 0
+    for user in users:
+        with transaction.atomic():
+            items = list(
+                pending.filter(user=user)
+                .select_for_update()
+                .select_related("thread", "post", "actor")
+                .order_by("created")
+            )
+            if not items:
+                continue
+            _send(user, f"[{settings.SITE_NAME}] {len(items)} new in the forum", items)
+            Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=timezone.now())
+        sent += 1
+    return sent
