@@ -40,3 +40,25 @@ def canonical_json(value: Any) -> str:
 
 def digest(value: Any) -> str:
     return hashlib.sha256(canonical_json(value).encode()).hexdigest()
+
+
+def max_relative_difference(a: Any, b: Any) -> float:
+    """Largest |x - y| / max(|x|, |y|, 1e-300) over matching numbers of two results.
+
+    Any difference in structure, strings or booleans counts as infinite: two
+    results that disagree in shape do not agree within any tolerance.
+    """
+    a, b = to_plain(a), to_plain(b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        if set(a) != set(b):
+            return math.inf
+        return max((max_relative_difference(a[k], b[k]) for k in a), default=0.0)
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return math.inf
+        return max((max_relative_difference(x, y) for x, y in zip(a, b, strict=True)), default=0.0)
+    numeric = (int, float)
+    if isinstance(a, numeric) and isinstance(b, numeric) and not isinstance(a, bool) and not isinstance(b, bool):
+        scale = max(abs(a), abs(b), 1e-300)
+        return abs(a - b) / scale
+    return 0.0 if a == b else math.inf

@@ -110,7 +110,8 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
+            # DJANGO_SQLITE_PATH lets worker processes started by tests open the test database file.
+            "NAME": Path(env_str("DJANGO_SQLITE_PATH", str(VAR_DIR / "db.sqlite3"))),
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
@@ -251,10 +252,45 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 BROKER_DIR = Path(env_str("CELERY_BROKER_DIR", str(VAR_DIR / "broker")))
 CELERY_TASK_ALWAYS_EAGER = False
+# Long jobs (as readthedocs runs builds): acknowledge after the work, give the
+# message back when the worker process dies, take one message at a time.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True  # the Run row is the result; no result backend
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {"apps.experiments.tasks.execute_run": {"queue": "experiments"}}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis redelivers an unacknowledged message after this many seconds; it must
+# exceed every experiment's hard time limit or a long run would start twice.
+RUNS_VISIBILITY_TIMEOUT_S = env_int("RUNS_VISIBILITY_TIMEOUT_S", 6 * 3600, minimum=60)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # One folder for both directions: producer and consumer share a machine.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+    # Remote control needs a fanout exchange, which this transport lacks.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": RUNS_VISIBILITY_TIMEOUT_S}
 
 # --- Experiments --------------------------------------------------------------
 RUNS_MAX_CONCURRENT_PER_USER = env_int("RUNS_MAX_CONCURRENT_PER_USER", 3, minimum=1)
 RUNS_MAX_PER_DAY_PER_USER = env_int("RUNS_MAX_PER_DAY_PER_USER", 50, minimum=1)
+# A worker holds a run for this long and renews the lease while it works; a run
+# whose lease expired is handed to another worker by the reaper.
+RUNS_LEASE_SECONDS = env_int("RUNS_LEASE_SECONDS", 60, minimum=1)
+RUNS_REAP_INTERVAL_SECONDS = env_int("RUNS_REAP_INTERVAL_SECONDS", 30, minimum=1)
+RUNS_MAX_ATTEMPTS = env_int("RUNS_MAX_ATTEMPTS", 3, minimum=1)
+# A queued run nobody claimed for this long is enqueued again (a lost message).
+RUNS_REQUEUE_QUEUED_AFTER_SECONDS = env_int("RUNS_REQUEUE_QUEUED_AFTER_SECONDS", 3600, minimum=1)
 
 LOGGING = {
     "version": 1,

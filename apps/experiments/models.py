@@ -1,0 +1,152 @@
+"""Experiments mirrored from the compute registry, and their runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class Experiment(models.Model):
+    """One row per experiment in compute.registry, kept in step by ``experiment_sync``."""
+
+    name = models.CharField(primary_key=True, max_length=64, help_text="Registry name, e.g. deep_linear.")
+    title = models.CharField(max_length=200, help_text="Human title shown on the site.")
+    summary = models.TextField(blank=True, help_text="One or two sentences on what the experiment shows.")
+    citation = models.TextField(blank=True, help_text="The work whose theory the experiment checks.")
+    available = models.BooleanField(default=True, help_text="False when the code no longer registers it.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("experiments:detail", args=[self.name])
+
+    def spec(self) -> Any:
+        """The compute.protocol.Experiment behind this row (imports no torch)."""
+        from compute import registry
+
+        return registry.get(self.name)
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "queued"
+    RUNNING = "running", "running"
+    SUCCEEDED = "succeeded", "succeeded"
+    FAILED = "failed", "failed"
+    CANCELLED = "cancelled", "cancelled"
+
+
+ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+FINISHED = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
+DEAD = (RunStatus.FAILED, RunStatus.CANCELLED)
+
+
+class RunQuerySet(models.QuerySet["Run"]):
+    def active(self) -> RunQuerySet:
+        return self.filter(status__in=ACTIVE)
+
+    def finished(self) -> RunQuerySet:
+        return self.filter(status__in=FINISHED)
+
+    def succeeded(self) -> RunQuerySet:
+        return self.filter(status=RunStatus.SUCCEEDED)
+
+    def live(self) -> RunQuerySet:
+        """Runs that count for the cache: neither failed nor cancelled."""
+        return self.exclude(status__in=DEAD)
+
+    def for_user(self, user: Any) -> RunQuerySet:
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(requested_by=user)
+
+    def originals(self) -> RunQuerySet:
+        return self.filter(reproduction_of__isnull=True)
+
+
+class Run(models.Model):
+    """One execution of an experiment on one canonical configuration."""
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.PROTECT, related_name="runs")
+    preset = models.CharField(max_length=32, blank=True, help_text="Preset the configuration started from.")
+    config = models.JSONField(help_text="Canonical configuration (every field, defaults included).")
+    seed = models.BigIntegerField(default=0, help_text="Seed of every random stream.")
+    config_hash = models.CharField(max_length=16, help_text="Hash of the canonical configuration.")
+    code_hash = models.CharField(max_length=16, help_text="Hash of the experiment's source and the protocol.")
+    cache_key = models.CharField(max_length=64, db_index=True, help_text="sha256(experiment, config, code).")
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True)
+    progress = models.FloatField(default=0.0, help_text="Fraction done, 0 to 1.")
+    message = models.CharField(max_length=300, blank=True, help_text="Latest progress or status message.")
+    attempts = models.PositiveIntegerField(default=0, help_text="How many times a worker has claimed the run.")
+    worker = models.CharField(max_length=200, blank=True, help_text="Worker holding (or last holding) the run.")
+    lease_expires_at = models.DateTimeField(null=True, blank=True, help_text="The holder must renew before this.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs",
+        help_text="Who asked for it; empty for system requests (precompute, figures).",
+    )
+    provenance = models.JSONField(default=dict, blank=True, help_text="Code, config, device, versions, timings.")
+    digest = models.CharField(max_length=64, blank=True, help_text="sha256 of the canonical result.")
+    error = models.TextField(blank=True, help_text="Readable reason for a failure.")
+    traceback = models.TextField(blank=True, help_text="Traceback of a failure, for the experiment's authors.")
+    reproduction_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reproductions",
+        help_text="The finished run this one re-runs, ignoring the cache.",
+    )
+    reproduced_match = models.BooleanField(
+        null=True, blank=True, help_text="For a reproduction: whether it matched the original."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="When a message was last sent for it.")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Never compute twice: at most one live original run per cache key,
+            # enforced by the database so that concurrent requests cannot race.
+            models.UniqueConstraint(
+                fields=["cache_key"],
+                condition=Q(reproduction_of__isnull=True) & ~Q(status__in=["failed", "cancelled"]),
+                name="one_live_run_per_cache_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} of {self.experiment_id} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("experiments:run", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED
+
+    def can_manage(self, user: Any) -> bool:
+        """Owner or staff may cancel or reproduce."""
+        if not getattr(user, "is_authenticated", False):
+            return False
+        return bool(user.is_staff or (self.requested_by_id is not None and self.requested_by_id == user.pk))
+
+
+class RunResult(models.Model):
+    """The (possibly large) result of a run, apart so that lists of runs stay light."""
+
+    run = models.OneToOneField(Run, primary_key=True, on_delete=models.CASCADE, related_name="result")
+    data = models.JSONField(help_text="The experiment's canonical result.")
+
+    def __str__(self) -> str:
+        return f"result of run {self.run_id}"

@@ -1,0 +1,61 @@
+"""Celery tasks: thin interfaces to apps.experiments.execution and services."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from celery.signals import worker_ready, worker_shutting_down
+from django.db import OperationalError
+
+log = logging.getLogger(__name__)
+_reaper: Any = None
+
+
+@shared_task(
+    name="apps.experiments.tasks.execute_run",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # Only transient database trouble is retried; an experiment's own errors are recorded, never retried.
+    autoretry_for=(OperationalError,),
+    max_retries=3,
+    retry_backoff=2,
+    retry_jitter=True,
+)
+def execute_run(run_id: int) -> str:
+    """Claim and compute one run; a redelivered message for a finished run does nothing."""
+    from apps.experiments.execution import execute_run as run_it
+
+    return run_it(run_id)
+
+
+@shared_task(name="apps.experiments.tasks.reap_expired_runs")
+def reap_expired_runs() -> int:
+    """Re-enqueue runs whose lease expired (for celery beat, where it runs)."""
+    from apps.experiments.services import runs_reap_expired
+
+    return runs_reap_expired()
+
+
+@worker_ready.connect
+def _start_reaper(**_: Any) -> None:
+    """At worker start: mirror the registry, reap once, then keep reaping in a background thread."""
+    global _reaper
+    from apps.experiments.execution import Reaper
+    from apps.experiments.services import experiment_sync
+    from config.celery import ensure_broker_folders
+
+    ensure_broker_folders()
+    try:
+        experiment_sync(force=True)
+    except Exception:
+        log.exception("could not sync experiments at worker start")
+    _reaper = Reaper()
+    _reaper.start()
+
+
+@worker_shutting_down.connect
+def _stop_reaper(**_: Any) -> None:
+    if _reaper is not None:
+        _reaper.stop.set()
