@@ -136,7 +136,10 @@ def parse_bibliography(source: str) -> Bibliography:
     for block in library.failed_blocks:
         first = (getattr(block, "raw", "") or "").strip().splitlines()[:1]
         where = f" near line {block.start_line + 1}" if getattr(block, "start_line", None) is not None else ""
-        reason = str(getattr(block, "error", "") or "syntax error").splitlines()[0]
+        error = getattr(block, "error", None)
+        text = str(getattr(error, "abort_reason", "") or error or "")
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        reason = lines[-1] if lines else "syntax error"
         snippet = f" ({first[0][:60]})" if first else ""
         bib.errors.append(f"Bibliography entry could not be read{where}{snippet}: {reason}")
     for entry in library.entries:

@@ -290,7 +290,7 @@ def _toc_entries(tokens: list[dict[str, Any]], state: _State) -> tuple[list[TocE
 
 
 class _TextCounter(HTMLParser):
-    """Counts words of running text: math, code blocks and the reference list are skipped."""
+    """Counts words of running text: math, code blocks, citation marks and the reference list are skipped."""
 
     _SKIP = {"math", "pre"}
 
@@ -303,7 +303,7 @@ class _TextCounter(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("br", "hr", "img"):
             return
-        skip = tag in self._SKIP or (tag == "section" and ("class", "references") in attrs)
+        skip = tag in self._SKIP or ("class", "references") in attrs or ("class", "citation") in attrs
         self.stack.append(skip)
         if skip:
             self.skip_depth += 1
@@ -398,7 +398,8 @@ def render_markdown(
         if isinstance(slot, FigureDirective):
             caption_html, caption_errors = _caption_html(slot.caption) if _figures else ("", [])
             state.errors.extend(f"Figure {i + 1} caption: {e}" for e in caption_errors)
-            slot = FigureDirective(**{**slot.__dict__, "caption_html": caption_html})
+            # index counts valid directives only, so rendered.figures[d.index] is d.
+            slot = FigureDirective(**{**slot.__dict__, "caption_html": caption_html, "index": len(figures)})
             state.figure_slots[i] = slot
             figures.append(slot)
     safe = _insert_figures(safe, state, figure_resolver)

@@ -108,7 +108,9 @@ def sanitize_html(html: str, *, generated_ids: frozenset[str] | set[str] = froze
     cleaned = nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
-        clean_content_tags={"script", "style", "iframe", "object", "embed", "noscript", "template", "textarea"},
+        # Only these lose their content: it is code, never prose. Other unknown tags are
+        # unwrapped, so an unclosed <iframe> cannot swallow the rest of an article.
+        clean_content_tags={"script", "style"},
         attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
         attribute_filter=_attribute_filter(frozenset(generated_ids)),
         strip_comments=True,
