@@ -76,3 +76,9 @@ def thread(members, category):
 @pytest.fixture
 def first_post(thread):
     return thread.posts.get()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Many personas per test; the real hasher would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,68 @@
+"""Posting rate limits: a clear 429 with a message, never a 500; shared through the cache."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from apps.forum import conf, services, trust
+from apps.forum.models import Post
+
+
+@pytest.mark.django_db
+def test_posting_faster_than_the_limit_gets_a_429_with_a_message(client, thread, bob):
+    client.force_login(bob)
+    for i in range(conf.POSTS_PER_MINUTE):
+        response = client.post(reverse("forum:reply", args=[thread.pk]), {"body": f"quick {i}"})
+        assert response.status_code == 302
+    response = client.post(reverse("forum:reply", args=[thread.pk]), {"body": "too quick"})
+    assert response.status_code == 429
+    assert "posting too quickly" in response.content.decode()
+    assert int(response["Retry-After"]) >= 1
+    assert not Post.objects.filter(body="too quick").exists()
+
+
+@pytest.mark.django_db
+def test_new_threads_count_against_the_same_limit(client, members, category):
+    bob = members[1]
+    client.force_login(bob)
+    for i in range(conf.POSTS_PER_MINUTE):
+        client.post(reverse("forum:thread_new"), {"category": category.pk, "title": f"t{i}", "body": "b"})
+    response = client.post(reverse("forum:thread_new"), {"category": category.pk, "title": "over", "body": "b"})
+    assert response.status_code == 429
+
+
+@pytest.mark.django_db
+def test_moderators_are_not_rate_limited(thread, mod):
+    for i in range(conf.POSTS_PER_MINUTE + 2):
+        services.post_create(user=mod, thread=thread, body=f"announcement {i}")
+
+
+@pytest.mark.django_db
+def test_one_members_limit_does_not_affect_another(thread, bob, alice):
+    for i in range(conf.POSTS_PER_MINUTE):
+        services.post_create(user=bob, thread=thread, body=f"b{i}")
+    with pytest.raises(trust.RateLimited):
+        services.post_create(user=bob, thread=thread, body="b-over")
+    services.post_create(user=alice, thread=thread, body="alice is fine")
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_the_limit_holds_across_processes_through_redis(settings, redis_url, thread, bob):
+    # A separate client object stands in for a second web process: the count lives only in Redis.
+    url = redis_url.rsplit("/", 1)[0] + "/2"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    for i in range(conf.POSTS_PER_MINUTE):
+        services.post_create(user=bob, thread=thread, body=f"r{i}")
+    from django.core.cache.backends.redis import RedisCache
+
+    other_process = RedisCache(url, {})
+    keys = [k for k in other_process._cache.get_client().keys("*forum:rate:post:*")]
+    assert keys, "the counter must be stored in Redis"
+    with pytest.raises(trust.RateLimited):
+        services.post_create(user=bob, thread=thread, body="r-over")
+    caches["default"].clear()

@@ -1,0 +1,105 @@
+"""Trust levels: new members are held to limits that lift with time and activity; moderators are exempt."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from apps.forum import services, trust
+from apps.forum.models import ForumProfile, Post, Thread
+from tests.forum.conftest import season
+
+THREE_LINKS = "See https://a.example, https://b.example and [this](https://c.example)."
+
+
+@pytest.mark.django_db
+def test_a_brand_new_account_is_trust_level_zero(charlie):
+    assert trust.trust_level(charlie) == trust.NEW
+    assert not trust.can_request_runs(charlie)
+
+
+@pytest.mark.django_db
+def test_a_day_and_three_posts_lift_a_member_to_level_one(charlie):
+    season(charlie, days=2, posts=3)
+    assert trust.trust_level(charlie) == trust.MEMBER
+    assert trust.can_request_runs(charlie)
+
+
+@pytest.mark.django_db
+def test_an_old_account_without_posts_stays_new(charlie):
+    season(charlie, days=60, posts=0)
+    assert trust.trust_level(charlie) == trust.NEW
+
+
+@pytest.mark.django_db
+def test_a_moderator_can_grant_a_level(charlie):
+    ForumProfile.objects.create(user=charlie, granted_trust_level=1)
+    assert trust.can_request_runs(charlie)
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_cannot_request_runs():
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not trust.can_request_runs(AnonymousUser())
+
+
+@pytest.mark.django_db
+def test_too_many_links_from_a_new_member_is_a_form_error(client, charlie, category):
+    client.force_login(charlie)
+    response = client.post(
+        reverse("forum:thread_new"), {"category": category.pk, "title": "Links", "body": THREE_LINKS}
+    )
+    assert response.status_code == 400
+    assert "at most 2 links" in response.content.decode()
+    assert not Thread.objects.exists() and not Post.objects.exists()
+
+
+@pytest.mark.django_db
+def test_links_in_code_do_not_count(charlie, category):
+    body = "```\nhttps://a https://b https://c\n```\nand `https://d`"
+    services.thread_create(user=charlie, category=category, title="code", body=body)
+    assert Thread.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_same_links_are_fine_once_the_member_is_established(bob, category):
+    season(bob, posts=3)
+    services.thread_create(user=bob, category=category, title="Links", body=THREE_LINKS)
+    assert Thread.objects.filter(title="Links").count() == 1
+
+
+@pytest.mark.django_db
+def test_too_many_mentions_from_a_new_member_is_refused(make_user, charlie, category):
+    for name in ("m1", "m2", "m3"):
+        make_user(name)
+    with pytest.raises(ValidationError) as excinfo:
+        services.thread_create(user=charlie, category=category, title="hey", body="@m1 @m2 @m3 thoughts?")
+    assert "body" in excinfo.value.message_dict
+
+
+@pytest.mark.django_db
+def test_a_new_member_may_post_ten_times_a_day(charlie, category, settings):
+    from apps.forum import conf
+
+    thread = services.thread_create(user=charlie, category=category, title="Counting", body="1")
+    for i in range(conf.TL0_POSTS_PER_DAY - 1):
+        # Each call is in a fresh minute as far as the per-minute limit knows.
+        from django.core.cache import cache
+
+        cache.clear()
+        services.post_create(user=charlie, thread=thread, body=f"post {i}")
+    from django.core.cache import cache
+
+    cache.clear()
+    with pytest.raises(trust.RateLimited) as excinfo:
+        services.post_create(user=charlie, thread=thread, body="one too many")
+    assert "a day" in excinfo.value.message
+    assert not Post.objects.filter(body="one too many").exists()
+
+
+@pytest.mark.django_db
+def test_moderators_are_exempt_from_link_limits(mod, category):
+    services.thread_create(user=mod, category=category, title="Links", body=THREE_LINKS)
+    assert trust.trust_level(mod) == trust.MODERATOR
