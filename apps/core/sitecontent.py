@@ -199,9 +199,13 @@ def _parse_yaml(text: str, rel: str, first_line: int) -> YamlDoc:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        # The context mark is where the broken construct began (an unclosed
+        # bracket or quote), which is where the author has to look.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + first_line if mark is not None else first_line
         problem = getattr(exc, "problem", None) or str(exc)
+        if getattr(exc, "context", None):
+            problem = f"{problem} ({exc.context})"  # type: ignore[attr-defined]
         raise SiteContentError([SiteProblem(rel, line, "", f"YAML error: {problem}")]) from None
     return YamlDoc(data=data, lines=_line_map(node, first_line), default_line=first_line)
 
@@ -273,6 +277,7 @@ class SiteContent:
     sequences: list[SequenceIn] = dataclasses.field(default_factory=list)
     categories: list[CategoryIn] | None = None
     files: int = 0
+    article_stems: set[str] = dataclasses.field(default_factory=set)
     warnings: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -315,6 +320,7 @@ def read_site(root: Path) -> SiteContent:
 
         guarded(load_page)
 
+    content.article_stems = {p.stem for p in (root / "perspectives").glob("*.md")}
     for path in sorted((root / "perspectives").glob("*.md")):
 
         def load_article(path: Path = path) -> None:
@@ -407,7 +413,9 @@ def _cross_check(content: SiteContent, sequences_rel: str, sequence_doc: YamlDoc
     from apps.perspectives.models import Article, Sequence
 
     problems: list[SiteProblem] = []
-    article_slugs = {a.slug for a in content.articles} | set(Article.objects.values_list("slug", flat=True))
+    # Files that failed to parse still count as existing, so one broken article
+    # does not also show up as a dangling reference everywhere it is named.
+    article_slugs = content.article_stems | set(Article.objects.values_list("slug", flat=True))
     sequence_slugs = {s.slug for s in content.sequences} | set(Sequence.objects.values_list("slug", flat=True))
 
     seen_numbers: dict[int, str] = {}
