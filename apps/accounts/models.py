@@ -3,17 +3,28 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from apps.accounts.validators import validate_links, validate_orcid
+
 
 class User(AbstractUser):
     """A member of the site. The public profile lives on the user row itself."""
 
     display_name = models.CharField(max_length=120, blank=True, help_text="Name shown on articles and posts.")
-    affiliation = models.CharField(max_length=200, blank=True)
+    affiliation = models.CharField(max_length=200, blank=True, help_text="University, lab or company, if any.")
     orcid = models.CharField(
-        "ORCID iD", max_length=19, blank=True, help_text="Like 0000-0002-1825-0097; checked by its checksum."
+        "ORCID iD",
+        max_length=19,
+        blank=True,
+        validators=[validate_orcid],
+        help_text="Like 0000-0002-1825-0097; checked by its checksum.",
     )
     bio = models.TextField(blank=True, help_text="Markdown, shown on your profile.")
-    links = models.JSONField(default=list, blank=True, help_text="A list of URLs shown on your profile.")
+    links = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_links],
+        help_text="Up to five http(s) URLs shown on your profile.",
+    )
 
     class Meta:
         ordering = ["username"]
@@ -24,3 +35,7 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def orcid_url(self) -> str:
+        return f"https://orcid.org/{self.orcid}" if self.orcid else ""

@@ -1,0 +1,43 @@
+"""Writes to accounts: profile edits and API tokens."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from apps.accounts.models import User
+
+
+@transaction.atomic
+def user_update_profile(
+    *,
+    user: User,
+    display_name: str,
+    affiliation: str,
+    orcid: str,
+    bio: str,
+    links: list[str],
+) -> User:
+    """Replace a member's public profile fields; validates everything first and saves nothing on error."""
+    user.display_name = display_name
+    user.affiliation = affiliation
+    user.orcid = orcid
+    user.bio = bio
+    user.links = list(links)
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["display_name", "affiliation", "orcid", "bio", "links"])
+    return user
+
+
+@transaction.atomic
+def token_create(*, user: User) -> Token:
+    """Issue a new API token for the member, replacing (and so revoking) any previous one."""
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)
+
+
+@transaction.atomic
+def token_revoke(*, user: User) -> bool:
+    """Delete the member's API token; returns whether there was one."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return deleted > 0
