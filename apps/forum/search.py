@@ -38,8 +38,22 @@ class Hit:
     when: datetime | None = None
 
 
+def _stem(term: str) -> str:
+    """A crude suffix strip so that substring matching finds 'catapult' for 'catapults' or 'catapulting'."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if term.endswith(suffix) and len(term) - len(suffix) >= 4:
+            return term[: -len(suffix)]
+    return term
+
+
 def terms_of(query: str) -> list[str]:
-    return [t for t in _WORD.findall(query.lower()) if len(t) > 1][:8]
+    """Distinct search terms of a query, lower-cased and stemmed, at most eight."""
+    terms: list[str] = []
+    for word in _WORD.findall(query.lower()):
+        term = _stem(word)
+        if len(term) > 1 and term not in terms:
+            terms.append(term)
+    return terms[:8]
 
 
 def _mark(text: str) -> SafeString:
