@@ -104,6 +104,7 @@ def execute_run(run_id: int, *, soft_limit_s: float | None = None) -> str:
     limit = soft_limit_s if soft_limit_s is not None else spec.soft_time_limit_s
     beat = _Heartbeat(claim, limit)
     beat.start()
+    began = time.monotonic()
     try:
         outcome = execute(spec, config, progress=beat.report, cancel=beat.check)
     except (SoftTimeLimitExceeded, TimeLimitReached):
@@ -115,6 +116,11 @@ def execute_run(run_id: int, *, soft_limit_s: float | None = None) -> str:
         services.run_fail(claim=claim, error="Cancelled.", cancelled=True)
         return "cancelled"
     except Exception as exc:
+        if time.monotonic() - began >= limit:
+            # The soft limit interrupted something that turned it into another error.
+            services.run_fail(claim=claim, error=f"The run exceeded its time limit of {limit:g} s and was stopped.",
+                              traceback=tb.format_exc())
+            return "timed out"
         services.run_fail(claim=claim, error=f"{type(exc).__name__}: {exc}", traceback=tb.format_exc())
         return "failed"
     finally:

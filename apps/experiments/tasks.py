@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from celery import shared_task
-from celery.signals import worker_ready, worker_shutting_down
+from celery.signals import worker_init, worker_ready, worker_shutting_down
 from django.db import OperationalError
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,17 @@ def reap_expired_runs() -> int:
     from apps.experiments.services import runs_reap_expired
 
     return runs_reap_expired()
+
+
+@worker_init.connect
+def _preload_libraries(**_: Any) -> None:
+    """Import torch once in the parent, before the pool forks.
+
+    Children then start runs at once, and a soft time limit can never fire in
+    the middle of importing torch (which leaves the module half-loaded).
+    """
+    import numpy  # noqa: F401
+    import torch  # noqa: F401
 
 
 @worker_ready.connect

@@ -2,6 +2,17 @@ from __future__ import annotations
 
 from django.urls import path
 
+from apps.experiments import views
+
 app_name = "experiments"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.experiment_list, name="list"),
+    path("runs/<int:run_id>/", views.run_detail, name="run"),
+    path("runs/<int:run_id>/status.json", views.run_status, name="run_status"),
+    path("runs/<int:run_id>/result.json", views.run_result_json, name="run_result_json"),
+    path("runs/<int:run_id>/result.csv", views.run_result_csv, name="run_result_csv"),
+    path("runs/<int:run_id>/cancel/", views.run_cancel_view, name="run_cancel"),
+    path("runs/<int:run_id>/reproduce/", views.run_reproduce_view, name="run_reproduce"),
+    path("<slug:name>/", views.experiment_detail, name="detail"),
+]

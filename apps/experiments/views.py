@@ -1,0 +1,186 @@
+"""Pages for experiments and runs: thin views over services and QuerySets."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.experiments.forms import config_fields, general_errors, parse_params
+from apps.experiments.models import Experiment, Run
+from apps.experiments.services import experiment_sync, run_cancel, run_reproduce, run_request
+
+
+def _experiment_or_404(name: str) -> tuple[Experiment, Any]:
+    from compute import registry
+
+    experiment_sync()
+    exp = get_object_or_404(Experiment, name=name, available=True)
+    try:
+        return exp, registry.get(name)
+    except registry.UnknownExperiment:
+        raise Http404("no such experiment") from None
+
+
+@require_GET
+def experiment_list(request: HttpRequest) -> HttpResponse:
+    experiment_sync()
+    experiments = Experiment.objects.filter(available=True)
+    return render(request, "experiments/experiment_list.html", {"experiments": experiments})
+
+
+def experiment_detail(request: HttpRequest, name: str) -> HttpResponse:
+    exp, spec = _experiment_or_404(name)
+    preset = request.POST.get("preset") or request.GET.get("preset") or ("smoke" if "smoke" in spec.presets else "")
+    if preset and preset not in spec.presets:
+        preset = next(iter(spec.presets), "")
+    values: dict[str, Any] = dict(spec.presets.get(preset, {}))
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{_login_url()}?next={request.path}")
+        params = parse_params(spec, request.POST)
+        try:
+            run, created = run_request(user=request.user, experiment=spec.name, params=params, preset=preset or None)
+        except ValidationError as exc:
+            errors = exc.message_dict
+            values.update(params)
+            status = 400
+        else:
+            if not created:
+                messages.info(request, "This exact configuration was already requested; here is its run.")
+            return redirect(run)
+    elif request.method != "GET":
+        return HttpResponse(status=405)
+    fields = config_fields(spec, values=values, errors=errors)
+    runs = Paginator(exp.runs.originals().select_related("requested_by"), 20).get_page(request.GET.get("page"))
+    context = {
+        "experiment": exp, "spec": spec, "fields": fields, "presets": list(spec.presets), "preset": preset,
+        "general_errors": general_errors(errors, fields), "runs": runs,
+    }
+    return render(request, "experiments/experiment_detail.html", context, status=status)
+
+
+def _login_url() -> str:
+    from django.conf import settings
+    from django.urls import reverse
+
+    return reverse(settings.LOGIN_URL)
+
+
+def _run(run_id: int) -> Run:
+    return get_object_or_404(Run.objects.select_related("experiment", "requested_by", "reproduction_of"), pk=run_id)
+
+
+@require_GET
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = _run(run_id)
+    result = getattr(run, "result", None) if run.status == "succeeded" else None
+    metrics = (result.data.get("metrics") if result and isinstance(result.data, dict) else None) or {}
+    context = {
+        "run": run, "metrics": metrics, "can_manage": run.can_manage(request.user),
+        "provenance": sorted((k, v) for k, v in run.provenance.items() if k != "config"),
+        "config_items": sorted(run.config.items()),
+        "reproductions": run.reproductions.all()[:10],
+    }
+    return render(request, "experiments/run_detail.html", context)
+
+
+@require_GET
+def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
+    run = get_object_or_404(Run.objects.only("status", "progress", "message", "error", "attempts"), pk=run_id)
+    return JsonResponse({
+        "id": run.pk, "status": run.status, "progress": run.progress, "message": run.message,
+        "error": run.error, "attempts": run.attempts, "finished": run.is_finished,
+    })
+
+
+def _result_or_404(run_id: int) -> tuple[Run, Any]:
+    run = _run(run_id)
+    result = getattr(run, "result", None)
+    if run.status != "succeeded" or result is None:
+        raise Http404("this run has no result")
+    return run, result.data
+
+
+@require_GET
+def run_result_json(request: HttpRequest, run_id: int) -> HttpResponse:
+    run, data = _result_or_404(run_id)
+    body = json.dumps({"run": run.pk, "experiment": run.experiment_id, "config": run.config, "digest": run.digest,
+                       "provenance": run.provenance, "result": data}, indent=1)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{run.experiment_id}-run{run.pk}.json"'
+    return response
+
+
+def flatten_columns(data: Any) -> dict[str, list[Any]]:
+    """Every numeric array in a result as CSV columns: 1-D arrays as is, rows of 2-D arrays as ``name[i]``."""
+    columns: dict[str, list[Any]] = {}
+
+    def scalar(value: Any) -> bool:
+        return value is None or isinstance(value, (int, float, str, bool))
+
+    def visit(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                visit(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list) and value and all(scalar(v) for v in value) and len(value) > 1:
+            columns[prefix] = value
+        elif isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+            for i, row in enumerate(value):
+                visit(f"{prefix}[{i}]", row)
+
+    visit("", data)
+    return columns
+
+
+@require_GET
+def run_result_csv(request: HttpRequest, run_id: int) -> HttpResponse:
+    run, data = _result_or_404(run_id)
+    columns = flatten_columns(data)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(list(columns))
+    length = max((len(c) for c in columns.values()), default=0)
+    for i in range(length):
+        writer.writerow([col[i] if i < len(col) else "" for col in columns.values()])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{run.experiment_id}-run{run.pk}.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def run_cancel_view(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = _run(run_id)
+    try:
+        run_cancel(run=run, user=request.user)
+    except PermissionDenied:
+        return HttpResponse("Only the person who requested this run, or staff, may cancel it.", status=403)
+    messages.info(request, "The run was cancelled." if run.status == "cancelled" else "The run had already finished.")
+    return redirect(run)
+
+
+@login_required
+@require_POST
+def run_reproduce_view(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = _run(run_id)
+    if not run.can_manage(request.user):
+        return HttpResponse("Only the person who requested this run, or staff, may reproduce it.", status=403)
+    try:
+        copy = run_reproduce(run=run, user=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(run)
+    return redirect(copy)

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from apps.experiments import services
+from apps.experiments.models import Experiment, Run, RunResult
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_broker(monkeypatch):
+    """Record enqueued runs instead of talking to a broker (the worker tests cover the broker)."""
+    sent: list[int] = []
+    monkeypatch.setattr("apps.experiments.tasks.execute_run.apply_async", lambda args, **kw: sent.append(args[0]))
+    return sent
+
+
+def _request(user, **params):
+    return services.run_request(user=user, experiment="deep_linear", params=params, preset="smoke")
+
+
+def test_experiment_sync_mirrors_the_registry() -> None:
+    services.experiment_sync(force=True)
+    row = Experiment.objects.get(name="deep_linear")
+    assert row.title == "Deep linear network dynamics"
+    assert "Saxe" in row.citation
+
+
+def test_an_anonymous_user_cannot_request_a_run() -> None:
+    with pytest.raises(PermissionDenied):
+        _request(AnonymousUser())
+    assert not Run.objects.exists()
+
+
+def test_a_request_is_enqueued_after_the_transaction_commits(alice, _no_broker, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run, created = _request(alice, steps=500)
+    assert created and run.status == "queued"
+    assert _no_broker == [run.pk]
+    assert run.config["steps"] == 500 and run.config["hidden"] == 16  # canonical: defaults included
+
+
+def test_an_identical_request_returns_the_existing_run(alice, bob) -> None:
+    first, _ = _request(alice, steps=500)
+    again, created = _request(bob, steps=500)
+    assert not created and again.pk == first.pk
+    assert Run.objects.count() == 1
+
+
+def test_a_failed_run_does_not_block_a_new_request(alice) -> None:
+    first, _ = _request(alice)
+    Run.objects.filter(pk=first.pk).update(status="failed")
+    second, created = _request(alice)
+    assert created and second.pk != first.pk
+
+
+def test_invalid_parameters_raise_field_errors_and_save_nothing(alice) -> None:
+    with pytest.raises(ValidationError) as info:
+        _request(alice, lr="fast", hidden=10_000)
+    assert {"lr", "hidden"} <= set(info.value.message_dict)
+    assert not Run.objects.exists()
+
+
+def test_an_unknown_experiment_is_a_field_error(alice) -> None:
+    with pytest.raises(ValidationError) as info:
+        services.run_request(user=alice, experiment="perpetual_motion", params={})
+    assert "experiment" in info.value.message_dict
+
+
+def test_the_concurrent_run_quota_names_itself(alice, settings) -> None:
+    settings.RUNS_MAX_CONCURRENT_PER_USER = 2
+    _request(alice, steps=100)
+    _request(alice, steps=200)
+    with pytest.raises(ValidationError) as info:
+        _request(alice, steps=300)
+    assert "quota" in info.value.message_dict
+
+
+def test_the_daily_quota_counts_finished_runs_too(alice, settings) -> None:
+    settings.RUNS_MAX_PER_DAY_PER_USER = 1
+    run, _ = _request(alice, steps=100)
+    Run.objects.filter(pk=run.pk).update(status="succeeded")
+    with pytest.raises(ValidationError) as info:
+        _request(alice, steps=200)
+    assert "24 hours" in info.value.message_dict["quota"][0]
+
+
+def test_system_requests_ignore_quotas(settings) -> None:
+    settings.RUNS_MAX_CONCURRENT_PER_USER = 1
+    for steps in (100, 200, 300):
+        services.run_request(user=None, experiment="deep_linear", params={"steps": steps}, enforce_quota=False)
+    assert Run.objects.count() == 3
+
+
+def test_only_the_owner_or_staff_can_cancel(alice, mallory, admin_user) -> None:
+    run, _ = _request(alice)
+    with pytest.raises(PermissionDenied):
+        services.run_cancel(run=run, user=mallory)
+    assert services.run_cancel(run=run, user=admin_user).status == "cancelled"
+
+
+def test_a_claim_is_exclusive_and_a_second_delivery_does_nothing(alice) -> None:
+    run, _ = _request(alice)
+    claim = services.run_claim(run_id=run.pk, worker="w1")
+    assert claim is not None and claim.attempt == 1
+    assert services.run_claim(run_id=run.pk, worker="w2") is None
+
+
+def test_a_worker_that_lost_its_lease_cannot_finish(alice) -> None:
+    run, _ = _request(alice)
+    stale = services.run_claim(run_id=run.pk, worker="w1")
+    Run.objects.filter(pk=run.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    fresh = services.run_claim(run_id=run.pk, worker="w2")
+    assert fresh is not None and fresh.attempt == 2
+    assert services.run_finish(claim=stale, result={"a": 1}, provenance={}, digest="x") is False
+    assert services.run_finish(claim=fresh, result={"a": 2}, provenance={}, digest="y") is True
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.result.data == {"a": 2}
+    assert RunResult.objects.count() == 1
+
+
+def test_the_reaper_requeues_an_expired_lease_and_fails_after_the_attempt_cap(alice, settings, _no_broker,
+                                                                            django_capture_on_commit_callbacks):
+    settings.RUNS_MAX_ATTEMPTS = 2
+    run, _ = _request(alice)
+    services.run_claim(run_id=run.pk, worker="w1")
+    Run.objects.filter(pk=run.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.runs_reap_expired() == 1
+    run.refresh_from_db()
+    assert run.status == "queued" and _no_broker[-1] == run.pk
+    services.run_claim(run_id=run.pk, worker="w2")
+    Run.objects.filter(pk=run.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    assert services.runs_reap_expired() == 0
+    run.refresh_from_db()
+    assert run.status == "failed" and "2 attempts" in run.error
+
+
+def test_a_cancelled_run_reports_cancelled_to_its_worker(alice) -> None:
+    run, _ = _request(alice)
+    claim = services.run_claim(run_id=run.pk, worker="w1")
+    services.run_cancel(run=run, user=alice)
+    assert services.run_renew_lease(claim=claim, progress=0.5) == "cancelled"
+
+
+def test_a_reproduction_matches_only_with_an_identical_digest_on_cpu(alice) -> None:
+    run, _ = _request(alice)
+    claim = services.run_claim(run_id=run.pk, worker="w1")
+    services.run_finish(claim=claim, result={"x": [1.0]}, provenance={"device": "cpu"}, digest="d1")
+    run.refresh_from_db()
+    copy = services.run_reproduce(run=run, user=alice)
+    claim = services.run_claim(run_id=copy.pk, worker="w1")
+    services.run_finish(claim=claim, result={"x": [1.0000001]}, provenance={"device": "cpu"}, digest="d2")
+    copy.refresh_from_db()
+    assert copy.reproduction_of_id == run.pk
+    assert copy.reproduced_match is False
+
+
+def test_a_gpu_reproduction_agrees_within_the_experiment_tolerance(alice) -> None:
+    run, _ = _request(alice)
+    claim = services.run_claim(run_id=run.pk, worker="w1")
+    services.run_finish(claim=claim, result={"x": [1.0]}, provenance={"device": "cuda:0"}, digest="d1")
+    run.refresh_from_db()
+    copy = services.run_reproduce(run=run, user=alice)
+    claim = services.run_claim(run_id=copy.pk, worker="w1")
+    services.run_finish(claim=claim, result={"x": [1.0 + 1e-12]}, provenance={"device": "cuda:0"}, digest="d2")
+    copy.refresh_from_db()
+    assert copy.reproduced_match is True
