@@ -253,3 +253,28 @@ def test_figure_indexes_are_positions_in_the_figures_list_in_document_order() ->
     out = render_markdown(FIGURE + "\n```figure\nnope: 1\n```\n\n" + FIGURE.replace("deep_linear", "kernel"))
     assert [(f.experiment, f.index) for f in out.figures] == [("deep_linear", 0), ("kernel", 1)]
     assert [f.line for f in out.figures] == [1, 12]
+
+
+def test_a_paragraph_of_thousands_of_unclosed_brackets_renders_as_its_text() -> None:
+    # Without defusing, Python-Markdown needs minutes for this (quadratic scanning).
+    out = render_markdown("[a <b " * 3000)
+    assert out.html.startswith("<p>[a &lt;b [a &lt;b")
+    assert out.word_count == 6000
+
+
+def test_a_defused_paragraph_keeps_its_code_math_and_citations() -> None:
+    source = "[@k] `[x` $a_1$ " + "[a " * 2000
+    out = render_markdown(source, bibliography="@misc{k, title={K}}")
+    assert '<span class="citation">[<a href="#ref-k">1</a>]</span>' in out.html
+    assert "<code>[x</code>" in out.html and "<msub>" in out.html
+    assert out.errors == []
+
+
+def test_ordinary_paragraphs_keep_their_links_next_to_a_defused_one() -> None:
+    out = render_markdown("[a " * 2000 + "\n\nSee [the paper](https://example.org/p).")
+    assert '<a href="https://example.org/p" rel="nofollow noopener">the paper</a>' in out.html
+
+
+def test_an_unclosed_figure_block_is_reported() -> None:
+    out = render_markdown("Text.\n\n```figure\nexperiment: deep_linear\n")
+    assert out.figures == [] and "never closed" in out.errors[0]

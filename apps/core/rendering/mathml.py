@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from xml.etree.ElementTree import tostring
 
 from latex2mathml.converter import convert_to_element
@@ -82,6 +83,8 @@ def _check_balance(latex: str) -> str:
     return ""
 
 
+# Articles repeat the same symbols ($W$, $t$, $\\eta$) many times.
+@lru_cache(maxsize=4096)
 def latex_to_mathml(latex: str, *, display: bool) -> MathResult:
     """Convert one expression; on failure return an error span and the reason."""
     source = latex.strip()

@@ -23,7 +23,6 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
 
 import markdown
@@ -93,6 +92,8 @@ class _BlockPreprocessor(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         out: list[str] = []
+        # Lines of fenced code pass through untouched, also by the defusing step.
+        verbatim: list[bool] = []
         i = 0
         while i < len(lines):
             line = lines[i]
@@ -105,9 +106,14 @@ class _BlockPreprocessor(Preprocessor):
                     end += 1
                 info = m.group("info").strip().lstrip("{").lstrip(".").split()
                 if info and info[0].rstrip("}") == "figure":
-                    out.extend(["", self._figure("\n".join(lines[i + 1 : end]), line_no=i + 1), ""])
+                    closed = end < len(lines)
+                    token = self._figure("\n".join(lines[i + 1 : end]), line_no=i + 1, closed=closed)
+                    out.extend(["", token, ""])
+                    verbatim.extend([False, True, False])
                 else:
-                    out.extend(lines[i : end + 1])
+                    block = lines[i : end + 1]
+                    out.extend(block)
+                    verbatim.extend([True] * len(block))
                 i = end + 1
                 continue
             stripped = line.strip()
@@ -121,15 +127,19 @@ class _BlockPreprocessor(Preprocessor):
                     body = "\n".join([stripped[2:], *(ln for ln in lines[i + 1 : end] if ln.strip()), before])
                     indent = line[: len(line) - len(line.lstrip())]
                     out.append(indent + self._display_math(body) + after)
+                    verbatim.append(False)
                     i = end + 1
                     continue
             out.append(line)
+            verbatim.append(False)
             i += 1
-        return out
+        return _defuse_blocks(out, verbatim)
 
-    def _figure(self, body: str, *, line_no: int) -> str:
+    def _figure(self, body: str, *, line_no: int, closed: bool) -> str:
         index = len(self.state.figure_slots)
         try:
+            if not closed:
+                raise DirectiveError("the block is never closed with ```")
             directive = parse_directive(body, index=index, line=line_no)
         except DirectiveError as exc:
             message = f"Figure directive on line {line_no}: {exc}"
@@ -144,6 +154,55 @@ class _BlockPreprocessor(Preprocessor):
         if result.error:
             self.state.errors.append(f"Math error in $${_short(body)}$$: {result.error}")
         return self.md.htmlStash.store(result.html)
+
+
+# Python-Markdown scans ahead from every unmatched '[' or '<' to the end of the
+# paragraph, so a paragraph of many of them costs (openers x length) and a few
+# kilobytes of "[a [a [a" take minutes. When a paragraph's cost passes this
+# budget its brackets are escaped (outside code, math and citations): it then
+# renders as the same text, only without links or inline HTML.
+DEFUSE_BUDGET = 200_000
+_PROTECTED_RE = re.compile(r"(`+).+?\1|\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)|\$[^$\n]+\$|\[\s*@[^\[\]\n]*\]", re.DOTALL)
+_OPENER_RE = re.compile(r"(?<!\\)[\[\]<]")
+
+
+def _entity(m: re.Match[str]) -> str:
+    # Character references, not backslashes: "\\[" would open display math.
+    return f"&#{ord(m.group(0))};"
+
+
+def _defuse_text(text: str) -> str:
+    pieces: list[str] = []
+    pos = 0
+    for m in _PROTECTED_RE.finditer(text):
+        pieces.append(_OPENER_RE.sub(_entity, text[pos : m.start()]))
+        pieces.append(m.group(0))
+        pos = m.end()
+    pieces.append(_OPENER_RE.sub(_entity, text[pos:]))
+    return "".join(pieces)
+
+
+def _defuse_blocks(lines: list[str], verbatim: list[bool]) -> list[str]:
+    out: list[str] = []
+    block: list[str] = []
+
+    def flush() -> None:
+        if block:
+            text = "\n".join(block)
+            openers = text.count("[") + text.count("<")
+            if openers * len(text) > DEFUSE_BUDGET:
+                text = _defuse_text(text)
+            out.extend(text.split("\n"))
+            block.clear()
+
+    for line, keep in zip(lines, verbatim, strict=True):
+        if keep or not line.strip():
+            flush()
+            out.append(line)
+        else:
+            block.append(line)
+    flush()
+    return out
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -289,41 +348,21 @@ def _toc_entries(tokens: list[dict[str, Any]], state: _State) -> tuple[list[TocE
     return entries, ids
 
 
-class _TextCounter(HTMLParser):
-    """Counts words of running text: math, code blocks, citation marks and the reference list are skipped."""
-
-    _SKIP = {"math", "pre"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.words = 0
-        self.skip_depth = 0
-        self.stack: list[bool] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("br", "hr", "img"):
-            return
-        skip = tag in self._SKIP or ("class", "references") in attrs or ("class", "citation") in attrs
-        self.stack.append(skip)
-        if skip:
-            self.skip_depth += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("br", "hr", "img") or not self.stack:
-            return
-        if self.stack.pop():
-            self.skip_depth -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip_depth:
-            self.words += len(re.findall(r"[\w'’-]+", data))
+# The input is nh3's output: well-formed, attributes double-quoted, and <math>
+# and <pre> never nest in themselves, so these patterns are exact.
+_UNCOUNTED_RE = re.compile(
+    r"<math\b.*?</math>|<pre\b.*?</pre>|<span class=\"citation\">\[.*?\]</span>"
+    r"|<section class=\"references\".*?</section>",
+    re.DOTALL,
+)
+_TAG_RE = re.compile(r"<[^>]*>")
+_WORD_RE = re.compile(r"[\w'’-]+")
 
 
 def count_words(safe_html: str) -> int:
-    counter = _TextCounter()
-    counter.feed(safe_html)
-    counter.close()
-    return counter.words
+    """Words of running text in sanitised HTML: math, code blocks, citation marks and references are skipped."""
+    text = _TAG_RE.sub(" ", _UNCOUNTED_RE.sub(" ", safe_html))
+    return len(_WORD_RE.findall(html.unescape(text)))
 
 
 def _insert_figures(safe: str, state: _State, resolver: FigureResolver | None) -> str:
