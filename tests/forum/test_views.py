@@ -140,3 +140,19 @@ def test_category_pages_list_pinned_threads_first_and_paginate(client, members, 
     assert page1.index(">t0<") < page1.index(">t34<")
     assert client.get(category.get_absolute_url(), {"page": 2}).status_code == 200
     assert client.get(category.get_absolute_url(), {"page": "junk"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_home_page_lists_recent_public_threads(client, thread, members, mod):
+    secret = services.thread_create(user=members[1], category=thread.category, title="SECRET-THREAD", body="x")
+    services.thread_hide(moderator=mod, thread=secret)
+    page = client.get("/").content.decode()
+    assert thread.title in page
+    assert "SECRET-THREAD" not in page
+
+
+@pytest.mark.django_db
+def test_the_site_nav_shows_the_unread_count_on_every_page(client, thread, members, charlie):
+    services.post_create(user=members[1], thread=thread, body="hello @charlie")
+    client.force_login(charlie)
+    assert 'aria-label="1 unread"' in client.get("/").content.decode()

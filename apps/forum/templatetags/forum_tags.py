@@ -30,19 +30,14 @@ def forum_is_moderator(context: Any) -> bool:
 @register.simple_tag(takes_context=True)
 def forum_discussions(context: Any, obj: Any) -> dict[str, Any]:
     """Threads attached to an article version, open question or run, and its target label for 'start a discussion'."""
-    from apps.forum.models import Thread
+    from apps.forum.selectors import discussions_of
     from apps.forum.targets import ALLOWED_TARGETS, target_label
 
     if obj is None or getattr(obj, "pk", None) is None:
         return {"threads": [], "label": ""}
     request = context.get("request")
     user = getattr(request, "user", None)
-    threads = list(
-        Thread.objects.visible_to(user)
-        .attached_to(obj)
-        .select_related("category", "author")
-        .order_by("-last_activity")[:20]
-    )
+    threads = discussions_of(obj, user=user)
     allowed = f"{obj._meta.app_label}.{obj._meta.model_name}" in ALLOWED_TARGETS
     return {"threads": threads, "label": target_label(obj) if allowed else ""}
 
