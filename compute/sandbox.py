@@ -36,6 +36,7 @@ import pwd
 import re
 import resource
 import selectors
+import shlex
 import shutil
 import signal
 import stat
@@ -257,9 +258,25 @@ def check_available() -> None:
         raise SandboxUnavailable("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
 
 
-def _bwrap_command(job: Path, out: Path, python: str, limits: Limits) -> list[str]:
-    site_packages = sysconfig.get_paths()["purelib"]
-    cmd = [
+def _sources(python: str) -> dict[str, str]:
+    """Host directories the sandbox sees read-only, by their name in the stage."""
+    sources = {"site-packages": sysconfig.get_paths()["purelib"], "compute": str(COMPUTE_DIR)}
+    if not python.startswith(("/usr/", "/bin/")):
+        sources["python"] = str(Path(python).resolve().parent.parent)
+    return sources
+
+
+def _command(stage: Path, job: Path, out: Path, python: str, limits: Limits, user: pwd.struct_passwd) -> list[str]:
+    """The supervisor's command line: stage the read-only sources, drop to the sandbox user, start bubblewrap.
+
+    The project may live under a directory the sandbox user cannot traverse
+    (a private home, say). So, as root and in a private mount namespace of
+    its own, the command first binds each source onto an empty folder of a
+    world-readable stage; bubblewrap, started as the sandbox user, binds from
+    the stage. The host's mount table is never touched.
+    """
+    sources = _sources(python)
+    bwrap = [
         "bwrap",
         "--unshare-all",  # user, mount, pid, net, ipc, uts, cgroup
         "--unshare-user",
@@ -274,10 +291,16 @@ def _bwrap_command(job: Path, out: Path, python: str, limits: Limits) -> list[st
         "--proc", "/proc",
         "--dev", "/dev",
         "--size", str(limits.disk_bytes), "--tmpfs", "/tmp",
-        "--ro-bind", site_packages, "/sandbox/site-packages",
-        "--ro-bind", str(COMPUTE_DIR), "/sandbox/lib/compute",
+        "--ro-bind", str(stage / "site-packages"), "/sandbox/site-packages",
+        "--ro-bind", str(stage / "compute"), "/sandbox/lib/compute",
         "--ro-bind", str(job), "/sandbox/job",
         "--bind", str(out), "/sandbox/out",
+    ]
+    interpreter = python
+    if "python" in sources:
+        bwrap += ["--ro-bind", str(stage / "python"), sources["python"]]
+        interpreter = str(Path(python).resolve())
+    bwrap += [
         "--remount-ro", "/",  # the sandbox's own root holds nothing writable
         "--remount-ro", "/dev",
         "--size", str(limits.disk_bytes // 4), "--tmpfs", "/dev/shm",
@@ -288,18 +311,19 @@ def _bwrap_command(job: Path, out: Path, python: str, limits: Limits) -> list[st
         "--setenv", "MALLOC_ARENA_MAX", "2",
         "--setenv", "OMP_NUM_THREADS", "1",
         "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
+        interpreter, "-s", "-m", "compute.sandbox_child", "/sandbox/job", "/sandbox/out",
     ]
-    if python.startswith(("/usr/", "/bin/")):
-        interpreter = python
-    else:  # an interpreter outside /usr must be bound in too
-        prefix = str(Path(python).resolve().parent.parent)
-        cmd += ["--ro-bind", prefix, prefix]
-        interpreter = str(Path(python).resolve())
-    cmd += [interpreter, "-s", "-m", "compute.sandbox_child", "/sandbox/job", "/sandbox/out"]
-    return cmd
+    setpriv = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--"]
+    binds = " && ".join(
+        f"mount --bind {shlex.quote(src)} {shlex.quote(str(stage / name))}" for name, src in sources.items()
+    )
+    script = f"{binds} && exec {shlex.join(setpriv + bwrap)}"
+    return ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script]
 
 
 def _limit_resources(limits: Limits) -> Any:
+    # Set while still root; they are inherited by the sandbox user's processes,
+    # whose process count, memory and CPU they bound.
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
@@ -337,23 +361,27 @@ def run_sandboxed(
     user = sandbox_user(slot)
     kill_uid(user.pw_uid)  # nothing of an earlier run may linger
     base = Path(tempfile.mkdtemp(prefix=f"lm-sandbox-{slot}-"))
-    job, out = base / "job", base / "out"
-    job.mkdir()
-    out.mkdir()
+    job, out, stage = base / "job", base / "out", base / "stage"
+    python = _python_for_sandbox()
+    for folder in (job, out, stage, *(stage / name for name in _sources(python))):
+        folder.mkdir()
+        os.chmod(folder, 0o755)
     os.chmod(base, 0o755)
     (job / "experiment.py").write_text(source)
     (job / "config.json").write_text(json.dumps({"params": config, "preset": preset}))
-    for p in (job, job / "experiment.py", job / "config.json"):
-        os.chmod(p, 0o755 if p.is_dir() else 0o644)
+    for p in (job / "experiment.py", job / "config.json"):
+        os.chmod(p, 0o644)
     mounted = _mount_output(out, limits, user.pw_uid, user.pw_gid)
     started = time.monotonic()
     try:
-        return _supervise(_bwrap_command(job, out, _python_for_sandbox(), limits), user, out, limits, started)
+        return _supervise(_command(stage, job, out, python, limits, user), user, out, limits, started)
     finally:
-        kill_uid(user.pw_uid)
-        if mounted:
-            subprocess.run(["umount", "-l", str(out)], capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
+        try:
+            kill_uid(user.pw_uid)
+        finally:
+            if mounted:
+                subprocess.run(["umount", "-l", str(out)], capture_output=True)
+            shutil.rmtree(base, ignore_errors=True)
 
 
 def _supervise(cmd: list[str], user: pwd.struct_passwd, out: Path, limits: Limits, started: float) -> Outcome:
@@ -362,9 +390,6 @@ def _supervise(cmd: list[str], user: pwd.struct_passwd, out: Path, limits: Limit
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        user=user.pw_uid,
-        group=user.pw_gid,
-        extra_groups=[],
         env={"PATH": "/usr/bin:/bin"},
         cwd="/",
         start_new_session=True,
