@@ -23,7 +23,7 @@ run: setup
 	$(BIN)/python manage.py runlocal
 
 worker: setup
-	$(BIN)/celery -A config worker -Q experiments,default -c 1 --loglevel INFO
+	$(BIN)/celery -A config worker -Q experiments,default -c 1 --without-gossip --without-mingle --without-heartbeat --loglevel INFO
 
 # Browser tests drive Debian's Chromium and the sandbox needs bubblewrap; install
 # them when we may (root) and they are missing.

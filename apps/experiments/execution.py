@@ -37,7 +37,8 @@ class _Heartbeat(threading.Thread):
         super().__init__(name=f"lease-{claim.run_id}", daemon=True)
         self.claim = claim
         self.deadline = time.monotonic() + soft_limit_s
-        self.period = max(0.2, settings.RUNS_LEASE_SECONDS / 3)
+        # Often enough for a live progress bar, and at least three renewals per lease.
+        self.period = max(0.2, min(2.0, settings.RUNS_LEASE_SECONDS / 3))
         self.stop = threading.Event()
         self.cancelled = threading.Event()
         self.lost = threading.Event()
