@@ -278,3 +278,25 @@ def test_ordinary_paragraphs_keep_their_links_next_to_a_defused_one() -> None:
 def test_an_unclosed_figure_block_is_reported() -> None:
     out = render_markdown("Text.\n\n```figure\nexperiment: deep_linear\n")
     assert out.figures == [] and "never closed" in out.errors[0]
+
+
+def test_an_id_prefix_namespaces_every_generated_id_and_the_links_to_it() -> None:
+    out = render_markdown(
+        "## Reply form\n\nClaim [@k].[^1]\n\n[^1]: Note.\n", bibliography="@misc{k, title={K}}", id_prefix="post-7-"
+    )
+    ids = {attrs["id"] for _, attrs in tags(out.html) if "id" in attrs}
+    assert ids == {"post-7-reply-form", "post-7-fn-1", "post-7-fnref-1", "post-7-references", "post-7-ref-k"}
+    hrefs = {attrs["href"] for t, attrs in tags(out.html) if t == "a"}
+    assert {"#post-7-reply-form", "#post-7-fn-1", "#post-7-fnref-1", "#post-7-ref-k"} <= hrefs
+    assert out.toc == [TocEntry(2, "post-7-reply-form", "Reply form")]
+
+
+def test_a_malformed_id_prefix_is_a_programming_error() -> None:
+    with pytest.raises(ValueError):
+        render_markdown("x", id_prefix='"><script>')
+
+
+def test_ids_written_in_raw_html_are_namespaced() -> None:
+    out = render_markdown('<span id="reply-form">x</span>\n\n## Real heading')
+    ids = [attrs.get("id") for _, attrs in tags(out.html)]
+    assert "user-reply-form" in ids and "real-heading" in ids and "reply-form" not in ids

@@ -393,6 +393,20 @@ def _insert_figures(safe: str, state: _State, resolver: FigureResolver | None) -
     return re.sub(rf"<p>{token}</p>|{token}", repl, safe)
 
 
+_ID_PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
+_ID_OR_FRAGMENT_RE = re.compile(r'\b(id|href)="(#?)([^"]+)"')
+
+
+def _prefix_ids(body: str, ids: set[str], prefix: str) -> tuple[str, set[str]]:
+    def repl(m: re.Match[str]) -> str:
+        attr, hash_, value = m.groups()
+        if value in ids and (attr == "id") != bool(hash_):
+            return f'{attr}="{hash_}{prefix}{value}"'
+        return m.group(0)
+
+    return _ID_OR_FRAGMENT_RE.sub(repl, body), {prefix + i for i in ids}
+
+
 def _caption_html(caption: str) -> tuple[str, list[str]]:
     if not caption:
         return "", []
@@ -408,6 +422,7 @@ def render_markdown(
     *,
     bibliography: str = "",
     figure_resolver: FigureResolver | None = None,
+    id_prefix: str = "",
     _figures: bool = True,
 ) -> Rendered:
     """Render author Markdown (math, citations, footnotes, figure directives) to sanitised HTML.
@@ -416,7 +431,13 @@ def render_markdown(
     in ``Rendered.errors`` and shown inline; rendering never raises on bad input.
     ``figure_resolver(directive)`` returns trusted HTML for a figure and may
     raise ``FigureError`` with a message for the author.
+
+    ``id_prefix`` (e.g. ``"post-12-"``) namespaces every id the pipeline makes
+    (headings, footnotes, references) and the links to them: use it where many
+    rendered texts share a page, such as forum posts, so their ids stay unique.
     """
+    if id_prefix and not _ID_PREFIX_RE.match(id_prefix):
+        raise ValueError("id_prefix must be lowercase letters, digits and dashes, starting with a letter")
     source = (source or "")[:MAX_SOURCE_CHARS].replace("\r\n", "\n").replace("\r", "\n")
     state = _State(nonce=secrets.token_hex(8), bibliography=parse_bibliography(bibliography))
     state.errors.extend(state.bibliography.errors)
@@ -429,6 +450,9 @@ def render_markdown(
         ids.add("references")
         ids.update(anchor_id(r["key"]) for r in records)
         body += references_html(records)
+    if id_prefix:
+        body, ids = _prefix_ids(body, ids, id_prefix)
+        toc = [TocEntry(level=e.level, id=id_prefix + e.id, title=e.title) for e in toc]
     safe = sanitize_html(body, generated_ids=ids)
     word_count = count_words(safe)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import nh3
+from pygments.token import STANDARD_TYPES
 
 _MATHML_TAGS = {
     "math", "mrow", "mi", "mn", "mo", "ms", "msup", "msub", "msubsup", "mfrac", "msqrt", "mroot", "mtext",
@@ -52,7 +53,8 @@ _ALLOWED_CLASSES = {
     "footnotes", "citation", "citation-missing", "references", "ref-authors", "ref-title", "math-error",
     "render-error", "figure-error", "table", "task-list",
 }  # fmt: skip
-_PYGMENTS_CLASS_RE = re.compile(r"^(?:[a-z]{1,3}[0-9]?|hll|err|language-[a-z0-9+#-]{1,30})$")
+_ALLOWED_CLASSES |= {c for c in STANDARD_TYPES.values() if c} | {"hll"}
+_LANGUAGE_CLASS_RE = re.compile(r"^language-[a-z0-9+#-]{1,30}$")
 _ROLES = {"note", "doc-noteref", "doc-backlink", "doc-endnotes", "doc-footnote", "presentation", "math"}
 _ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,100}$")
 USER_ID_PREFIX = "user-"
@@ -62,7 +64,7 @@ _STRIP_RE = re.compile(r"[\x00-\x20\x7f-\x9f]+")
 def _attribute_filter(generated_ids: frozenset[str]):  # type: ignore[no-untyped-def]
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
         if attr == "class":
-            kept = [c for c in value.split() if c in _ALLOWED_CLASSES or _PYGMENTS_CLASS_RE.match(c)]
+            kept = [c for c in value.split() if c in _ALLOWED_CLASSES or _LANGUAGE_CLASS_RE.match(c)]
             return " ".join(kept) or None
         if attr == "id":
             if not _ID_RE.match(value):
