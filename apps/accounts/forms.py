@@ -28,6 +28,7 @@ class ProfileForm(forms.ModelForm):
         # Accept a pasted https://orcid.org/... address: clean_orcid reduces it to the
         # bare iD and checks that, so the field's own length limit must not fire first.
         orcid = self.fields["orcid"]
+        assert isinstance(orcid, forms.CharField)
         orcid.max_length = 60
         orcid.validators = [v for v in orcid.validators if v is not validate_orcid and not hasattr(v, "limit_value")]
         orcid.widget.attrs.pop("maxlength", None)

@@ -22,6 +22,13 @@ def _render_bio(source: str) -> str:
     return render_markdown(source).html
 
 
+def _member(request: HttpRequest) -> User:
+    # Only called behind login_required, so the user is a real member.
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     member = get_object_or_404(User, username=username)
     viewer = request.user
@@ -40,7 +47,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = _member(request)
     form = ProfileForm(request.POST or None, instance=User.objects.get(pk=user.pk))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -73,7 +80,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
-    token = services.token_create(user=request.user)
+    token = services.token_create(user=_member(request))
     # The key is shown in this response only; the page never shows it again.
     response = render(request, "accounts/tokens.html", {"token": token, "new_key": token.key})
     response["Cache-Control"] = "no-store"
@@ -83,7 +90,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest) -> HttpResponse:
-    if services.token_revoke(user=request.user):
+    if services.token_revoke(user=_member(request)):
         messages.success(request, "Your API token is revoked; programs using it can no longer sign in.")
     else:
         messages.info(request, "You had no API token.")

@@ -30,7 +30,13 @@ def _sign_up(client, username: str = "newton") -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["account_login", "account_signup", "account_reset_password", "account_reset_password_done", "account_email_verification_sent"],
+    [
+        "account_login",
+        "account_signup",
+        "account_reset_password",
+        "account_reset_password_done",
+        "account_email_verification_sent",
+    ],
 )
 def test_account_pages_render_inside_the_site_frame(client, db, name: str) -> None:
     response = client.get(reverse(name))

@@ -128,7 +128,9 @@ def test_too_many_or_unsafe_links_show_a_field_error(client, alice) -> None:
 def test_mallory_can_only_ever_edit_her_own_profile(client, alice, mallory) -> None:
     client.force_login(mallory)
     # There is no URL naming another member's edit page; extra fields are ignored.
-    response = client.post(reverse("accounts:profile_edit"), {**_form(display_name="pwned"), "username": "alice", "id": alice.pk})
+    response = client.post(
+        reverse("accounts:profile_edit"), {**_form(display_name="pwned"), "username": "alice", "id": alice.pk}
+    )
     assert response.status_code == 302
     alice.refresh_from_db()
     mallory.refresh_from_db()

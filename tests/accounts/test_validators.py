@@ -25,7 +25,14 @@ def test_swapping_two_digits_breaks_the_checksum() -> None:
 
 @pytest.mark.parametrize(
     "orcid",
-    ["0000000218250097", "0000-0002-1825-009", "0000-0002-1825-00977", "X000-0002-1825-0097", "0000-0002-1825-009x", ""],
+    [
+        "0000000218250097",
+        "0000-0002-1825-009",
+        "0000-0002-1825-00977",
+        "X000-0002-1825-0097",
+        "0000-0002-1825-009x",
+        "",
+    ],
 )
 def test_a_badly_formatted_orcid_is_rejected(orcid: str) -> None:
     with pytest.raises(ValidationError) as exc:
