@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import pytest
+
+from compute.experiments.kernel_regression import EXPERIMENT, eigenlearning_mse
+from compute.protocol import ConfigError
+
+
+@pytest.fixture(scope="module")
+def smoke():
+    import torch
+
+    from compute.runner import execute
+
+    config = EXPERIMENT.validate(preset="smoke")
+    return config, execute(EXPERIMENT, config, device=torch.device("cpu")).result
+
+
+@pytest.mark.science
+def test_measured_test_error_is_within_ten_percent_of_eigenlearning(smoke):
+    config, result = smoke
+    assert min(config.ridges) >= 1e-2
+    assert max(config.sizes) <= 1797 // 8
+    curves = result["series"]["curves"]
+    assert len(curves) == len(config.ridges)
+    worst = 0.0
+    for curve in curves.values():
+        for measured, theory in zip(curve["measured"], curve["theory"], strict=True):
+            worst = max(worst, abs(measured - theory) / theory)
+    assert worst == pytest.approx(result["metrics"]["max_rel_error"], rel=1e-9)
+    assert worst < 0.10
+
+
+@pytest.mark.science
+def test_learning_curves_fall_with_more_data(smoke):
+    _, result = smoke
+    for curve in result["series"]["curves"].values():
+        assert all(b < a for a, b in zip(curve["measured"], curve["measured"][1:], strict=False))
+
+
+def test_eigenlearning_predicts_the_whole_target_power_with_no_data_to_speak_of():
+    import numpy as np
+
+    lam = np.array([0.5, 0.3, 0.2])
+    coeff = np.array([1.0, 2.0, 3.0])
+    # With a huge ridge nothing is learned, so the error is the target's power.
+    mse, _ = eigenlearning_mse(lam, coeff, 2, 1e6)
+    assert mse == pytest.approx(coeff.sum(), rel=1e-4)
+
+
+def test_an_oversized_training_set_is_refused_naming_the_field():
+    with pytest.raises(ConfigError) as info:
+        EXPERIMENT.validate({"sizes": [10, 10**9]})
+    assert "sizes" in info.value.errors
+
+
+def test_too_many_trials_are_refused_naming_the_field():
+    with pytest.raises(ConfigError) as info:
+        EXPERIMENT.validate({"trials": 10**9})
+    assert "trials" in info.value.errors
+
+
+@pytest.mark.science
+def test_the_figure_builds_from_the_stored_result(smoke):
+    from bokeh.embed import json_item
+
+    config, result = smoke
+    item = json_item(EXPERIMENT.figure(result, config.model_dump()))
+    assert item["doc"]["roots"]

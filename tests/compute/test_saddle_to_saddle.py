@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from compute.experiments.saddle_to_saddle import EXPERIMENT
+from compute.protocol import ConfigError
+
+
+@pytest.fixture(scope="module")
+def smoke():
+    import torch
+
+    from compute.runner import execute
+
+    config = EXPERIMENT.validate(preset="smoke")
+    return config, execute(EXPERIMENT, config, device=torch.device("cpu")).result
+
+
+@pytest.mark.science
+def test_loss_plateaus_at_half_the_unlearned_power_for_the_smallest_alpha(smoke):
+    config, result = smoke
+    s = config.singular_values
+    run = result["series"]["runs"][f"{min(config.alphas):g}"]
+    assert len(run["plateaus"]) == len(s)
+    for k, plateau in enumerate(run["plateaus"]):
+        expected = 0.5 * sum(x * x for x in s[k:])
+        assert plateau["theory"] == pytest.approx(expected)
+        assert abs(plateau["measured"] - expected) / expected < 0.03
+    assert result["metrics"]["plateau_max_rel_error_smallest_alpha"] < 0.03
+
+
+@pytest.mark.science
+def test_rescaled_drop_times_approach_one_monotonically_as_alpha_shrinks(smoke):
+    config, result = smoke
+    assert config.alphas == [1e-2, 1e-4, 1e-8]
+    s = config.singular_values
+    runs = result["series"]["runs"]
+    for k, sk in enumerate(s):
+        deviations = []
+        for alpha in config.alphas:
+            t_k = runs[f"{alpha:g}"]["drop_times"][k]
+            ratio = sk * t_k / math.log(1 / alpha)
+            assert ratio == pytest.approx(result["series"]["ratios"][f"{alpha:g}"][k])
+            deviations.append(abs(ratio - 1))
+        assert deviations[0] > deviations[1] > deviations[2], (k, deviations)
+        # The leftover at alpha = 1e-8 is the O(1/s) term, ln(2 s_k) / (2 ln(1/alpha)) < 0.05 here.
+        assert deviations[2] < 0.08
+
+
+@pytest.mark.science
+def test_drop_times_match_the_logistic_solution_from_the_measured_initial_strength(smoke):
+    _, result = smoke
+    assert result["metrics"]["refined_drop_time_max_rel_error"] < 0.02
+
+
+def test_an_enormous_hidden_width_is_refused_naming_the_field():
+    with pytest.raises(ConfigError) as info:
+        EXPERIMENT.validate({"hidden": 10**9})
+    assert "hidden" in info.value.errors
+
+
+def test_repeated_singular_values_are_refused_naming_the_field():
+    with pytest.raises(ConfigError) as info:
+        EXPERIMENT.validate({"singular_values": [2.0, 2.0]})
+    assert "singular_values" in info.value.errors
+
+
+@pytest.mark.science
+def test_the_figure_builds_from_the_stored_result(smoke):
+    from bokeh.embed import json_item
+
+    config, result = smoke
+    item = json_item(EXPERIMENT.figure(result, config.model_dump()))
+    assert item["doc"]["roots"]
