@@ -300,3 +300,10 @@ def test_ids_written_in_raw_html_are_namespaced() -> None:
     out = render_markdown('<span id="reply-form">x</span>\n\n## Real heading')
     ids = [attrs.get("id") for _, attrs in tags(out.html)]
     assert "user-reply-form" in ids and "real-heading" in ids and "reply-form" not in ids
+
+
+@pytest.mark.parametrize("source", [r"$h \| e(T) \|$", r"$\{x\}$", r"$a \$ b$", "$x$", r"$\alpha$"])
+def test_inline_math_may_end_in_an_escaped_symbol(source: str) -> None:
+    out = render_markdown(f"Take {source} now.")
+    outside_math = re.sub(r"<math.*?</math>", "", out.html)
+    assert "<math" in out.html and "$" not in outside_math and out.errors == []

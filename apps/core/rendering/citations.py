@@ -135,7 +135,8 @@ def parse_bibliography(source: str) -> Bibliography:
         return bib
     for block in library.failed_blocks:
         first = (getattr(block, "raw", "") or "").strip().splitlines()[:1]
-        where = f" near line {block.start_line + 1}" if getattr(block, "start_line", None) is not None else ""
+        start = getattr(block, "start_line", None)
+        where = f" near line {start + 1}" if isinstance(start, int) else ""
         error = getattr(block, "error", None)
         text = str(getattr(error, "abort_reason", "") or error or "")
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
