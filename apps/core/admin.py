@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from apps.core.models import Page, Tag
+from apps.core.services import source_render
 
 
 @admin.register(Tag)
@@ -17,3 +21,7 @@ class PageAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "updated_at"]
     search_fields = ["title", "slug", "body"]
     readonly_fields = ["rendered_html", "updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: Page, form: Any, change: bool) -> None:
+        obj.rendered_html = source_render(source=obj.body).html
+        super().save_model(request, obj, form, change)

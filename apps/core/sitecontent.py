@@ -239,6 +239,18 @@ def _validate(model: type[BaseModel], doc: YamlDoc, data: Any, rel: str, base: P
         raise SiteContentError(problems) from None
 
 
+def _validate_items(model: type[BaseModel], doc: YamlDoc, data: list[Any], rel: str) -> list[Any]:
+    items, problems = [], []
+    for i, item in enumerate(data):
+        try:
+            items.append(_validate(model, doc, item, rel, (i,)))
+        except SiteContentError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise SiteContentError(problems)
+    return items
+
+
 # --- Parsed content --------------------------------------------------------------
 
 
@@ -277,6 +289,8 @@ class SiteContent:
     sequences: list[SequenceIn] = dataclasses.field(default_factory=list)
     categories: list[CategoryIn] | None = None
     files: int = 0
+    categories_rel: str = "forum/categories.yaml"
+    sequence_slugs: set[str] = dataclasses.field(default_factory=set)
     article_stems: set[str] = dataclasses.field(default_factory=set)
     warnings: list[str] = dataclasses.field(default_factory=list)
 
@@ -376,8 +390,8 @@ def read_site(root: Path) -> SiteContent:
             data = doc.data or []
             if not isinstance(data, list):
                 raise SiteContentError([SiteProblem(r, 1, "", "must be a list of sequences")])
-            for i, item in enumerate(data):
-                guarded(lambda i=i, item=item: content.sequences.append(_validate(SequenceIn, doc, item, r, (i,))))
+            content.sequence_slugs = {str(item.get("slug")) for item in data if isinstance(item, dict)}
+            content.sequences = _validate_items(SequenceIn, doc, data, r)
 
         guarded(load_sequences)
 
@@ -386,14 +400,13 @@ def read_site(root: Path) -> SiteContent:
 
         def load_categories() -> None:
             r = rel(categories_path)
+            content.categories_rel = r
             content.files += 1
             doc = _parse_yaml(categories_path.read_text(encoding="utf-8"), r, first_line=1)
             data = doc.data or []
             if not isinstance(data, list):
                 raise SiteContentError([SiteProblem(r, 1, "", "must be a list of categories")])
-            content.categories = []
-            for i, item in enumerate(data):
-                guarded(lambda i=i, item=item: content.categories.append(_validate(CategoryIn, doc, item, r, (i,))))  # type: ignore[union-attr]
+            content.categories = _validate_items(CategoryIn, doc, data, r)
 
         guarded(load_categories)
 
@@ -416,7 +429,7 @@ def _cross_check(content: SiteContent, sequences_rel: str, sequence_doc: YamlDoc
     # Files that failed to parse still count as existing, so one broken article
     # does not also show up as a dangling reference everywhere it is named.
     article_slugs = content.article_stems | set(Article.objects.values_list("slug", flat=True))
-    sequence_slugs = {s.slug for s in content.sequences} | set(Sequence.objects.values_list("slug", flat=True))
+    sequence_slugs = content.sequence_slugs | set(Sequence.objects.values_list("slug", flat=True))
 
     seen_numbers: dict[int, str] = {}
     for q in content.questions:
@@ -461,15 +474,14 @@ class LoadReport:
 
     @property
     def changed(self) -> bool:
-        return any(c.get("created", 0) or c.get("updated", 0) for c in self.counts.values())
+        return any(c.get("created", 0) or c.get("updated", 0) or c.get("changed", 0) for c in self.counts.values())
 
     def summary(self) -> str:
         if not self.changed:
             return f"site content is up to date ({self.files} files, no changes)"
         parts = []
         for kind, c in self.counts.items():
-            created, updated, unchanged = c.get("created", 0), c.get("updated", 0), c.get("unchanged", 0)
-            parts.append(f"{kind}: {created} created, {updated} updated, {unchanged} unchanged")
+            parts.append(f"{kind}: " + ", ".join(f"{n} {outcome}" for outcome, n in c.items()))
         return f"loaded {self.files} files; " + "; ".join(parts)
 
 
@@ -545,7 +557,7 @@ def _sync_article(f: ArticleFile, warnings: list[str]) -> Outcome:
                 when = _as_datetime(f.meta.published)
             else:
                 fresh = f.meta.changelog and f.meta.changelog != latest.changelog
-                changelog = f.meta.changelog if fresh else "Updated from site/"
+                changelog = f.meta.changelog if f.meta.changelog and fresh else "Updated from site/"
                 when = None
             version = services.article_publish(article=article, changelog=changelog, by=None, published_at=when)
             changed = True
@@ -640,11 +652,12 @@ def site_load(*, root: Path) -> LoadReport:
         for q in content.questions:
             count("questions", _sync_question(q))
         if content.categories is not None:
-            changed = _sync_categories(content.categories, warnings)
+            try:
+                changed = _sync_categories(content.categories, warnings)
+            except DjangoValidationError as exc:
+                # Raising inside the transaction undoes everything loaded so far.
+                raise SiteContentError([SiteProblem(content.categories_rel, 1, "", m) for m in exc.messages]) from None
             if changed is not None:
-                counts["forum categories"] = {
-                    "created": 0,
-                    "updated": changed,
-                    "unchanged": len(content.categories) - min(changed, len(content.categories)),
-                }
+                total = len(content.categories)
+                counts["forum categories"] = {"changed": changed, "unchanged": total - min(changed, total)}
     return LoadReport(files=content.files, counts=counts, warnings=warnings)

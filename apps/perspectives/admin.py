@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.perspectives.models import Article, Authorship, Sequence, SequenceItem, Version
+from apps.perspectives.services import article_publish
 
 
 class AuthorshipInline(admin.TabularInline):
@@ -21,7 +24,7 @@ class VersionInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["number", "published_at", "changelog", "reading_minutes"]
-    readonly_fields = fields
+    readonly_fields = ["number", "published_at", "changelog", "reading_minutes"]
     show_change_link = True
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -37,6 +40,21 @@ class ArticleAdmin(admin.ModelAdmin):
     filter_horizontal = ["tags"]
     readonly_fields = ["latest_version", "created_at", "updated_at"]
     inlines = [AuthorshipInline, VersionInline]
+    actions = ["publish_new_version"]
+
+    @admin.action(description="Publish the current body as a new version")
+    def publish_new_version(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        for article in queryset:
+            latest = article.latest_version
+            if latest is not None and (latest.body, latest.bibliography) == (article.body, article.bibliography):
+                self.message_user(request, f"{article}: nothing changed since version {latest.number}.", messages.INFO)
+                continue
+            try:
+                version = article_publish(article=article, changelog="Published from the admin", by=request.user)
+            except ValidationError as exc:
+                self.message_user(request, f"{article}: {'; '.join(exc.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, f"{article}: published version {version.number}.", messages.SUCCESS)
 
 
 @admin.register(Version)

@@ -22,6 +22,16 @@ def _bibtex_escape(value: str) -> str:
     return "".join(out)
 
 
+def _bibtex_author(name: str) -> str:
+    # BibTeX splits "First Last" into parts; a group name such as "The editors"
+    # (any lower-case word or a dot in it) is braced so it prints as written.
+    escaped = _bibtex_escape(name)
+    words = name.split()
+    if any(w[:1].islower() or "." in w.rstrip(".") for w in words):
+        return "{" + escaped + "}"
+    return escaped
+
+
 def cite_key(article: Article, version: Version) -> str:
     return f"lm:{article.slug}:v{version.number}"
 
@@ -34,7 +44,7 @@ def cite_bibtex(article: Article, version: Version, authors: list[str]) -> str:
     """A BibTeX @misc entry that pins the exact version read."""
     fields = [
         ("title", _bibtex_escape(version.title)),
-        ("author", " and ".join(_bibtex_escape(a) for a in authors) or "learningmechanics.pub"),
+        ("author", " and ".join(_bibtex_author(a) for a in authors) or f"{{{settings.SITE_NAME}}}"),
         ("howpublished", _bibtex_escape(settings.SITE_NAME)),
         ("year", str(version.published_at.year)),
         ("month", version.published_at.strftime("%b").lower()),

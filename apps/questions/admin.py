@@ -1,7 +1,11 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.http import HttpRequest
+
+from apps.core.services import source_render
 from apps.questions.models import ProgressEntry, Question
 
 
@@ -22,6 +26,10 @@ class QuestionAdmin(admin.ModelAdmin):
     raw_id_fields = ["followers"]
     readonly_fields = ["rendered_html", "created_at", "updated_at"]
     inlines = [ProgressInline]
+
+    def save_model(self, request: HttpRequest, obj: Question, form: Any, change: bool) -> None:
+        obj.rendered_html = source_render(source=obj.discussion).html
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ProgressEntry)

@@ -88,7 +88,11 @@ def test_a_second_run_changes_nothing_and_says_so(db, alice, site):
 def test_an_edited_body_publishes_a_new_version_and_keeps_the_old_one(db, alice, site):
     load(site)
     v1 = Version.objects.get(article__slug="alpha", number=1)
-    edit(site / "perspectives" / "alpha.md", "Each mode rises along a sigmoid.", "Each mode rises along a logistic curve.")
+    edit(
+        site / "perspectives" / "alpha.md",
+        "Each mode rises along a sigmoid.",
+        "Each mode rises along a logistic curve.",
+    )
     edit(site / "perspectives" / "alpha.md", 'changelog: "First version"', 'changelog: "Clearer wording of the result"')
     out, _ = load(site)
     alpha = Article.objects.get(slug="alpha")
@@ -126,15 +130,33 @@ def test_progress_edits_replace_the_loaded_log(db, alice, site):
         # YAML that does not parse: an unclosed flow sequence.
         ("perspectives/alpha.md", "tags: [solvable-models, deep-linear]", "tags: [solvable-models, deep-linear", 9, ""),
         # A required field removed.
-        ("perspectives/alpha.md", 'summary: "A deep linear network learns its modes one at a time."\n', "", 2, "summary"),
+        (
+            "perspectives/alpha.md",
+            'summary: "A deep linear network learns its modes one at a time."\n',
+            "",
+            2,
+            "summary",
+        ),
         # Wrong type: a mapping where a string list is expected.
         ("perspectives/alpha.md", "tags: [solvable-models, deep-linear]", "tags: {a: 1}", 9, "tags"),
         # A value outside the allowed choices.
         ("perspectives/alpha.md", "kind: perspective", "kind: essay", 4, "kind"),
         # An author with both a name and a username.
-        ("perspectives/alpha.md", '  - name: "Outside Collaborator"', '  - name: "X"\n    username: bob', 8, "authors.1"),
+        (
+            "perspectives/alpha.md",
+            '  - name: "Outside Collaborator"',
+            '  - name: "X"\n    username: bob',
+            8,
+            "authors.1",
+        ),
         # A progress link that is not a URL.
-        ("questions/1-mode-ordering.md", 'link: "https://example.org/paper"', 'link: "not a url"', 13, "progress.0.link"),
+        (
+            "questions/1-mode-ordering.md",
+            'link: "https://example.org/paper"',
+            'link: "not a url"',
+            13,
+            "progress.0.link",
+        ),
         # A question pointing at an article that does not exist.
         ("questions/1-mode-ordering.md", "articles: [alpha]", "articles: [alpha, omega]", 7, "articles.1"),
         # A sequence naming a missing article.
@@ -188,3 +210,22 @@ def test_a_failure_while_writing_rolls_back_the_whole_load(db, alice, site, monk
         load(site)
     assert not Article.objects.exists()
     assert not Page.objects.exists()
+
+
+def test_forum_categories_are_handed_to_the_forum(db, site):
+    from apps.forum.models import Category
+
+    load(site)
+    assert list(Category.objects.values_list("slug", "name")) == [("general", "General")]
+
+
+def test_rerender_refreshes_cached_html_without_new_versions(db, alice, site):
+    load(site)
+    Version.objects.refresh_cache(rendered_html="stale")
+    Page.objects.update(rendered_html="stale")
+    out = io.StringIO()
+    call_command("loadsite", "--dir", str(site), "--rerender", stdout=out, stderr=io.StringIO())
+    assert "re-rendered" in out.getvalue()
+    assert not Version.objects.filter(rendered_html="stale").exists()
+    assert not Page.objects.filter(rendered_html="stale").exists()
+    assert Version.objects.count() == 2  # alpha v1 and beta v1

@@ -43,7 +43,7 @@ def test_about_is_404_until_loaded(db, client):
 
 def test_a_flat_page_shows_its_rendered_body(pages, client):
     html = client.get("/about/").content.decode()
-    assert "<h1 id=\"page-title\">About us</h1>" in html
+    assert '<h1 id="page-title">About us</h1>' in html
     assert "<p>Hello.</p>" in html
 
 
