@@ -133,3 +133,10 @@ def test_logging_out_needs_a_post(client, bob) -> None:
     assert "_auth_user_id" in client.session
     client.post(reverse("account_logout"))
     assert "_auth_user_id" not in client.session
+
+
+def test_account_emails_are_signed_with_the_site_name_not_example_com(client, db) -> None:
+    _sign_up(client, "faraday")
+    message = mail.outbox[0]
+    assert "learningmechanics.pub" in message.subject
+    assert "example.com" not in message.subject + message.body
