@@ -156,3 +156,28 @@ def test_the_site_nav_shows_the_unread_count_on_every_page(client, thread, membe
     services.post_create(user=members[1], thread=thread, body="hello @charlie")
     client.force_login(charlie)
     assert 'aria-label="1 unread"' in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_article_pages_list_discussions_of_any_of_their_versions(client, members, category):
+    from apps.perspectives.models import Article
+    from apps.perspectives.services import article_publish
+
+    article = Article.objects.create(title="Muon", slug="muon", summary="s", body="first body")
+    v1 = article_publish(article=article, changelog="first", by=None)
+    services.thread_create(user=members[1], category=category, title="On version one", body="hm", target=v1)
+    article.body = "second body"
+    article.save()
+    article_publish(article=article, changelog="second", by=None)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "On version one" in page
+    assert "Start a discussion" in page
+
+
+@pytest.mark.django_db
+def test_question_pages_list_their_discussions(client, members, category):
+    from apps.questions.models import Question
+
+    question = Question.objects.create(number=11, slug="q", title="Why Adam?", statement="Explain.")
+    services.thread_create(user=members[1], category=category, title="Progress on Adam", body="hm", target=question)
+    assert "Progress on Adam" in client.get(question.get_absolute_url()).content.decode()
