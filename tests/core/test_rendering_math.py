@@ -52,3 +52,14 @@ def test_malformed_math_becomes_an_error_span_with_a_reason(latex: str) -> None:
 def test_the_error_span_escapes_the_source() -> None:
     result = latex_to_mathml(r"\frac{<img src=x onerror=alert(1)>}{", display=True)
     assert "<img" not in result.html and "&lt;img" in result.html
+
+
+@pytest.mark.parametrize("latex", [r"\foo{x}", r"\alpah + 1", r"\label{eq:1} x"])
+def test_an_unknown_command_is_reported_by_name(latex: str) -> None:
+    result = latex_to_mathml(latex, display=False)
+    assert result.error.startswith("unknown command \\")
+    assert 'class="math-error"' in result.html
+
+
+def test_self_referencing_macros_are_an_error_not_a_hang() -> None:
+    assert latex_to_mathml(r"\def\a{\a}\a", display=False).error

@@ -35,6 +35,7 @@ _ENV_ALIASES = {
 _ENV_RE = re.compile(r"\\(begin|end)\{(aligned|align|gathered|gather|equation\*?)\}")
 # latex2mathml writes symbols as text like "&#x003B8;", which tostring()
 # escapes to "&amp;#x003B8;". Undo exactly that, nothing else.
+_COMMAND_RE = re.compile(r"^\\[A-Za-z]+$")
 _ESCAPED_CHARREF_RE = re.compile(r"&amp;(#x[0-9A-Fa-f]{1,6};)")
 
 
@@ -103,6 +104,14 @@ def latex_to_mathml(latex: str, *, display: bool) -> MathResult:
         except Exception as exc:  # the converter raises many unrelated types on bad input
             reason = _describe(exc)
         else:
+            # latex2mathml keeps a command it does not know as literal text ("\\foo");
+            # that is almost always a typo the author wants to hear about.
+            unknown = sorted(
+                {el.text for el in element.iter() if el.tag in ("mi", "mo") and el.text and _COMMAND_RE.match(el.text)}
+            )
+            if unknown:
+                reason = "unknown command " + ", ".join(unknown)
+                return MathResult(html=error_span(source, reason, display=display), error=reason)
             element.attrib.pop("xmlns", None)  # implied in HTML; keeps the allowlist simple
             markup = _ESCAPED_CHARREF_RE.sub(r"&\1", tostring(element, encoding="unicode"))
             return MathResult(html=markup)
