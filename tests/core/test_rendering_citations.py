@@ -98,3 +98,16 @@ def test_a_broken_entry_is_reported_and_the_good_ones_still_load() -> None:
     bib = parse_bibliography("@misc{good, title={G}}\n@misc{bad title={x}}\n")
     assert list(bib.entries) == ["good"]
     assert len(bib.errors) == 1 and "line 2" in bib.errors[0]
+
+
+def test_a_citation_may_carry_a_locator() -> None:
+    out = render_markdown("As shown [@saxe2014, sec. 3; @jacot2018].", bibliography=BIB)
+    assert (
+        '<span class="citation">[<a href="#ref-saxe2014">1</a>, sec. 3; <a href="#ref-jacot2018">2</a>]</span>'
+        in out.html
+    )
+
+
+def test_a_citation_inside_a_heading_leaves_no_trace_in_the_toc() -> None:
+    out = render_markdown("## Deep linear networks [@saxe2014]\n", bibliography=BIB)
+    assert out.toc[0].title == "Deep linear networks"

@@ -71,7 +71,8 @@ class _State:
     errors: list[str] = field(default_factory=list)
     # Each figure slot holds a directive, or the error message for a bad block.
     figure_slots: list[FigureDirective | str] = field(default_factory=list)
-    citation_groups: list[list[str]] = field(default_factory=list)
+    # One entry per [@...] group: (key, locator) pairs, e.g. ("saxe2014", "p. 3").
+    citation_groups: list[list[tuple[str, str]]] = field(default_factory=list)
 
     def figure_token(self, index: int) -> str:
         return f"LMFIG{self.nonce}N{index}X"
@@ -243,7 +244,9 @@ class _MathInline(InlineProcessor):
 
 
 _KEY = r"@[A-Za-z0-9_][A-Za-z0-9_:.\-/+]*"
-_CITE_RE = r"\[\s*(" + _KEY + r"(?:\s*;\s*" + _KEY + r")*)\s*\](?!\()"
+# An optional locator after a comma, as in Pandoc: [@saxe2014, sec. 3; @jacot2018].
+_CITE_ITEM = _KEY + r"(?:\s*,\s*[^;\[\]\n@]{1,60})?"
+_CITE_RE = r"\[\s*(" + _CITE_ITEM + r"(?:\s*;\s*" + _CITE_ITEM + r")*)\s*\](?!\()"
 
 
 class _CitationInline(InlineProcessor):
@@ -252,9 +255,12 @@ class _CitationInline(InlineProcessor):
         self.state = state
 
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:  # type: ignore[override]
-        keys = [k.strip().lstrip("@") for k in m.group(1).split(";")]
+        items = []
+        for item in m.group(1).split(";"):
+            key, _, locator = item.strip().lstrip("@").partition(",")
+            items.append((key.strip(), " ".join(locator.split())))
         index = len(self.state.citation_groups)
-        self.state.citation_groups.append(keys)
+        self.state.citation_groups.append(items)
         return self.md.htmlStash.store(self.state.citation_token(index)), m.start(0), m.end(0)
 
 
@@ -312,18 +318,22 @@ def _resolve_citations(body: str, state: _State) -> tuple[str, list[dict[str, An
         if index >= len(state.citation_groups):
             return m.group(0)
         parts = []
-        for key in state.citation_groups[index]:
+        group = state.citation_groups[index]
+        for key, locator in group:
+            suffix = f", {html.escape(locator)}" if locator else ""
             if key not in entries:
                 if key not in reported:
                     reported.add(key)
                     state.errors.append(f"Unknown citation key @{key}: it is not in the bibliography")
-                parts.append(f'<span class="citation-missing" title="Unknown citation">?{html.escape(key)}</span>')
+                missing = f'<span class="citation-missing" title="Unknown citation">?{html.escape(key)}</span>'
+                parts.append(missing + suffix)
                 continue
             if key not in numbers:
                 numbers[key] = len(numbers) + 1
                 records.append(reference_record(key, numbers[key], entries[key]))
-            parts.append(f'<a href="#{html.escape(anchor_id(key))}">{numbers[key]}</a>')
-        return f'<span class="citation">[{", ".join(parts)}]</span>'
+            parts.append(f'<a href="#{html.escape(anchor_id(key))}">{numbers[key]}</a>{suffix}')
+        separator = "; " if any(locator for _, locator in group) else ", "
+        return f'<span class="citation">[{separator.join(parts)}]</span>'
 
     body = re.sub(rf"LMCITE{state.nonce}N(\d+)X", repl, body)
     return body, records
