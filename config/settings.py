@@ -162,6 +162,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "login"
 # allauth passes the login as username= or email=; map both to one key per member.
 AXES_USERNAME_CALLABLE = "apps.accounts.lockout.lockout_username"
+# The client address: REMOTE_ADDR, or the address our proxy appended when BEHIND_PROXY.
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.lockout.lockout_client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 
 # --- Email --------------------------------------------------------------------
@@ -199,7 +201,9 @@ WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 # --- Security -----------------------------------------------------------------
 # Secure by default whenever DEBUG is off; each can still be turned off behind
 # a proxy that handles it.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY", False) else None
+# Behind a reverse proxy that sets X-Forwarded-Proto and appends to X-Forwarded-For.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -28,3 +28,19 @@ def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | 
         if username:
             return username.lower()
     return raw
+
+
+def lockout_client_ip(request: HttpRequest) -> str:
+    """The client address axes counts failures against.
+
+    Behind our reverse proxy every request comes from the proxy, so the client
+    is the last address in X-Forwarded-For: the one the proxy appended itself.
+    Addresses further left were sent by the client and could be forged.
+    """
+    from django.conf import settings
+
+    if getattr(settings, "BEHIND_PROXY", False):
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return str(request.META.get("REMOTE_ADDR", ""))

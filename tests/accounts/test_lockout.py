@@ -58,3 +58,28 @@ def test_alternating_username_and_email_does_not_earn_extra_guesses(client, alic
     for i in range(settings.AXES_FAILURE_LIMIT):
         _attempt(client, "alice" if i % 2 else "Alice@Example.org", "wrong-password")
     assert _attempt(client, "alice", PASSWORD).status_code == 429
+
+
+def _attempt_via_proxy(client, login: str, password: str, forwarded_for: str):
+    return client.post(
+        reverse("account_login"),
+        {"login": login, "password": password},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_a_proxy_clients_are_told_apart_by_the_address_the_proxy_appended(settings, client, alice) -> None:
+    settings.BEHIND_PROXY = True
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _attempt_via_proxy(client, "alice", "wrong-password", "203.0.113.7")
+    assert _attempt_via_proxy(client, "alice", PASSWORD, "203.0.113.7").status_code == 429
+    # Alice at home, behind the same proxy, is not locked out by the attacker.
+    assert _attempt_via_proxy(client, "alice", PASSWORD, "198.51.100.4").status_code == 302
+
+
+def test_behind_a_proxy_a_forged_forwarded_address_does_not_reset_the_count(settings, client, alice) -> None:
+    settings.BEHIND_PROXY = True
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        _attempt_via_proxy(client, "alice", "wrong-password", f"192.0.2.{i}, 203.0.113.7")
+    assert _attempt_via_proxy(client, "alice", PASSWORD, "192.0.2.99, 203.0.113.7").status_code == 429
