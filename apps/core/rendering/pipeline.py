@@ -448,9 +448,13 @@ def render_markdown(
     """
     if id_prefix and not _ID_PREFIX_RE.match(id_prefix):
         raise ValueError("id_prefix must be lowercase letters, digits and dashes, starting with a letter")
-    source = (source or "")[:MAX_SOURCE_CHARS].replace("\r\n", "\n").replace("\r", "\n")
+    source = source or ""
     state = _State(nonce=secrets.token_hex(8), bibliography=parse_bibliography(bibliography))
     state.errors.extend(state.bibliography.errors)
+    if len(source) > MAX_SOURCE_CHARS:
+        state.errors.append(f"The text is longer than {MAX_SOURCE_CHARS:,} characters; the rest is not shown")
+        source = source[:MAX_SOURCE_CHARS]
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
     md = _markdown(state)
     body = md.convert(source)
     body, records = _resolve_citations(body, state)
