@@ -307,3 +307,9 @@ def test_inline_math_may_end_in_an_escaped_symbol(source: str) -> None:
     out = render_markdown(f"Take {source} now.")
     outside_math = re.sub(r"<math.*?</math>", "", out.html)
     assert "<math" in out.html and "$" not in outside_math and out.errors == []
+
+
+def test_headings_in_other_scripts_get_readable_ids() -> None:
+    out = render_markdown("## 神经网络\n\n## Über alles\n")
+    assert [e.id for e in out.toc] == ["神经网络", "über-alles"]
+    assert '<h2 id="神经网络">' in out.html

@@ -27,6 +27,7 @@ from typing import Any
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
@@ -296,6 +297,7 @@ def _markdown(state: _State) -> markdown.Markdown:
                 "permalink": "¶",
                 "permalink_class": "headerlink",
                 "permalink_title": "Link to this section",
+                "slugify": slugify_unicode,
             },
             "footnotes": {"SEPARATOR": "-", "BACKLINK_TITLE": "Back to the text"},
             "codehilite": {"css_class": "codehilite", "guess_lang": False, "noclasses": False},

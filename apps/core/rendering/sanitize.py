@@ -56,7 +56,7 @@ _ALLOWED_CLASSES = {
 _ALLOWED_CLASSES |= {c for c in STANDARD_TYPES.values() if c} | {"hll"}
 _LANGUAGE_CLASS_RE = re.compile(r"^language-[a-z0-9+#-]{1,30}$")
 _ROLES = {"note", "doc-noteref", "doc-backlink", "doc-endnotes", "doc-footnote", "presentation", "math"}
-_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,100}$")
+_ID_RE = re.compile(r"^\w[\w.:-]{0,100}$")  # \w: heading slugs keep non-Latin letters
 USER_ID_PREFIX = "user-"
 _STRIP_RE = re.compile(r"[\x00-\x20\x7f-\x9f]+")
 
