@@ -142,7 +142,7 @@ def digest_send_all() -> int:
         with transaction.atomic():
             items = list(
                 pending.filter(user=user)
-                .select_for_update()
+                .select_for_update(of=("self",))
                 .select_related("thread", "post", "actor")
                 .order_by("created")
             )

@@ -130,7 +130,7 @@ def _sources(user: Any) -> list[dict[str, Any]]:
 def _postgres(source: dict[str, Any], query: str) -> list[Hit]:
     from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 
-    vector = SearchVector(source["title"], weight="A", config="english")
+    vector: Any = SearchVector(source["title"], weight="A", config="english")
     if source.get("extra"):
         vector += SearchVector(source["extra"], weight="B", config="english")
     vector += SearchVector(source["body"], weight="C", config="english")

@@ -27,7 +27,7 @@ def discussions_of(obj: models.Model, *, user: Any, limit: int = 20) -> list[Thr
     threads = Thread.objects.visible_to(user)
     if obj._meta.label_lower == "perspectives.version":
         ct = ContentType.objects.get_for_model(obj)
-        siblings = type(obj)._default_manager.filter(article_id=obj.article_id).values("pk")
+        siblings = type(obj)._default_manager.filter(article_id=getattr(obj, "article_id", None)).values("pk")
         threads = threads.filter(target_content_type=ct, target_object_id__in=siblings)
     else:
         threads = threads.attached_to(obj)

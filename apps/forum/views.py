@@ -376,9 +376,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         services.notifications_mark_read(user=request.user)
         return redirect("forum:inbox")
-    notifications = Notification.objects.filter(user=request.user).select_related("thread", "post", "actor")
+    member: Any = request.user  # login_required: a real User here
+    notifications = Notification.objects.filter(user=member).select_related("thread", "post", "actor")
     page = Paginator(notifications, 30).get_page(request.GET.get("page"))
-    unread = Notification.objects.filter(user=request.user).unread().count()
+    unread = Notification.objects.filter(user=member).unread().count()
     return render(request, "forum/inbox.html", {"page": page, "unread": unread})
 
 
@@ -395,7 +396,8 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def forum_settings(request: HttpRequest) -> HttpResponse:
-    profile = ForumProfile.objects.filter(user=request.user).first()
+    member: Any = request.user  # login_required: a real User here
+    profile = ForumProfile.objects.filter(user=member).first()
     current = profile.email_mode if profile else ForumProfile.EmailMode.DIGEST
     form = SettingsForm(request.POST or None, initial={"email_mode": current})
     if request.method == "POST" and form.is_valid():
