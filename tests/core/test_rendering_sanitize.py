@@ -56,3 +56,8 @@ def test_the_markdown_filter_renders_nothing_for_empty_text() -> None:
 def test_the_sanitize_filter_applies_the_allowlist() -> None:
     out = Template("{% load markup %}{{ html|sanitize }}").render(Context({"html": "<b onclick=x>hi</b>"}))
     assert out == "<b>hi</b>"
+
+
+def test_the_markdown_filter_takes_an_id_prefix() -> None:
+    out = Template('{% load markup %}{{ bio|markdown:"bio-3-" }}').render(Context({"bio": "## About me"}))
+    assert 'id="bio-3-about-me"' in out

@@ -11,12 +11,16 @@ register = template.Library()
 
 
 @register.filter(name="markdown")
-def markdown_filter(text: str | None) -> SafeString:
-    """Render Markdown (with math) to sanitised HTML: ``{{ user.bio|markdown }}``."""
+def markdown_filter(text: str | None, id_prefix: str = "") -> SafeString:
+    """Render Markdown (with math) to sanitised HTML: ``{{ user.bio|markdown }}``.
+
+    Where several rendered texts share a page, give each its own id namespace:
+    ``{{ post.body|markdown:"post-12-" }}``.
+    """
     if not text:
         return mark_safe("")
     # render_markdown's html has been through the allowlist sanitiser.
-    return mark_safe(render_markdown(str(text)).html)  # noqa: S308
+    return mark_safe(render_markdown(str(text), id_prefix=str(id_prefix)).html)  # noqa: S308
 
 
 @register.filter(name="sanitize")
