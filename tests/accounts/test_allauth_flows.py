@@ -140,3 +140,11 @@ def test_account_emails_are_signed_with_the_site_name_not_example_com(client, db
     message = mail.outbox[0]
     assert "learningmechanics.pub" in message.subject
     assert "example.com" not in message.subject + message.body
+
+
+@pytest.mark.parametrize("name", ["account_email", "account_change_password", "account_logout"])
+def test_signed_in_account_pages_render_inside_the_site_frame(client, bob, name: str) -> None:
+    client.force_login(bob)
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert 'class="site-header"' in response.content.decode()
