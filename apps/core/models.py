@@ -7,9 +7,7 @@ from django.urls import reverse
 class TagQuerySet(models.QuerySet["Tag"]):
     def used(self) -> TagQuerySet:
         """Tags attached to at least one published article or any question."""
-        return self.filter(
-            models.Q(articles__status="published") | models.Q(questions__isnull=False)
-        ).distinct()
+        return self.filter(models.Q(articles__status="published") | models.Q(questions__isnull=False)).distinct()
 
 
 class Tag(models.Model):
