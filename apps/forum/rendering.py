@@ -6,8 +6,13 @@ allowlist) keeps the forum safe on its own.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 import markdown
 import nh3
+from django.urls import reverse
+from django.utils.html import escape
 
 _FALLBACK_TAGS = {
     "a",
@@ -40,8 +45,13 @@ _FALLBACK_TAGS = {
 }
 
 
-def render_body(body: str) -> tuple[str, list[str]]:
-    """Sanitised HTML for a post body, and any problems the author should fix."""
+def render_body(body: str, *, mentions: Iterable[str] = ()) -> tuple[str, list[str]]:
+    """Sanitised HTML for a post body (mentions of the given usernames linked), and problems the author should fix."""
+    html, errors = _render(body)
+    return link_mentions(html, mentions), errors
+
+
+def _render(body: str) -> tuple[str, list[str]]:
     try:
         from apps.core.rendering import render_markdown
     except ImportError:
@@ -56,3 +66,48 @@ def render_body(body: str) -> tuple[str, list[str]]:
         return clean, []
     rendered = render_markdown(body)
     return rendered.html, list(rendered.errors)
+
+
+_TAG_SPLIT = re.compile(r"(<[^>]*>)")
+_SKIP = {"a", "code", "pre", "math", "script", "style"}
+
+
+def link_mentions(html: str, usernames: Iterable[str]) -> str:
+    """Turn @name in the text of sanitised HTML into a link to the member's forum page.
+
+    Only names of existing members (checked by the caller) are linked, and never inside links, code or math.
+    """
+    names = {n.lower(): n for n in usernames}
+    if not names:
+        return html
+    pattern = re.compile(r"(?<![\w@/.+-])@([A-Za-z0-9_][A-Za-z0-9_.+-]{0,149})")
+    out: list[str] = []
+    skipping: list[str] = []
+    for part in _TAG_SPLIT.split(html):
+        if part.startswith("<"):
+            match = re.match(r"<(/?)([a-zA-Z0-9]+)", part)
+            if match:
+                closing, tag = match.group(1) == "/", match.group(2).lower()
+                if tag in _SKIP and not part.endswith("/>"):
+                    if closing:
+                        if tag in skipping:
+                            skipping.remove(tag)
+                    else:
+                        skipping.append(tag)
+            out.append(part)
+            continue
+        if skipping:
+            out.append(part)
+            continue
+
+        def replace(m: re.Match[str]) -> str:
+            name = m.group(1).rstrip(".")
+            key = name.lower()
+            if key not in names:
+                return m.group(0)
+            url = reverse("forum:user", kwargs={"username": names[key]})
+            rest = m.group(1)[len(name) :]
+            return f'<a class="mention" href="{escape(url)}">@{escape(name)}</a>{rest}'
+
+        out.append(pattern.sub(replace, part))
+    return "".join(out)

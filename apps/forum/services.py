@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -87,7 +87,11 @@ def _mentioned_users(body: str) -> list[Any]:
     if not names:
         return []
     User = get_user_model()
-    return list(User.objects.filter(username__in=names, is_active=True))
+    # Usernames keep their case but people type them as they like; 30 names is beyond any limit a post may reach.
+    match = Q()
+    for name in names[:30]:
+        match |= Q(username__iexact=name)
+    return list(User.objects.filter(match, is_active=True))
 
 
 def _clean_tags(tags: Any) -> list[str]:
@@ -108,7 +112,7 @@ def _clean_tags(tags: Any) -> list[str]:
 
 
 def _insert_post(*, user: Any, thread: Thread, body: str, reply_to: Post | None, mentioned: list[Any]) -> Post:
-    html, _errors = render_body(body)
+    html, _errors = render_body(body, mentions=[u.username for u in mentioned])
     now = timezone.now()
     post = Post.objects.create(thread=thread, author=user, body=body, html=html, reply_to=reply_to, created=now)
     Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_activity=now)
@@ -220,10 +224,11 @@ def post_edit(*, user: Any, post: Post, body: str) -> Post:
     body = _clean_body(body)
     if body == post.body:
         return post
-    trust.check_content(user=user, body=body, mentions=len(_mentioned_users(body)))
+    mentioned = _mentioned_users(body)
+    trust.check_content(user=user, body=body, mentions=len(mentioned))
     PostRevision.objects.create(post=post, body=post.body, edited_by=user)
     post.body = body
-    post.html, _errors = render_body(body)
+    post.html, _errors = render_body(body, mentions=[u.username for u in mentioned])
     post.edited = timezone.now()
     post.save(update_fields=["body", "html", "edited"])
     if post.author_id != user.pk:

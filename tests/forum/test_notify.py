@@ -122,3 +122,17 @@ def test_the_inbox_shows_the_unread_count_and_opening_marks_read(client, thread,
     assert response.status_code == 302
     note.refresh_from_db()
     assert note.read_at is not None
+
+
+@pytest.mark.django_db
+def test_a_mention_is_linked_in_the_post_but_not_inside_code(thread, bob, charlie):
+    post = services.post_create(user=bob, thread=thread, body="Thanks @Charlie. In code: `@charlie`")
+    assert post.html.count('class="mention"') == 1
+    assert reverse("forum:user", args=["charlie"]) in post.html
+    assert Notification.objects.filter(user=charlie, kind="mention").exists()
+
+
+@pytest.mark.django_db
+def test_mentioning_someone_who_does_not_exist_links_nothing(thread, bob):
+    post = services.post_create(user=bob, thread=thread, body="Hello @nobody-here")
+    assert 'class="mention"' not in post.html
