@@ -145,3 +145,11 @@ def test_an_overlong_field_is_a_field_error_not_a_crash(client, alice) -> None:
     response = client.post(reverse("accounts:profile_edit"), _form(display_name="x" * 500))
     assert response.status_code == 400
     assert "display_name" in response.context["form"].errors
+
+
+def test_staff_can_open_a_member_in_the_admin(client, admin_user, alice) -> None:
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:accounts_user_change", args=[alice.pk]))
+    assert response.status_code == 200
+    assert "Public profile" in response.content.decode()
+    assert client.get(reverse("admin:accounts_user_changelist") + "?q=alice").status_code == 200
