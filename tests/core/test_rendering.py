@@ -313,3 +313,15 @@ def test_headings_in_other_scripts_get_readable_ids() -> None:
     out = render_markdown("## 神经网络\n\n## Über alles\n")
     assert [e.id for e in out.toc] == ["神经网络", "über-alles"]
     assert '<h2 id="神经网络">' in out.html
+
+
+def test_dollars_in_an_html_attribute_or_a_link_destination_are_not_math() -> None:
+    out = render_markdown('<abbr title="$x$ costs">T</abbr> [docs](https://example.org/?q=$x$) and $z$')
+    assert '<abbr title="$x$ costs">T</abbr>' in out.html
+    assert 'href="https://example.org/?q=$x$"' in out.html
+    assert out.html.count("<math") == 1
+
+
+def test_markdown_and_math_work_inside_html_blocks_marked_markdown() -> None:
+    out = render_markdown('<details markdown="1"><summary>Proof</summary>\n\nSo $a_1$ is *small*.\n\n</details>')
+    assert "<details>" in out.html and "<msub>" in out.html and "<em>small</em>" in out.html

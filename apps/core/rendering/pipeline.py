@@ -227,12 +227,26 @@ _MATH_RE = (
 )
 
 
+# Dollars inside an inline HTML attribute value or a link destination are not math.
+_OPEN_ATTRIBUTE_RE = re.compile(r"<[A-Za-z][\w:-]*\s[^<>]*=\s*[\"']?[^\"'<>]*$")
+_OPEN_LINK_DESTINATION_RE = re.compile(r"\]\([^()\s]*$")
+
+
+def _inside_markup(data: str, pos: int) -> bool:
+    before = data[max(0, pos - 2000) : pos]
+    return bool(_OPEN_ATTRIBUTE_RE.search(before) or _OPEN_LINK_DESTINATION_RE.search(before))
+
+
 class _MathInline(InlineProcessor):
     def __init__(self, md: markdown.Markdown, state: _State) -> None:
         super().__init__(_MATH_RE, md)
         self.state = state
 
-    def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:  # type: ignore[override]
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[str, int, int] | tuple[None, None, None]:
+        if _inside_markup(data, m.start(0)):
+            return None, None, None
         display = m.group("d1") is not None or m.group("d2") is not None
         source = next(g for g in (m.group("d1"), m.group("d2"), m.group("i1"), m.group("i2")) if g is not None)
         # Inline placeholders (code spans) inside math would be meaningless; restore their text.
@@ -290,6 +304,7 @@ def _markdown(state: _State) -> markdown.Markdown:
             "sane_lists",
             "def_list",
             "abbr",
+            "md_in_html",
             _LearningMechanicsExtension(state),
         ],
         extension_configs={
