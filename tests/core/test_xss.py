@@ -131,6 +131,10 @@ MARKDOWN_PAYLOADS = [
     '<abbr title="x" onmouseover="alert(1)">x</abbr>',
     "```html\n<script>alert(1)</script>\n```",
     "`<script>alert(1)</script>`",
+    '<div markdown="1" onclick="alert(1)">\n\n[x](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n</div>',
+    '<details markdown="1" ontoggle="alert(1)" open>\n\n$\\href{javascript:alert(1)}{x}$\n\n</details>',
+    '<span title="$x$" onmouseover="alert(1)">$y$</span>',
+    "[x](javascript:alert($x$))",
 ]
 
 
