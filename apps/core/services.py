@@ -71,6 +71,19 @@ def tags_ensure(*, slugs: Iterable[str]) -> list[Tag]:
     return [existing[s] for s in wanted]
 
 
+def tag_upsert(*, slug: str, name: str) -> str:
+    """Create a tag or rename it; returns 'created', 'updated' or 'unchanged'."""
+    tag = Tag.objects.filter(slug=slug).first()
+    if tag is None:
+        Tag.objects.create(slug=slug, name=name)
+        return "created"
+    if tag.name == name:
+        return "unchanged"
+    tag.name = name
+    tag.save(update_fields=["name"])
+    return "updated"
+
+
 def page_upsert(*, slug: str, title: str, body: str) -> tuple[Page, str]:
     """Create or update a flat page and its cached HTML; returns (page, 'created'|'updated'|'unchanged')."""
     page = Page.objects.filter(slug=slug).first()

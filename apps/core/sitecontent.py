@@ -142,6 +142,17 @@ class SequenceIn(_Strict):
         return _check_slug(value)
 
 
+class TagIn(_Strict):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    slug: str
+    name: str = Field(min_length=1, max_length=80)
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        return _check_slug(value)
+
+
 class CategoryIn(_Strict):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     slug: str
@@ -288,6 +299,7 @@ class SiteContent:
     questions: list[QuestionFile] = dataclasses.field(default_factory=list)
     sequences: list[SequenceIn] = dataclasses.field(default_factory=list)
     categories: list[CategoryIn] | None = None
+    tags: list[TagIn] = dataclasses.field(default_factory=list)
     files: int = 0
     categories_rel: str = "forum/categories.yaml"
     sequence_slugs: set[str] = dataclasses.field(default_factory=set)
@@ -394,6 +406,20 @@ def read_site(root: Path) -> SiteContent:
             content.sequences = _validate_items(SequenceIn, doc, data, r)
 
         guarded(load_sequences)
+
+    tags_path = root / "tags.yaml"
+    if tags_path.is_file():
+
+        def load_tags() -> None:
+            r = rel(tags_path)
+            content.files += 1
+            doc = _parse_yaml(tags_path.read_text(encoding="utf-8"), r, first_line=1)
+            data = doc.data or []
+            if not isinstance(data, list):
+                raise SiteContentError([SiteProblem(r, 1, "", "must be a list of {slug, name}")])
+            content.tags = _validate_items(TagIn, doc, data, r)
+
+        guarded(load_tags)
 
     categories_path = root / "forum" / "categories.yaml"
     if categories_path.is_file():
@@ -623,7 +649,7 @@ def site_load(*, root: Path) -> LoadReport:
 
     Raises SiteContentError (and writes nothing) if any file is invalid.
     """
-    from apps.core.services import page_upsert
+    from apps.core.services import page_upsert, tag_upsert
     from apps.perspectives.models import Article
     from apps.perspectives.services import sequence_upsert
 
@@ -635,6 +661,8 @@ def site_load(*, root: Path) -> LoadReport:
         counts.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})[outcome] += 1
 
     with transaction.atomic():
+        for t in content.tags:
+            count("tags", tag_upsert(slug=t.slug, name=t.name))
         for p in content.pages:
             count("pages", page_upsert(slug=p.slug, title=p.meta.title, body=p.body)[1])
         for a in content.articles:

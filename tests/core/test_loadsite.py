@@ -229,3 +229,13 @@ def test_rerender_refreshes_cached_html_without_new_versions(db, alice, site):
     assert not Version.objects.filter(rendered_html="stale").exists()
     assert not Page.objects.filter(rendered_html="stale").exists()
     assert Version.objects.count() == 2  # alpha v1 and beta v1
+
+
+def test_tags_yaml_names_tags_and_others_get_a_name_from_their_slug(db, site):
+    load(site)
+    assert Tag.objects.get(slug="deep-linear").name == "Deep linear networks"
+    assert Tag.objects.get(slug="solvable-models").name == "Solvable models"
+    edit(site / "tags.yaml", "name: Deep linear networks", "name: Deep linear nets")
+    out, _ = load(site)
+    assert Tag.objects.get(slug="deep-linear").name == "Deep linear nets"
+    assert "tags: 0 created, 1 updated" in out

@@ -102,6 +102,7 @@ def test_the_article_page_shows_what_a_reader_needs(world, client, alice):
     html = client.get("/perspectives/alpha/").content.decode()
     assert "Version 2" in html and "Second take" in html  # current version and its changelog line
     assert "Alice Author" in html and "Ada Lovelace" in html
+    assert 'href="/people/alice/"' in html  # members link to their profile
     assert 'href="#intro"' in html or "Intro" in html  # table of contents
     assert "min read" in html
     assert "Q7. Why modes?" in html
