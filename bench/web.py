@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import fetch, gunicorn, load, temporary_site  # noqa: E402 - path set just above
+from bench._common import fetch, gunicorn, load, manage, temporary_site  # noqa: E402 - path set just above
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,11 @@ ENDPOINTS: list[Endpoint] = [
     ),
     Endpoint("question list", "/questions/"),
     Endpoint("question page", discover=("/questions/", r'href="(/questions/\d+/)"')),
-    # Forum and API engineers: add the 1,000-post thread, search and API endpoints here.
+    # The forum thread is seeded with 1,000 posts by `manage.py forum_bench_seed` (see main).
+    Endpoint("forum index", "/forum/"),
+    Endpoint("forum thread 1000", discover=("/forum/", r'href="(/forum/t/\d+/benchmark-thread-with-many-posts/)"')),
+    Endpoint("site search", "/forum/search/?q=learning+rate"),
+    # API engineers: add the API endpoints here.
 ]
 
 
@@ -74,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, object]] = []
     print("Preparing a temporary site (migrate, loadsite, collectstatic)...", flush=True)
     with temporary_site() as (_var_dir, env), gunicorn(env, workers=args.workers) as base_url:
+        manage(env, "forum_bench_seed", "--posts", "1000")
         parts = urlsplit(base_url)
         host, port = parts.hostname or "127.0.0.1", int(parts.port or 80)
         print(

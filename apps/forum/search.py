@@ -10,12 +10,14 @@ escaped before <mark> tags are added, and posts the reader may not see
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -30,12 +32,27 @@ _WORD = re.compile(r"[\w][\w'-]*", re.UNICODE)
 
 @dataclass
 class Hit:
+    """One search result. The URL and the snippet are worked out only for hits that are shown."""
+
     kind: str
     title: str
-    url: str
-    snippet: SafeString
     rank: float
-    when: datetime | None = None
+    when: datetime | None
+    obj: Any
+    url_of: Callable[[Any], str]
+    text: str = ""
+    terms: tuple[str, ...] = ()
+    headline: SafeString | None = None
+
+    @property
+    def url(self) -> str:
+        return self.url_of(self.obj)
+
+    @property
+    def snippet(self) -> SafeString:
+        if self.headline is not None:
+            return self.headline
+        return highlight(self.text, list(self.terms))
 
 
 def _stem(term: str) -> str:
@@ -86,7 +103,8 @@ def _sources(user: Any) -> list[dict[str, Any]]:
             "qs": Post.objects.visible_to(user).select_related("thread"),
             "title": "thread__title",
             "body": "body",
-            "hit": lambda p: (f"{p.thread.title}", p.get_absolute_url(), p.body, p.created),
+            "hit": lambda p: (p.thread.title, p.body, p.created),
+            "url": lambda p: reverse("forum:post", kwargs={"pk": p.pk}),
         }
     ]
     try:
@@ -101,10 +119,10 @@ def _sources(user: Any) -> list[dict[str, Any]]:
                 "extra": "latest_version__summary",
                 "hit": lambda a: (
                     a.latest_version.title,
-                    a.get_absolute_url(),
                     a.latest_version.summary + " " + a.latest_version.body,
                     a.latest_version.published_at,
                 ),
+                "url": lambda a: a.get_absolute_url(),
             }
         )
     except ImportError:  # the perspectives app is optional for the forum
@@ -119,7 +137,8 @@ def _sources(user: Any) -> list[dict[str, Any]]:
                 "title": "title",
                 "body": "discussion",
                 "extra": "statement",
-                "hit": lambda q: (str(q), q.get_absolute_url(), q.statement + " " + q.discussion, q.updated_at),
+                "hit": lambda q: (str(q), q.statement + " " + q.discussion, q.updated_at),
+                "url": lambda q: q.get_absolute_url(),
             }
         )
     except ImportError:
@@ -149,8 +168,8 @@ def _postgres(source: dict[str, Any], query: str) -> list[Hit]:
     )
     hits = []
     for row in qs:
-        title, url, _text, when = source["hit"](row)
-        hits.append(Hit(source["kind"], title, url, _mark(row.headline), float(row.rank), when))
+        title, _text, when = source["hit"](row)
+        hits.append(Hit(source["kind"], title, float(row.rank), when, row, source["url"], headline=_mark(row.headline)))
     return hits
 
 
@@ -164,10 +183,10 @@ def _fallback(source: dict[str, Any], terms: list[str]) -> list[Hit]:
         condition &= any_field
     hits = []
     for row in source["qs"].filter(condition)[: PER_SOURCE * 2]:
-        title, url, text, when = source["hit"](row)
+        title, text, when = source["hit"](row)
         lowered_title, lowered_text = title.lower(), text.lower()
         rank = sum(3 * lowered_title.count(t) + min(lowered_text.count(t), 10) for t in terms) / 10
-        hits.append(Hit(source["kind"], title, url, highlight(text, terms), rank, when))
+        hits.append(Hit(source["kind"], title, rank, when, row, source["url"], text=text, terms=tuple(terms)))
     hits.sort(key=lambda h: -h.rank)
     return hits[:PER_SOURCE]
 
