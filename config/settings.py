@@ -111,7 +111,7 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             # DJANGO_SQLITE_PATH lets worker processes started by tests open the test database file.
-            "NAME": Path(env_str("DJANGO_SQLITE_PATH", str(VAR_DIR / "db.sqlite3"))),
+            "NAME": env_str("DJANGO_SQLITE_PATH", str(VAR_DIR / "db.sqlite3")),
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

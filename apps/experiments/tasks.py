@@ -38,6 +38,23 @@ def reap_expired_runs() -> int:
     return runs_reap_expired()
 
 
+def visibility_timeout_problems() -> list[str]:
+    """Experiments whose hard time limit is not below the Redis visibility timeout (they would start twice)."""
+    from django.conf import settings
+
+    from compute import registry
+
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        return []
+    timeout = settings.RUNS_VISIBILITY_TIMEOUT_S
+    return [
+        f"experiment {exp.name}: hard time limit {exp.hard_time_limit_s} s is not below the broker visibility "
+        f"timeout {timeout} s; raise RUNS_VISIBILITY_TIMEOUT_S"
+        for exp in registry.all_experiments().values()
+        if exp.hard_time_limit_s >= timeout
+    ]
+
+
 @worker_init.connect
 def _preload_libraries(**_: Any) -> None:
     """Import torch once in the parent, before the pool forks.
@@ -58,6 +75,8 @@ def _start_reaper(**_: Any) -> None:
     from config.celery import ensure_broker_folders
 
     ensure_broker_folders()
+    for problem in visibility_timeout_problems():
+        log.error(problem)
     try:
         experiment_sync(force=True)
     except Exception:

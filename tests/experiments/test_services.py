@@ -172,3 +172,33 @@ def test_a_gpu_reproduction_agrees_within_the_experiment_tolerance(alice) -> Non
     services.run_finish(claim=claim, result={"x": [1.0 + 1e-12]}, provenance={"device": "cuda:0"}, digest="d2")
     copy.refresh_from_db()
     assert copy.reproduced_match is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_identical_requests_create_one_run(alice, bob) -> None:
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(4)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def ask(user) -> None:
+        try:
+            barrier.wait(timeout=10)
+            run, _ = services.run_request(user=user, experiment="deep_linear", params={"steps": 777}, preset="smoke")
+            results.append(run.pk)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask, args=(u,)) for u in (alice, bob, alice, bob)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    assert len(set(results)) == 1 and len(results) == 4
+    assert Run.objects.count() == 1
