@@ -53,7 +53,8 @@ def render_body(body: str, *, mentions: Iterable[str] = ()) -> tuple[str, list[s
 
 def _render(body: str) -> tuple[str, list[str]]:
     try:
-        from apps.core.rendering import render_markdown
+        # The shared entry point: the same pipeline as articles, with the configured figure resolver.
+        from apps.core.services import source_render
     except ImportError:
         html = markdown.markdown(body, extensions=["fenced_code", "tables", "sane_lists"])
         clean = nh3.clean(
@@ -64,7 +65,7 @@ def _render(body: str) -> tuple[str, list[str]]:
             link_rel="nofollow ugc noopener",
         )
         return clean, []
-    rendered = render_markdown(body)
+    rendered = source_render(source=body)
     return rendered.html, list(rendered.errors)
 
 

@@ -35,6 +35,7 @@ _LINK = re.compile(r"(?i)\b(?:https?://|www\.)|\]\(")
 _FENCE = re.compile(r"```.*?(```|\Z)", re.S)
 _CODE = re.compile(r"`[^`\n]*`")
 _BRACKETS = re.compile(r"\[[^\]\n]*\]")
+_FIGURE = re.compile(r"^\s*(```|~~~)\s*figure\b", re.M)
 _MENTION = re.compile(r"(?<![\w@/.+-])@([A-Za-z0-9_][A-Za-z0-9_.+-]{0,149})")
 
 
@@ -112,6 +113,8 @@ def check_content(*, user: Any, body: str, mentions: int) -> None:
                 f"New members may include at most {conf.TL0_MAX_LINKS} links in a post (this one has {links}). "
                 "The limit lifts after a day and a few posts."
             )
+        if _FIGURE.search(body):
+            errors.append("New members cannot embed experiment figures yet: figures start runs on the site's workers.")
         if mentions > conf.TL0_MAX_MENTIONS:
             errors.append(f"New members may mention at most {conf.TL0_MAX_MENTIONS} people in a post.")
     elif mentions > conf.MAX_MENTIONS:

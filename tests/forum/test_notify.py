@@ -136,3 +136,14 @@ def test_a_mention_is_linked_in_the_post_but_not_inside_code(thread, bob, charli
 def test_mentioning_someone_who_does_not_exist_links_nothing(thread, bob):
     post = services.post_create(user=bob, thread=thread, body="Hello @nobody-here")
     assert 'class="mention"' not in post.html
+
+
+@pytest.mark.django_db
+def test_the_digest_task_sends_the_same_digest_as_the_command(thread, bob, charlie):
+    from apps.forum.tasks import send_digests
+
+    services.post_create(user=bob, thread=thread, body="@charlie news")
+    mail.outbox.clear()
+    send_digests.apply()
+    assert [m.to for m in mail.outbox if m.to == ["charlie@example.org"]] == [["charlie@example.org"]]
+    assert send_digests.queue == "default"

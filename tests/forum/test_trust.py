@@ -103,3 +103,12 @@ def test_a_new_member_may_post_ten_times_a_day(charlie, category, settings):
 def test_moderators_are_exempt_from_link_limits(mod, category):
     services.thread_create(user=mod, category=category, title="Links", body=THREE_LINKS)
     assert trust.trust_level(mod) == trust.MODERATOR
+
+
+@pytest.mark.django_db
+def test_new_members_cannot_embed_experiment_figures(charlie, category):
+    body = "Look:\n\n```figure\nexperiment: deep_linear\npreset: smoke\ncaption: modes\n```\n"
+    with pytest.raises(ValidationError) as excinfo:
+        services.thread_create(user=charlie, category=category, title="fig", body=body)
+    assert "figures" in " ".join(excinfo.value.message_dict["body"])
+    assert not Thread.objects.exists()
