@@ -6,7 +6,8 @@ The registry includes them only when ``COMPUTE_TEST_EXPERIMENTS=1``:
 * ``sleepy`` sleeps in small steps, reporting progress and checking for
   cancellation (worker kill, lease and cancellation tests);
 * ``slow`` is ``sleepy`` with a two-second soft time limit (time-limit tests);
-* ``failing`` raises (failure recording tests).
+* ``failing`` raises (failure recording tests);
+* ``stubborn`` ignores its soft time limit, so the hard limit must stop it.
 """
 
 from __future__ import annotations
@@ -52,6 +53,17 @@ def _failing(config: FailingConfig, ctx: Context) -> dict[str, Any]:
     raise RuntimeError(config.message)
 
 
+def _stubborn(config: SleepyConfig, ctx: Context) -> dict[str, Any]:
+    """Sleep for ``duration_s`` swallowing every exception, as badly written code might."""
+    end = time.monotonic() + config.duration_s
+    while time.monotonic() < end:
+        try:
+            time.sleep(0.05)
+        except BaseException:  # noqa: B036 - deliberately deaf to the soft time limit
+            pass
+    return {"metrics": {"ok": True}}
+
+
 def _no_figure(result: dict[str, Any], options: Any = None) -> Any:
     from compute.figures import finish, new_figure
 
@@ -78,4 +90,5 @@ EXPERIMENTS: tuple[Experiment, ...] = (
     _make("sleepy", SleepyConfig, _sleepy, soft_time_limit_s=180, hard_time_limit_s=240),
     _make("slow", SleepyConfig, _sleepy, soft_time_limit_s=2, hard_time_limit_s=10),
     _make("failing", FailingConfig, _failing, soft_time_limit_s=60, hard_time_limit_s=90),
+    _make("stubborn", SleepyConfig, _stubborn, soft_time_limit_s=1, hard_time_limit_s=3),
 )

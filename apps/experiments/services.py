@@ -270,6 +270,14 @@ def run_fail(*, claim: Claim, error: str, traceback: str = "", cancelled: bool =
     ))
 
 
+def run_fail_hard_time_limit(*, run_id: int, limit_s: float) -> bool:
+    """Fail a running run whose worker process was killed at the hard time limit (called by the worker parent)."""
+    return bool(Run.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.FAILED, finished_at=timezone.now(), lease_expires_at=None, message="failed: time limit",
+        error=f"The run exceeded its hard time limit of {limit_s:g} s and its process was killed.",
+    ))
+
+
 def runs_reap_expired() -> int:
     """Re-enqueue runs whose worker was lost (expired lease) or whose message was lost; returns how many.
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.exceptions import TimeLimitExceeded
 from celery.signals import worker_init, worker_ready, worker_shutting_down
 from django.db import OperationalError
 
@@ -13,7 +14,19 @@ log = logging.getLogger(__name__)
 _reaper: Any = None
 
 
+class RunTask(Task):
+    """Records a hard time limit on the run: the killed child process cannot."""
+
+    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        if isinstance(exc, TimeLimitExceeded) and args:
+            from apps.experiments.services import run_fail_hard_time_limit
+
+            limit = exc.args[0] if exc.args else self.request.timelimit
+            run_fail_hard_time_limit(run_id=int(args[0]), limit_s=float(limit or 0))
+
+
 @shared_task(
+    base=RunTask,
     name="apps.experiments.tasks.execute_run",
     acks_late=True,
     reject_on_worker_lost=True,

@@ -130,3 +130,13 @@ def test_an_identical_request_returns_the_existing_run_without_enqueueing_again(
     assert created and not created_again
     assert again.pk == first.pk
     assert len(list((tmp_path / "broker" / "queue").iterdir())) == 1
+
+
+def test_a_run_that_ignores_its_soft_limit_is_killed_at_the_hard_limit_and_failed(fs_broker, workers, bob) -> None:
+    worker = workers(fs_broker)
+    run, _ = run_request(user=bob, experiment="stubborn", params={"duration_s": 60.0}, preset="smoke")
+    run = wait_for(lambda: _finished(run), timeout=90, what="the run to be killed", worker=worker)
+    assert run.status == "failed"
+    assert "hard time limit" in run.error
+    follow, _ = run_request(user=bob, experiment="noop", params={"label": "after-kill"}, preset="smoke")
+    assert wait_for(lambda: _finished(follow), timeout=60, what="the next run", worker=worker).status == "succeeded"
