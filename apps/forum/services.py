@@ -112,9 +112,10 @@ def _clean_tags(tags: Any) -> list[str]:
 
 
 def _insert_post(*, user: Any, thread: Thread, body: str, reply_to: Post | None, mentioned: list[Any]) -> Post:
-    html, _errors = render_body(body, mentions=[u.username for u in mentioned])
+    html, errors = render_body(body, mentions=[u.username for u in mentioned])
     now = timezone.now()
     post = Post.objects.create(thread=thread, author=user, body=body, html=html, reply_to=reply_to, created=now)
+    post.render_errors = errors  # type: ignore[attr-defined]  # problems the author should fix, for the view
     Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_activity=now)
     thread.post_count += 1
     thread.last_activity = now
@@ -193,7 +194,8 @@ def thread_create(
     if target is not None:
         thread.target = target
     thread.save()
-    _insert_post(user=user, thread=thread, body=body, reply_to=None, mentioned=mentioned)
+    post = _insert_post(user=user, thread=thread, body=body, reply_to=None, mentioned=mentioned)
+    thread.render_errors = post.render_errors  # type: ignore[attr-defined]
     return thread
 
 
@@ -228,7 +230,8 @@ def post_edit(*, user: Any, post: Post, body: str) -> Post:
     trust.check_content(user=user, body=body, mentions=len(mentioned))
     PostRevision.objects.create(post=post, body=post.body, edited_by=user)
     post.body = body
-    post.html, _errors = render_body(body, mentions=[u.username for u in mentioned])
+    post.html, errors = render_body(body, mentions=[u.username for u in mentioned])
+    post.render_errors = errors  # type: ignore[attr-defined]
     post.edited = timezone.now()
     post.save(update_fields=["body", "html", "edited"])
     if post.author_id != user.pk:

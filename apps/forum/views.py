@@ -47,6 +47,12 @@ def rate_limited(request: HttpRequest, template: str, context: dict, form: Any, 
     return response
 
 
+def report_render_errors(request: HttpRequest, obj: Any) -> None:
+    """Tell the author about problems in what they wrote (bad math, unknown citation keys); it was saved anyway."""
+    for error in getattr(obj, "render_errors", [])[:5]:
+        messages.warning(request, f"Check your post: {error}")
+
+
 def visible_thread(request: HttpRequest, pk: int) -> Thread:
     thread = get_object_or_404(Thread.objects.select_related("category", "author"), pk=pk)
     if not can_see_thread(request.user, thread):
@@ -242,6 +248,7 @@ def thread_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
+            report_render_errors(request, thread)
             return redirect(thread)
     return render(request, "forum/thread_new.html", context, status=400 if form.errors else 200)
 
@@ -272,6 +279,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
+                report_render_errors(request, post)
                 return HttpResponseRedirect(post_page_url(post))
     return render_thread(request, thread, form, status=400)
 
@@ -284,10 +292,11 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = EditForm(request.POST or None, initial={"body": post.body})
     if request.method == "POST" and form.is_valid():
         try:
-            services.post_edit(user=request.user, post=post, body=form.cleaned_data["body"])
+            post = services.post_edit(user=request.user, post=post, body=form.cleaned_data["body"])
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
+            report_render_errors(request, post)
             return HttpResponseRedirect(post_page_url(post))
     return render(request, "forum/post_edit.html", {"form": form, "post": post}, status=400 if form.errors else 200)
 

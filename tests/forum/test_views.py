@@ -181,3 +181,12 @@ def test_question_pages_list_their_discussions(client, members, category):
     question = Question.objects.create(number=11, slug="q", title="Why Adam?", statement="Explain.")
     services.thread_create(user=members[1], category=category, title="Progress on Adam", body="hm", target=question)
     assert "Progress on Adam" in client.get(question.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_author_is_told_about_malformed_math_after_posting(client, thread, members):
+    client.force_login(members[1])
+    response = client.post(reverse("forum:reply", args=[thread.pk]), {"body": "Broken $\\frac{1}{$ math"}, follow=True)
+    assert response.status_code == 200
+    assert Post.objects.filter(body__startswith="Broken").exists()
+    assert "Check your post" in response.content.decode()
