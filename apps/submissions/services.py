@@ -1,0 +1,434 @@
+"""Writes on submissions: drafting, the review workflow, publication, and author experiments.
+
+Every change of state goes through ``_move``, which checks the transition
+table, records a Transition and e-mails the people involved once the
+transaction commits. Permission failures raise PermissionDenied; bad input
+raises ValidationError with a field dict and writes nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from apps.submissions.models import (
+    EDITABLE,
+    Assignment,
+    AuthorExperiment,
+    Recommendation,
+    Review,
+    SandboxRun,
+    State,
+    Submission,
+    Transition,
+    Visibility,
+    is_author_member,
+    is_editor,
+)
+
+MAX_SOURCE_BYTES = 64 * 1024
+MAX_BODY_CHARS = 400_000
+
+# Who may make each move: "author" (owner or co-author), "editor", or "reviewer".
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (State.DRAFT, State.SUBMITTED): "author",
+    (State.REVISIONS_REQUESTED, State.SUBMITTED): "author",
+    (State.SUBMITTED, State.IN_REVIEW): "editor",
+    (State.SUBMITTED, State.REVISIONS_REQUESTED): "editor",
+    (State.SUBMITTED, State.ACCEPTED): "editor",
+    (State.SUBMITTED, State.REJECTED): "editor",
+    (State.IN_REVIEW, State.REVISIONS_REQUESTED): "editor",
+    (State.IN_REVIEW, State.ACCEPTED): "editor",
+    (State.IN_REVIEW, State.REJECTED): "editor",
+    (State.ACCEPTED, State.PUBLISHED): "editor",
+}
+
+
+def _role_allows(role: str, submission: Submission, user: Any) -> bool:
+    if role == "author":
+        return submission.is_author(user)
+    if role == "editor":
+        # An editor never decides on their own submission.
+        return is_editor(user) and not submission.is_author(user)
+    return False
+
+
+def allowed_moves(submission: Submission, user: Any) -> list[str]:
+    """The states ``user`` may move ``submission`` to now."""
+    return [to for (frm, to), role in TRANSITIONS.items() if frm == submission.state and _role_allows(role, submission, user)]
+
+
+def _notify(submission: Submission, subject: str, message: str, recipients: Iterable[Any]) -> None:
+    emails = sorted({u.email for u in recipients if getattr(u, "email", "")})
+    if not emails:
+        return
+    url = settings.SITE_URL.rstrip("/") + submission.get_absolute_url() if hasattr(settings, "SITE_URL") else ""
+    body = f"{message}\n\n{url}\n" if url else message
+    transaction.on_commit(lambda: send_mail(
+        f"[learningmechanics.pub] {subject}", body, None, emails, fail_silently=True,
+    ))
+
+
+def _editors() -> list[Any]:
+    from django.contrib.auth import get_user_model
+
+    return list(get_user_model().objects.filter(groups__name="editor", is_active=True))
+
+
+def _move(*, submission: Submission, user: Any, to: str, note: str = "") -> Submission:
+    role = TRANSITIONS.get((submission.state, to))
+    if role is None:
+        raise ValidationError({"state": [
+            f"A submission that is {State(submission.state).label.lower()} cannot become {State(to).label.lower()}."
+        ]})
+    if not _role_allows(role, submission, user):
+        raise PermissionDenied(f"Only {'an author' if role == 'author' else 'an editor'} may do that.")
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        if locked.state != submission.state:
+            raise ValidationError({"state": ["Someone else changed this submission meanwhile; reload the page."]})
+        Transition.objects.create(submission=locked, actor=user, from_state=locked.state, to_state=to, note=note)
+        Submission.objects.filter(pk=locked.pk).update(state=to, updated_at=timezone.now())
+        submission.state = to
+        people = [*submission.authors(), *(a.reviewer for a in submission.assignments.select_related("reviewer"))]
+        if to in (State.SUBMITTED,):
+            people += _editors()
+        label = State(to).label.lower()
+        _notify(
+            submission, f"“{submission.title}” is now {label}",
+            f"{user.public_name if hasattr(user, 'public_name') else user} moved “{submission.title}” to {label}."
+            + (f"\n\n{note}" if note else ""),
+            [p for p in people if p.pk != user.pk],
+        )
+    return submission
+
+
+# --- Drafting ---------------------------------------------------------------------
+
+
+def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    title = str(fields.get("title", "")).strip()
+    if not title:
+        errors["title"] = ["Give the article a title."]
+    elif len(title) > 200:
+        errors["title"] = ["Keep the title under 200 characters."]
+    cleaned["title"] = title
+    summary = str(fields.get("summary", "")).strip()
+    if not summary:
+        errors["summary"] = ["Say in a sentence or two what the article is about."]
+    cleaned["summary"] = summary
+    slug = slugify(str(fields.get("slug", "")).strip() or title)[:120]
+    if not slug:
+        errors["slug"] = ["The address needs at least one letter or digit."]
+    cleaned["slug"] = slug
+    kind = str(fields.get("kind", "perspective"))
+    if kind not in ("perspective", "tutorial", "guide"):
+        errors["kind"] = ["Choose perspective, tutorial or guide."]
+    cleaned["kind"] = kind
+    body = str(fields.get("body", ""))
+    if len(body) > MAX_BODY_CHARS:
+        errors["body"] = [f"The text is over {MAX_BODY_CHARS} characters."]
+    cleaned["body"] = body
+    cleaned["bibliography"] = str(fields.get("bibliography", ""))
+    cleaned["changelog"] = str(fields.get("changelog", "")).strip()[:300]
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _resolve_coauthors(owner: Any, usernames: Iterable[str]) -> list[Any]:
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    wanted = [u.strip().lstrip("@") for u in usernames if u.strip()]
+    found = {u.username.lower(): u for u in User.objects.filter(username__in=wanted, is_active=True)}
+    # Usernames are matched exactly by the database; report what it did not find.
+    missing = [name for name in wanted if name.lower() not in found]
+    if missing:
+        raise ValidationError({"coauthors": [f"No member is called {', '.join(missing)}."]})
+    return [u for u in found.values() if u.pk != owner.pk]
+
+
+def _resolve_tags(slugs: Iterable[str]) -> list[Any]:
+    from apps.core.models import Tag
+
+    tags = []
+    for raw in slugs:
+        slug = slugify(raw.strip())[:60]
+        if slug:
+            tag, _ = Tag.objects.get_or_create(slug=slug, defaults={"name": raw.strip()[:80]})
+            tags.append(tag)
+    return tags
+
+
+def submission_create(*, author: Any, fields: dict[str, Any], coauthors: Iterable[str] = (),
+                      tags: Iterable[str] = ()) -> Submission:
+    """Start a draft owned by ``author`` (who must be in the author group)."""
+    if not is_author_member(author):
+        raise PermissionDenied("Only members of the author group may start a submission.")
+    cleaned = _clean_fields(fields)
+    with transaction.atomic():
+        people = _resolve_coauthors(author, coauthors)
+        submission = Submission.objects.create(owner=author, **cleaned)
+        submission.coauthors.set(people)
+        submission.tags.set(_resolve_tags(tags))
+    return submission
+
+
+def submission_update(*, submission: Submission, user: Any, fields: dict[str, Any],
+                      coauthors: Iterable[str] | None = None, tags: Iterable[str] | None = None) -> Submission:
+    """Change the draft's text, metadata, co-authors and tags (authors only, while it is editable)."""
+    if not submission.is_author(user):
+        raise PermissionDenied("Only the submission's authors may edit it.")
+    if submission.state not in EDITABLE:
+        raise ValidationError({"state": ["The text is frozen while the submission is with the editors."]})
+    cleaned = _clean_fields(fields)
+    with transaction.atomic():
+        if coauthors is not None:
+            people = _resolve_coauthors(submission.owner, coauthors)
+            if submission.owner_id != user.pk and user.pk not in {p.pk for p in people}:
+                raise ValidationError({"coauthors": ["You cannot remove yourself; ask the owner."]})
+            submission.coauthors.set(people)
+        if tags is not None:
+            submission.tags.set(_resolve_tags(tags))
+        for key, value in cleaned.items():
+            setattr(submission, key, value)
+        submission.save()
+    return submission
+
+
+def submission_submit(*, submission: Submission, user: Any, note: str = "") -> Submission:
+    """Send the draft (or its revision, with ``note`` answering the reviewers) to the editors."""
+    if submission.is_author(user) and not submission.body.strip():
+        raise ValidationError({"body": ["Write the article before submitting it."]})
+    return _move(submission=submission, user=user, to=State.SUBMITTED, note=note)
+
+
+# --- Review -----------------------------------------------------------------------
+
+
+def submission_assign_reviewer(*, submission: Submission, editor: Any, reviewer: Any) -> Assignment:
+    """Ask ``reviewer`` to review; the first assignment puts a submitted paper in review."""
+    if not is_editor(editor) or submission.is_author(editor):
+        raise PermissionDenied("Only an editor who is not an author may assign reviewers.")
+    if submission.state not in (State.SUBMITTED, State.IN_REVIEW):
+        raise ValidationError({"state": ["Reviewers are assigned to submitted papers only."]})
+    if reviewer is None or not getattr(reviewer, "is_active", False):
+        raise ValidationError({"reviewer": ["Choose an active member."]})
+    if submission.is_author(reviewer):
+        raise ValidationError({"reviewer": ["An author cannot review their own submission."]})
+    with transaction.atomic():
+        assignment, created = Assignment.objects.get_or_create(
+            submission=submission, reviewer=reviewer, defaults={"assigned_by": editor}
+        )
+        if submission.state == State.SUBMITTED:
+            _move(submission=submission, user=editor, to=State.IN_REVIEW, note=f"Reviewer assigned: {reviewer}.")
+        if created:
+            _notify(submission, f"Please review “{submission.title}”",
+                    f"You have been asked to review “{submission.title}”.", [reviewer])
+    return assignment
+
+
+def review_submit(*, submission: Submission, reviewer: Any, body: str, recommendation: str,
+                  visibility: str = Visibility.AUTHORS) -> Review:
+    """Record an assigned reviewer's report while the submission is in review."""
+    if not submission.is_reviewer(reviewer):
+        raise PermissionDenied("Only an assigned reviewer may review this submission.")
+    if submission.state != State.IN_REVIEW:
+        raise ValidationError({"state": ["Reviews are accepted only while the submission is in review."]})
+    errors: dict[str, list[str]] = {}
+    if not body.strip():
+        errors["body"] = ["Write the report."]
+    if recommendation not in Recommendation.values:
+        errors["recommendation"] = ["Choose accept, revise or reject."]
+    if visibility not in Visibility.values:
+        errors["visibility"] = ["Choose who may read the report."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        review = Review.objects.create(submission=submission, reviewer=reviewer, body=body.strip(),
+                                       recommendation=recommendation, visibility=visibility)
+        _notify(submission, f"A review of “{submission.title}” arrived",
+                f"{reviewer} recommends: {Recommendation(recommendation).label}.", _editors())
+    return review
+
+
+DECISIONS = {"accept": State.ACCEPTED, "revise": State.REVISIONS_REQUESTED, "reject": State.REJECTED}
+
+
+def submission_decide(*, submission: Submission, editor: Any, decision: str, note: str = "") -> Submission:
+    """An editor's decision: accept, ask for revisions, or reject; ``note`` is the letter to the authors."""
+    if decision not in DECISIONS:
+        raise ValidationError({"decision": ["Choose accept, revise or reject."]})
+    return _move(submission=submission, user=editor, to=DECISIONS[decision], note=note)
+
+
+def submission_publish(*, submission: Submission, editor: Any, changelog: str = "") -> Any:
+    """Publish an accepted submission as the next immutable version of its article; returns the Version.
+
+    Every attached experiment must be approved at its current source.
+    """
+    from apps.perspectives.models import Article
+    from apps.perspectives.services import article_publish, article_set_authors
+
+    if not _role_allows("editor", submission, editor):
+        raise PermissionDenied("Only an editor may publish.")
+    if submission.state != State.ACCEPTED:
+        raise ValidationError({"state": ["Only an accepted submission can be published."]})
+    pending = [e.name for e in submission.experiments.all() if not e.approved]
+    if pending:
+        raise ValidationError({"experiments": [f"Approve these experiments first: {', '.join(pending)}."]})
+    changelog = (changelog or submission.changelog or "").strip() or "First version."
+    with transaction.atomic():
+        article = submission.article
+        if article is None:
+            if Article.objects.filter(slug=submission.slug).exists():
+                raise ValidationError({"slug": [f"An article at /perspectives/{submission.slug}/ exists already."]})
+            article = Article(slug=submission.slug)
+        article.title, article.summary, article.kind = submission.title, submission.summary, submission.kind
+        article.body, article.bibliography = submission.body, submission.bibliography
+        article.save()
+        article.tags.set(submission.tags.all())
+        article_set_authors(article=article, authors=[(u, "") for u in submission.authors()])
+        version = article_publish(article=article, changelog=changelog, by=editor)
+        Submission.objects.filter(pk=submission.pk).update(article=article)
+        submission.article = article
+        _move(submission=submission, user=editor, to=State.PUBLISHED, note=f"Published as version {version.number}.")
+    return version
+
+
+# --- Author experiments -----------------------------------------------------------
+
+
+def _check_source(source: str) -> list[str]:
+    """Static checks only: the module is parsed, never imported, in this process."""
+    if len(source.encode()) > MAX_SOURCE_BYTES:
+        return [f"The module is over {MAX_SOURCE_BYTES // 1024} KiB."]
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return [f"The module does not parse: {exc}"]
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    missing = [n for n in ("Config", "PRESETS", "run") if n not in names]
+    if missing:
+        return [f"The module must define {', '.join(missing)} at top level."]
+    return []
+
+
+def source_hash(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+
+
+def author_experiment_save(*, submission: Submission, user: Any, name: str, source: str,
+                           figure_spec: Any, experiment: AuthorExperiment | None = None) -> AuthorExperiment:
+    """Attach (or replace) an experiment module and its figure spec; a changed source loses its approval."""
+    from compute.figure_spec import FigureSpecError, parse_spec
+
+    if not submission.is_author(user):
+        raise PermissionDenied("Only the submission's authors may attach experiments.")
+    if submission.state not in EDITABLE:
+        raise ValidationError({"state": ["Experiments can change only while the draft is editable."]})
+    errors: dict[str, list[str]] = {}
+    name = name.strip().lower()
+    if not _NAME.fullmatch(name):
+        errors["name"] = ["Use a short lower-case name: letters, digits, - and _."]
+    source = source.replace("\r\n", "\n")
+    if problems := _check_source(source):
+        errors["source"] = problems
+    try:
+        spec = parse_spec(figure_spec).model_dump(mode="json")
+    except FigureSpecError as exc:
+        errors["figure_spec"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    digest = source_hash(source)
+    with transaction.atomic():
+        clash = submission.experiments.filter(name=name)
+        if experiment is not None:
+            clash = clash.exclude(pk=experiment.pk)
+        if clash.exists():
+            raise ValidationError({"name": ["Another experiment of this submission has that name."]})
+        if experiment is None:
+            experiment = AuthorExperiment(submission=submission)
+        changed = experiment.sha256 != digest
+        experiment.name, experiment.source, experiment.sha256, experiment.figure_spec = name, source, digest, spec
+        if changed:
+            experiment.approved_hash, experiment.approved_by, experiment.approved_at = "", None, None
+        experiment.save()
+    return experiment
+
+
+def author_experiment_approve(*, experiment: AuthorExperiment, editor: Any, sha256: str) -> AuthorExperiment:
+    """Approve exactly the source the editor read (its hash), so that later edits need a new approval."""
+    if not _role_allows("editor", experiment.submission, editor):
+        raise PermissionDenied("Only an editor who is not an author may approve experiment code.")
+    if sha256 != experiment.sha256:
+        raise ValidationError({"sha256": ["The source changed since you read it; read it again before approving."]})
+    AuthorExperiment.objects.filter(pk=experiment.pk, sha256=sha256).update(
+        approved_hash=sha256, approved_by=editor, approved_at=timezone.now()
+    )
+    experiment.refresh_from_db()
+    _notify(experiment.submission, f"Experiment {experiment.name} approved",
+            f"The code of {experiment.name} (sha256 {sha256[:12]}…) may now run.", experiment.submission.authors())
+    return experiment
+
+
+def author_experiment_run(*, experiment: AuthorExperiment, user: Any, preset: str = "smoke") -> tuple[Any, bool]:
+    """Queue a sandboxed run of the approved source at ``preset``; returns (Run, created).
+
+    The author's configuration is validated inside the sandbox when the run
+    starts (an invalid preset fails the run with the pydantic message); the
+    web process never imports the module.
+    """
+    from apps.experiments.models import Experiment, Run
+    from apps.submissions.execution import enqueue
+
+    submission = experiment.submission
+    if not (submission.is_author(user) or _role_allows("editor", submission, user)):
+        raise PermissionDenied("Only the authors and editors may run a submission's experiments.")
+    if not experiment.approved:
+        raise ValidationError({"approval": ["An editor must approve this source before it can run."]})
+    if preset not in ("smoke", "full"):
+        raise ValidationError({"preset": ["Choose the smoke or full preset."]})
+    code = experiment.sha256[:16]
+    config_hash = hashlib.sha256(preset.encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{experiment.registry_name}\n{config_hash}\n{code}".encode()).hexdigest()
+    existing = Run.objects.live().originals().filter(cache_key=key).first()
+    if existing is not None:
+        return existing, False
+    with transaction.atomic():
+        Experiment.objects.update_or_create(
+            name=experiment.registry_name,
+            defaults={"title": f"{submission.title}: {experiment.name}"[:200], "available": False,
+                      "summary": "An author experiment of a submission, run in the sandbox."},
+        )
+        run = Run.objects.create(
+            experiment_id=experiment.registry_name, preset=preset, config={"preset": preset}, seed=0,
+            config_hash=config_hash, code_hash=code, cache_key=key, requested_by=user,
+            message="waiting for a sandbox worker",
+        )
+        SandboxRun.objects.create(run=run, experiment=experiment, source_sha256=experiment.sha256)
+        enqueue(run)
+    return run, True
