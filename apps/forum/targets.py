@@ -52,3 +52,14 @@ def target_url(obj: Any) -> str:
 
 def content_type_for(obj: models.Model) -> ContentType:
     return ContentType.objects.get_for_model(obj)
+
+
+def target_name(obj: Any) -> str:
+    """How a discussion target reads in a sentence: 'Title, version 2', 'Q7. Title', 'run 12 of deep_linear'."""
+    label = obj._meta.label_lower
+    if label == "perspectives.version":
+        return f"{obj.title}, version {obj.number}"
+    if label == "experiments.run":
+        name = getattr(obj, "experiment_id", "")  # the experiment's name is its key; no query
+        return f"run {obj.pk}" + (f" of {name}" if name else "")
+    return str(obj)

@@ -27,7 +27,7 @@ from apps.forum.permissions import (
     can_see_thread,
     is_moderator,
 )
-from apps.forum.targets import resolve_target, target_label, target_url
+from apps.forum.targets import resolve_target, target_label, target_name, target_url
 from apps.forum.trust import RateLimited
 
 
@@ -165,6 +165,7 @@ def render_thread(request: HttpRequest, thread: Thread, form: Any, status: int) 
         "following": following,
         "target": target,
         "target_url": target_url(target) if target else "",
+        "target_name": target_name(target) if target else "",
         "can_reply": user.is_authenticated and (not thread.is_locked or moderator),
         "can_accept": thread.is_question and user.is_authenticated and (user.pk == thread.author_id or moderator),
         "categories": Category.objects.all() if moderator else (),
@@ -221,7 +222,7 @@ def thread_new(request: HttpRequest) -> HttpResponse:
         except ValidationError:
             raise Http404("Unknown discussion target.") from None
         initial["target"] = target_label(target)
-        initial["title"] = f"On {target}"[:200]
+        initial["title"] = f"On {target_name(target)}"[:200]
     if request.GET.get("category"):
         initial["category"] = Category.objects.filter(slug=request.GET["category"]).first()
     form = ThreadForm(request.POST or None, initial=initial)
@@ -229,6 +230,7 @@ def thread_new(request: HttpRequest) -> HttpResponse:
         "form": form,
         "target": target,
         "target_url": target_url(target) if target else "",
+        "target_name": target_name(target) if target else "",
         "suspension": active_suspension(request.user),
     }
     if request.method == "POST" and form.is_valid():

@@ -165,7 +165,11 @@ def test_article_pages_list_discussions_of_any_of_their_versions(client, members
 
     article = Article.objects.create(title="Muon", slug="muon", summary="s", body="first body")
     v1 = article_publish(article=article, changelog="first", by=None)
-    services.thread_create(user=members[1], category=category, title="On version one", body="hm", target=v1)
+    discussion = services.thread_create(
+        user=members[1], category=category, title="On version one", body="hm", target=v1
+    )
+    assert "Discussion of" in client.get(discussion.get_absolute_url()).content.decode()
+    assert "Muon, version 1" in client.get(discussion.get_absolute_url()).content.decode()
     article.body = "second body"
     article.save()
     article_publish(article=article, changelog="second", by=None)
