@@ -194,3 +194,21 @@ def test_the_author_is_told_about_malformed_math_after_posting(client, thread, m
     assert response.status_code == 200
     assert Post.objects.filter(body__startswith="Broken").exists()
     assert "Check your post" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_run_can_carry_a_discussion_shown_on_its_page(client, members, category):
+    from apps.experiments.models import Experiment, Run
+
+    experiment = Experiment.objects.create(name="deep_linear", title="Deep linear network")
+    run = Run.objects.create(
+        experiment=experiment, config={}, config_hash="c", code_hash="d", cache_key="k", status="succeeded"
+    )
+    bob = members[1]
+    client.force_login(bob)
+    url = reverse("forum:thread_new") + f"?target=experiments.run:{run.pk}"
+    assert f"run {run.pk} of deep_linear" in client.get(url).content.decode()
+    client.post(url, {"category": category.pk, "title": "Odd plateau", "body": "Why the plateau at step 300?"})
+    page = client.get(run.get_absolute_url())
+    assert page.status_code == 200
+    assert "Odd plateau" in page.content.decode()
