@@ -188,6 +188,14 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# BokehJS comes from the installed bokeh package (apps.experiments.staticfinders), never a CDN.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "apps.experiments.staticfinders.BokehFinder",
+]
+# Figure directives in articles become live embeds backed by runs (apps/experiments/figures.py).
+FIGURE_RESOLVER = "apps.experiments.figures.figure_resolver"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -243,6 +251,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # API views also set these on apps.api.base.ApiMixin; here they cover DRF's own views (the schema).
+    "EXCEPTION_HANDLER": "apps.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "learningmechanics.pub API",
@@ -252,6 +262,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ArticleKindEnum": "apps.perspectives.models.Kind",
+        "ArticleStatusEnum": "apps.perspectives.models.Status",
+        "QuestionStatusEnum": "apps.questions.models.QuestionStatus",
+        "RunStatusEnum": "apps.experiments.models.RunStatus",
+        "NotificationKindEnum": "apps.forum.models.Notification.Kind",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------

@@ -585,7 +585,10 @@ def _sync_article(f: ArticleFile, warnings: list[str]) -> Outcome:
                 fresh = f.meta.changelog and f.meta.changelog != latest.changelog
                 changelog = f.meta.changelog if f.meta.changelog and fresh else "Updated from site/"
                 when = None
-            version = services.article_publish(article=article, changelog=changelog, by=None, published_at=when)
+            try:
+                version = services.article_publish(article=article, changelog=changelog, by=None, published_at=when)
+            except DjangoValidationError as exc:  # e.g. a figure directive that does not validate
+                raise SiteContentError([SiteProblem(f.rel, 1, "body", m) for m in exc.messages]) from None
             changed = True
             # Rendering problems are the author's to fix; they do not stop a load.
             warnings.extend(f"{f.rel}: {e}" for e in getattr(version, "render_errors", []))

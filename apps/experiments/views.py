@@ -62,6 +62,9 @@ def experiment_detail(request: HttpRequest, name: str) -> HttpResponse:
             return redirect(run)
     elif request.method != "GET":
         return HttpResponse(status=405)
+    else:
+        # "Run it yourself" links under figures prefill the form from the query string.
+        values.update({k: v for k, v in parse_params(spec, request.GET).items() if k in request.GET})
     fields = config_fields(spec, values=values, errors=errors)
     runs = Paginator(exp.runs.originals().select_related("requested_by"), 20).get_page(request.GET.get("page"))
     context = {

@@ -29,6 +29,10 @@ def article_publish(
     locked = Article.objects.select_for_update().get(pk=article.pk)
     number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     rendered = source_render(source=article.body, bibliography=article.bibliography)
+    # A figure that cannot be drawn would be frozen into the version; the author fixes it first.
+    figure_errors = [e for e in rendered.errors if e.startswith("Figure ")]
+    if figure_errors:
+        raise ValidationError({"body": [f"Fix this figure before publishing: {e}" for e in figure_errors]})
     version = Version.objects.create(
         article=locked,
         number=number,

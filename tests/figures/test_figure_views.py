@@ -1,0 +1,111 @@
+"""figure.json for finished, computing and failed runs; ETags; downloads that equal the plotted data."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def plotted_from_item(item: dict) -> list[dict]:
+    """Every ColumnDataSource in a serialised Bokeh document, as the browser receives it."""
+    found: dict[str, dict] = {}
+
+    def decode(value):
+        if isinstance(value, dict) and value.get("type") == "map":
+            return {k: decode(v) for k, v in value.get("entries", [])}
+        if isinstance(value, dict) and value.get("type") == "ndarray":
+            raise AssertionError("expected plain lists in the figure's sources")
+        return value
+
+    def visit(node):
+        if isinstance(node, dict):
+            if node.get("name") == "ColumnDataSource" and "attributes" in node:
+                found[node["id"]] = decode(node["attributes"]["data"])
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(item["doc"])
+    return [{"x": d["x"], "y": d["y"], "series": d["series"][0]} for d in found.values()]
+
+
+def test_a_finished_run_serves_its_bokeh_item_with_a_long_cache_and_an_etag(client, finished_run):
+    run = finished_run()
+    response = client.get(f"/experiments/runs/{run.pk}/figure.json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "succeeded" and body["run"] == run.pk
+    assert body["item"]["root_id"] and body["item"]["doc"]["roots"][0]["name"] == "Figure"
+    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert run.digest[:32] in response["ETag"]
+    again = client.get(f"/experiments/runs/{run.pk}/figure.json", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_the_theory_renderers_are_tagged_so_they_can_be_toggled(client, finished_run):
+    item = client.get(f"/experiments/runs/{finished_run().pk}/figure.json").json()["item"]
+    text = str(item["doc"])
+    assert "'theory'" in text and "'measured'" in text
+    assert "CustomJS" not in text  # a strict CSP without unsafe-eval could not run it
+
+
+def test_a_computing_run_reports_progress_and_is_never_cached(client, make_run):
+    run = make_run({"init_scale": 0.001}, "running", progress=0.4, message="step 40 of 100")
+    response = client.get(f"/experiments/runs/{run.pk}/figure.json")
+    assert response.json() == {"run": run.pk, "status": "running", "progress": 0.4, "message": "step 40 of 100",
+                               "item": None}
+    assert response["Cache-Control"] == "no-store" and not response.has_header("ETag")
+
+
+def test_a_failed_run_says_why(client, make_run):
+    run = make_run({"init_scale": 0.001}, "failed", error="ValueError: the loss became NaN", message="failed")
+    body = client.get(f"/experiments/runs/{run.pk}/figure.json").json()
+    assert body["status"] == "failed" and body["item"] is None
+    assert body["error"] == "ValueError: the loss became NaN"
+    assert "replaced_by" not in body
+
+
+def test_a_failed_run_points_to_the_identical_run_that_replaced_it(client, make_run):
+    failed = make_run({"init_scale": 0.001}, "failed", error="lost")
+    fresh = make_run({"init_scale": 0.001}, "queued")
+    body = client.get(f"/experiments/runs/{failed.pk}/figure.json").json()
+    assert body["replaced_by"] == fresh.pk
+    assert body["replacement_figure"] == f"/experiments/runs/{fresh.pk}/figure.json"
+
+
+def test_an_unknown_run_is_a_404(client):
+    assert client.get("/experiments/runs/999999/figure.json").status_code == 404
+    assert client.get("/experiments/runs/999999/data.csv").status_code == 404
+
+
+def test_the_json_download_is_exactly_the_plotted_data(client, finished_run):
+    run = finished_run()
+    plotted = plotted_from_item(client.get(f"/experiments/runs/{run.pk}/figure.json").json()["item"])
+    response = client.get(f"/experiments/runs/{run.pk}/data.json")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    series = response.json()["series"]
+    assert [(s["name"], s["x"], s["y"]) for s in series] == [(p["series"], p["x"], p["y"]) for p in plotted]
+    assert {s["role"] for s in series} == {"theory", "measured"}
+
+
+def test_the_csv_download_is_exactly_the_plotted_data(client, finished_run):
+    run = finished_run()
+    plotted = plotted_from_item(client.get(f"/experiments/runs/{run.pk}/figure.json").json()["item"])
+    response = client.get(f"/experiments/runs/{run.pk}/data.csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    expected = [(p["series"], x, y) for p in plotted for x, y in zip(p["x"], p["y"], strict=True)]
+    assert [(r["series"], float(r["x"]), float(r["y"])) for r in rows] == expected
+    again = client.get(f"/experiments/runs/{run.pk}/data.csv", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+
+
+def test_a_run_without_a_result_has_no_data_to_download(client, make_run):
+    run = make_run({"init_scale": 0.001}, "queued")
+    response = client.get(f"/experiments/runs/{run.pk}/data.json")
+    assert response.status_code == 404 and response["Cache-Control"] == "no-store"
