@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from apps.forum.models import Follow, ForumProfile, Notification, Post
 
 UNSUBSCRIBE_SALT = "forum.unsubscribe"
+logger = logging.getLogger(__name__)
 
 
 def unsubscribe_token(user: Any) -> str:
@@ -114,11 +116,12 @@ def send_immediate(*, notification_ids: list[int]) -> int:
     )
     sent = 0
     for notification in pending:
-        _send(
-            notification.user,
-            f"[{settings.SITE_NAME}] {notification.thread.title if notification.thread else 'Forum'}",
-            [notification],
-        )
+        subject = f"[{settings.SITE_NAME}] {notification.thread.title if notification.thread else 'Forum'}"
+        try:
+            _send(notification.user, subject, [notification])
+        except Exception:  # a mail server outage must not turn a saved post into an error page
+            logger.exception("could not email notification %s; it stays in the inbox", notification.pk)
+            continue
         Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
         sent += 1
     return sent
@@ -148,7 +151,11 @@ def digest_send_all() -> int:
             )
             if not items:
                 continue
-            _send(user, f"[{settings.SITE_NAME}] {len(items)} new in the forum", items)
+            try:
+                _send(user, f"[{settings.SITE_NAME}] {len(items)} new in the forum", items)
+            except Exception:  # one bad address or a mail outage must not stop everyone else's digest
+                logger.exception("could not send the forum digest to user %s", user.pk)
+                continue
             Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=timezone.now())
         sent += 1
     return sent

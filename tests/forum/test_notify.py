@@ -147,3 +147,19 @@ def test_the_digest_task_sends_the_same_digest_as_the_command(thread, bob, charl
     send_digests.apply()
     assert [m.to for m in mail.outbox if m.to == ["charlie@example.org"]] == [["charlie@example.org"]]
     assert send_digests.queue == "default"
+
+
+@pytest.mark.django_db
+def test_a_mail_outage_does_not_break_posting(
+    client, django_capture_on_commit_callbacks, thread, members, charlie, settings
+):
+    # The SMTP server is outside the project: point the backend at a closed port.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    services.profile_update(user=charlie, email_mode="immediate")
+    client.force_login(members[1])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("forum:reply", args=[thread.pk]), {"body": "hello @charlie"})
+    assert response.status_code == 302
+    note = Notification.objects.get(user=charlie)
+    assert note.emailed_at is None, "left for a later attempt"
