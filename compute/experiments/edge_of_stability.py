@@ -1,0 +1,239 @@
+"""Edge of stability: full-batch gradient descent drives the sharpness to 2/lr and holds it there.
+
+Theory and original observation: J. M. Cohen, S. Kaur, Y. Li, J. Z. Kolter and
+A. Talwalkar (2021), "Gradient descent on neural networks typically occurs at
+the edge of stability", ICLR 2021, arXiv:2103.00065. The classical stability
+bound: gradient descent with step ``lr`` on a quadratic diverges along any
+direction whose curvature exceeds ``2 / lr``.
+
+A tanh MLP is trained by full-batch gradient descent on a subset of digits
+with square loss ``1/(2n) sum ||f(x) - y||^2`` (one-hot targets), in float64.
+The sharpness, the top eigenvalue of the loss Hessian, is tracked by power
+iteration on Hessian-vector products (double backpropagation), warm-started
+from the previous estimate. For a large learning rate the sharpness first
+rises (progressive sharpening) and then hovers at ``2 / lr``; for a small one
+it stays far below its threshold over the same number of steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+
+from compute.experiments._a_util import subsample_indices
+from compute.protocol import Context, Experiment, ExperimentConfig
+
+
+class Config(ExperimentConfig):
+    n_train: int = Field(500, ge=50, le=1797, description="Digits used for full-batch training.")
+    width: int = Field(32, ge=4, le=1024, description="Width of each hidden layer.")
+    depth: int = Field(2, ge=1, le=4, description="Number of hidden tanh layers.")
+    eos_lrs: list[float] = Field(
+        default_factory=lambda: [0.25, 0.3], min_length=1, max_length=4,
+        description="Learning rates expected to reach the edge of stability (each in (0, 2]).",
+    )
+    small_lr: float = Field(0.05, gt=0, le=2.0, description="A small learning rate whose threshold 2/lr is never met.")
+    steps: int = Field(2000, ge=100, le=100_000, description="Gradient-descent steps per learning rate.")
+    sharpness_every: int = Field(40, ge=1, le=1000, description="Steps between sharpness estimates.")
+    power_iters: int = Field(6, ge=1, le=100, description="Warm-started power iterations per sharpness estimate.")
+    tail_fraction: float = Field(
+        0.4, gt=0.05, le=0.9, description="Final fraction of training over which the settled sharpness is averaged."
+    )
+
+    @field_validator("eos_lrs")
+    @classmethod
+    def _lrs(cls, value: list[float]) -> list[float]:
+        if any(v <= 0 or v > 2 for v in value):
+            raise ValueError("each learning rate must lie in (0, 2]")
+        return sorted(set(value))
+
+    @model_validator(mode="after")
+    def _budget(self) -> Config:
+        runs = len(self.eos_lrs) + 1
+        cost = runs * self.steps * (1 + 3 * self.power_iters / self.sharpness_every) * self.n_train * self.width**2
+        if cost > 5e13:
+            raise ValueError("too much work: reduce steps, width, n_train or the number of learning rates")
+        return self
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "smoke": {"n_train": 500, "width": 32, "eos_lrs": [0.25, 0.3], "small_lr": 0.05, "steps": 2000},
+    "full": {
+        "n_train": 1797, "width": 256, "eos_lrs": [0.1, 0.2, 0.3], "small_lr": 0.01, "steps": 20000,
+        "sharpness_every": 20, "power_iters": 10,
+    },
+}
+
+
+def layer_shapes(config: Config) -> list[tuple[int, ...]]:
+    sizes = [64] + [config.width] * config.depth + [10]
+    shapes: list[tuple[int, ...]] = []
+    for fan_in, fan_out in zip(sizes, sizes[1:], strict=False):
+        shapes += [(fan_out, fan_in), (fan_out,)]
+    return shapes
+
+
+def forward(theta: Any, shapes: list[tuple[int, ...]], x: Any) -> Any:
+    """The MLP as a function of one flat parameter vector (tanh between layers, linear output)."""
+    import torch
+
+    offset = 0
+    h = x
+    n_layers = len(shapes) // 2
+    for i in range(n_layers):
+        w_shape, b_shape = shapes[2 * i], shapes[2 * i + 1]
+        w_size, b_size = w_shape[0] * w_shape[1], b_shape[0]
+        w = theta[offset:offset + w_size].view(w_shape)
+        b = theta[offset + w_size:offset + w_size + b_size]
+        offset += w_size + b_size
+        h = h @ w.T + b
+        if i < n_layers - 1:
+            h = torch.tanh(h)
+    return h
+
+
+def square_loss(output: Any, target: Any) -> Any:
+    return 0.5 * ((output - target) ** 2).sum(dim=1).mean()
+
+
+def hvp(loss_fn: Callable[[Any], Any], theta: Any, vec: Any) -> Any:
+    """Hessian of ``loss_fn`` at ``theta`` times ``vec``, by differentiating the gradient's projection on vec."""
+    import torch
+
+    point = theta.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(loss_fn(point), point, create_graph=True)
+    (hv,) = torch.autograd.grad(grad @ vec, point)
+    return hv
+
+
+def top_eigenvalue(loss_fn: Callable[[Any], Any], theta: Any, start: Any, iters: int) -> tuple[float, Any]:
+    """Power iteration on Hessian-vector products; returns the Rayleigh quotient and the last vector."""
+    vec = start / start.norm()
+    value = 0.0
+    for _ in range(iters):
+        hv = hvp(loss_fn, theta, vec)
+        value = float(vec @ hv)
+        vec = hv / hv.norm()
+    return value, vec
+
+
+def run(config: Config, ctx: Context) -> dict[str, Any]:
+    """Train one MLP per learning rate by full-batch GD and track its sharpness against 2/lr."""
+    import numpy as np
+    import torch
+    from sklearn.datasets import load_digits
+
+    dev = ctx.device
+    if dev.type == "cpu":
+        # The matrices are tiny: one thread avoids synchronisation overhead that,
+        # on a busy machine, makes two threads many times slower than one.
+        torch.set_num_threads(1)
+    digits = load_digits()
+    order = ctx.numpy_rng("subset").permutation(len(digits.target))[: config.n_train]
+    x = torch.tensor(digits.data[order] / 16.0, dtype=torch.float64)
+    x = (x - x.mean(dim=0)).to(dev)
+    y = torch.eye(10, dtype=torch.float64)[torch.tensor(digits.target[order])].to(dev)
+    shapes = layer_shapes(config)
+    gen = ctx.generator("init")
+    parts = []
+    for shape in shapes:
+        if len(shape) == 2:
+            parts.append(torch.randn(shape, generator=gen, dtype=torch.float64).flatten() / shape[1] ** 0.5)
+        else:
+            parts.append(torch.zeros(shape, dtype=torch.float64))
+    theta0 = torch.cat(parts).to(dev)
+    probe0 = torch.randn(theta0.numel(), generator=ctx.generator("power"), dtype=torch.float64).to(dev)
+
+    def loss_fn(theta: Any) -> Any:
+        return square_loss(forward(theta, shapes, x), y)
+
+    lrs = [*config.eos_lrs, config.small_lr]
+    runs: dict[str, Any] = {}
+    for r, lr in enumerate(lrs):
+        theta = theta0.clone()
+        vec = probe0.clone()
+        losses = []
+        sharp_steps, sharp_values = [], []
+        for step in range(config.steps + 1):
+            if step % config.sharpness_every == 0 or step == config.steps:
+                iters = config.power_iters * (4 if step == 0 else 1)
+                value, vec = top_eigenvalue(loss_fn, theta, vec, iters)
+                sharp_steps.append(step)
+                sharp_values.append(value)
+                ctx.check_cancelled()
+                ctx.progress((r + step / config.steps) / len(lrs), f"lr {lr:g}, step {step}")
+            point = theta.detach().requires_grad_(True)
+            loss = loss_fn(point)
+            losses.append(float(loss.detach()))
+            if step == config.steps:
+                break
+            (grad,) = torch.autograd.grad(loss, point)
+            theta = theta - lr * grad
+            if not torch.isfinite(theta).all():
+                break
+        tail_start = (1 - config.tail_fraction) * config.steps
+        tail = [v for s, v in zip(sharp_steps, sharp_values, strict=True) if s >= tail_start]
+        threshold = 2 / lr
+        keep = subsample_indices(len(losses), 400)
+        runs[f"{lr:g}"] = {
+            "lr": lr,
+            "threshold": threshold,
+            "sharpness_steps": sharp_steps,
+            "sharpness": sharp_values,
+            "loss_steps": keep,
+            "loss": [losses[i] for i in keep],
+            "initial_sharpness": sharp_values[0],
+            "max_sharpness": max(sharp_values),
+            "settled_sharpness": float(np.mean(tail)) if tail else None,
+            "eos": lr in config.eos_lrs,
+        }
+
+    metrics: dict[str, Any] = {}
+    worst = 0.0
+    for key, data in runs.items():
+        ratio = data["settled_sharpness"] / data["threshold"] if data["settled_sharpness"] is not None else None
+        metrics[f"settled_over_threshold_lr{key}"] = ratio
+        metrics[f"initial_over_threshold_lr{key}"] = data["initial_sharpness"] / data["threshold"]
+        if data["eos"]:
+            worst = max(worst, abs(ratio - 1) if ratio is not None else float("inf"))
+    small = runs[f"{config.small_lr:g}"]
+    metrics["eos_max_rel_gap"] = worst
+    metrics["small_lr_max_over_threshold"] = small["max_sharpness"] / small["threshold"]
+    ctx.progress(1.0, "done")
+    return {"metrics": metrics, "series": {"runs": runs}}
+
+
+def figure(result: dict[str, Any], config: dict[str, Any]) -> Any:
+    """Sharpness against step for each learning rate, with its 2/lr threshold as a dashed line."""
+    from compute.figures import add_measured, add_theory, finish, new_figure
+
+    fig = new_figure("Edge of stability: sharpness against step", "step", "sharpness (top Hessian eigenvalue)",
+                     y_log=True)
+    for i, (key, data) in enumerate(result["series"]["runs"].items()):
+        steps = data["sharpness_steps"]
+        add_theory(fig, [steps[0], steps[-1]], [data["threshold"]] * 2, label=f"2/lr, lr = {key}", index=i,
+                   dash="dashed")
+        add_measured(fig, steps, data["sharpness"], label=f"sharpness, lr = {key}", index=i, line=True)
+    fig = finish(fig)
+    fig.legend.location = "bottom_right"
+    return fig
+
+
+EXPERIMENT = Experiment(
+    name="edge_of_stability",
+    title="Edge of stability",
+    summary="Full-batch gradient descent on a tanh MLP: the top Hessian eigenvalue rises until it reaches 2/lr "
+    "and then stays there, while training still makes progress.",
+    citation="Cohen, Kaur, Li, Kolter & Talwalkar (2021), Gradient descent on neural networks typically occurs at "
+    "the edge of stability, arXiv:2103.00065",
+    config=Config,
+    presets=PRESETS,
+    run=run,
+    figure=figure,
+    agreement_metrics=("eos_max_rel_gap", "small_lr_max_over_threshold"),
+    gpu_tolerance=1e-3,  # chaotic dynamics at the edge of stability amplify rounding differences
+    soft_time_limit_s=1800,
+    hard_time_limit_s=2100,
+)

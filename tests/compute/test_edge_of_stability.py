@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import pytest
+
+from compute.experiments.edge_of_stability import (
+    EXPERIMENT,
+    forward,
+    hvp,
+    square_loss,
+    top_eigenvalue,
+)
+from compute.protocol import ConfigError
+
+
+@pytest.fixture(scope="module")
+def smoke():
+    import torch
+
+    from compute.runner import execute
+
+    config = EXPERIMENT.validate(preset="smoke")
+    return config, execute(EXPERIMENT, config, device=torch.device("cpu")).result
+
+
+def _tiny_problem():
+    import torch
+
+    gen = torch.Generator().manual_seed(3)
+    shapes = [(5, 4), (5,), (3, 5), (3,)]
+    size = sum(torch.Size(s).numel() for s in shapes)
+    theta = torch.randn(size, generator=gen, dtype=torch.float64)
+    x = torch.randn(7, 4, generator=gen, dtype=torch.float64)
+    y = torch.randn(7, 3, generator=gen, dtype=torch.float64)
+
+    def loss_fn(t):
+        return square_loss(forward(t, shapes, x), y)
+
+    return theta, loss_fn, gen
+
+
+def test_the_hessian_vector_product_equals_the_explicit_hessian_times_the_vector():
+    import torch
+
+    theta, loss_fn, gen = _tiny_problem()
+    hessian = torch.autograd.functional.hessian(loss_fn, theta)
+    vec = torch.randn(theta.numel(), generator=gen, dtype=torch.float64)
+    assert torch.allclose(hvp(loss_fn, theta, vec), hessian @ vec, rtol=1e-10, atol=1e-12)
+
+
+def test_power_iteration_finds_the_explicit_hessians_top_eigenvalue():
+    import torch
+
+    theta, loss_fn, gen = _tiny_problem()
+    hessian = torch.autograd.functional.hessian(loss_fn, theta)
+    eigenvalues = torch.linalg.eigvalsh(hessian)
+    # Power iteration finds the eigenvalue largest in magnitude; here that is the top one.
+    assert eigenvalues[-1] > abs(eigenvalues[0])
+    start = torch.randn(theta.numel(), generator=gen, dtype=torch.float64)
+    value, _ = top_eigenvalue(loss_fn, theta, start, iters=500)
+    assert value == pytest.approx(float(eigenvalues[-1]), rel=1e-6)
+
+
+@pytest.mark.science
+def test_sharpness_rises_and_settles_within_ten_percent_of_two_over_lr(smoke):
+    config, result = smoke
+    runs = result["series"]["runs"]
+    assert len(config.eos_lrs) >= 2
+    for lr in config.eos_lrs:
+        data = runs[f"{lr:g}"]
+        threshold = 2 / lr
+        tail = [v for s, v in zip(data["sharpness_steps"], data["sharpness"], strict=True)
+                if s >= (1 - config.tail_fraction) * config.steps]
+        settled = sum(tail) / len(tail)
+        assert settled == pytest.approx(data["settled_sharpness"])
+        assert data["sharpness"][0] < 0.9 * threshold  # it had to rise
+        assert abs(settled / threshold - 1) < 0.10
+
+
+@pytest.mark.science
+def test_a_small_learning_rate_stays_well_below_its_threshold(smoke):
+    config, result = smoke
+    data = result["series"]["runs"][f"{config.small_lr:g}"]
+    assert max(data["sharpness"]) < 0.5 * (2 / config.small_lr)
+
+
+@pytest.mark.science
+def test_training_still_makes_progress_at_the_edge_of_stability(smoke):
+    config, result = smoke
+    for lr in config.eos_lrs:
+        loss = result["series"]["runs"][f"{lr:g}"]["loss"]
+        assert loss[-1] < 0.2 * loss[0]
+
+
+def test_an_enormous_width_is_refused_naming_the_field():
+    with pytest.raises(ConfigError) as info:
+        EXPERIMENT.validate({"width": 10**9})
+    assert "width" in info.value.errors
+
+
+@pytest.mark.science
+def test_the_figure_builds_from_the_stored_result(smoke):
+    from bokeh.embed import json_item
+
+    config, result = smoke
+    assert json_item(EXPERIMENT.figure(result, config.model_dump()))["doc"]["roots"]
