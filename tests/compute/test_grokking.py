@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import pytest
+from bokeh.embed import json_item
+
+from compute.experiments.grokking import EXPERIMENT, fourier_purity
+from compute.protocol import ConfigError
+
+
+@pytest.fixture(scope="module")
+def smoke_outcome():
+    import torch
+
+    from compute.runner import execute
+
+    config = EXPERIMENT.validate(preset="smoke")
+    return config, execute(EXPERIMENT, config, device=torch.device("cpu"))
+
+
+@pytest.mark.science
+def test_test_accuracy_arrives_at_least_twice_as_late_as_perfect_training_accuracy(smoke_outcome):
+    _, outcome = smoke_outcome
+    metrics, series = outcome.result["metrics"], outcome.result["series"]
+    t_train, t_test = metrics["step_train_acc_1"], metrics["step_test_acc_0.9"]
+    assert t_train is not None and t_test is not None
+    assert t_test >= 2 * t_train
+    # The recorded curves agree with the reported times (the curves are subsampled, so only one way round).
+    assert all(acc < 0.9 for step, acc in zip(series["steps"], series["test_acc"], strict=True) if step < t_test)
+    assert all(acc < 1.0 for step, acc in zip(series["steps"], series["train_acc"], strict=True) if step < t_train)
+
+
+@pytest.mark.science
+def test_the_network_ends_up_generalising(smoke_outcome):
+    _, outcome = smoke_outcome
+    assert outcome.result["metrics"]["final_test_acc"] >= 0.99
+    assert outcome.result["metrics"]["final_train_acc"] == 1.0
+
+
+@pytest.mark.science
+def test_hidden_neurons_concentrate_on_one_frequency(smoke_outcome):
+    _, outcome = smoke_outcome
+    metrics, series = outcome.result["metrics"], outcome.result["series"]
+    assert metrics["purity_init"] <= 0.3
+    assert metrics["purity_final"] >= 0.9
+    # The headline number is the power-weighted mean of the per-neuron purities.
+    weights = [n**2 for n in series["neuron_norm"]]
+    recomputed = sum(w * q for w, q in zip(weights, series["neuron_purity"], strict=True)) / sum(weights)
+    assert abs(recomputed - metrics["purity_final"]) < 1e-9
+
+
+def test_purity_is_one_for_a_pure_cosine_neuron_and_small_for_noise():
+    import math
+
+    import torch
+
+    p = 31
+    j = torch.arange(p, dtype=torch.float64)
+    row = torch.cat([torch.cos(2 * math.pi * 5 * j / p + 0.3), torch.sin(2 * math.pi * 5 * j / p)])
+    pure, _, freq = fourier_purity(row[None, :], p)
+    assert abs(pure - 1) < 1e-12 and int(freq[0]) == 5
+    noise, _, _ = fourier_purity(torch.randn(256, 2 * p, generator=torch.Generator().manual_seed(1)), p)
+    assert noise < 0.3
+
+
+def test_an_absurd_width_is_rejected_naming_the_field():
+    with pytest.raises(ConfigError) as excinfo:
+        EXPERIMENT.validate({"width": 10**9})
+    assert "width" in excinfo.value.errors
+
+
+def test_a_composite_modulus_is_rejected():
+    with pytest.raises(ConfigError) as excinfo:
+        EXPERIMENT.validate({"modulus": 33})
+    assert "modulus" in excinfo.value.errors
+
+
+@pytest.mark.science
+def test_the_figure_builds_from_the_stored_result(smoke_outcome):
+    config, outcome = smoke_outcome
+    item = json_item(EXPERIMENT.figure(outcome.result, config.model_dump()))
+    assert item["doc"]["roots"]
