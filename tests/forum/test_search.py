@@ -117,3 +117,15 @@ def test_search_uses_postgres_full_text_search_there(corpus, bob):
     assert {h.kind for h in hits} >= {"article", "post"}
     assert any("<mark>" in str(h.snippet) for h in hits)
     assert not any("pills" in str(h.snippet) for h in hits)
+
+
+@pytest.mark.django_db
+def test_search_results_are_paginated(client, thread, mod):
+    for i in range(25):
+        services.post_create(user=mod, thread=thread, body=f"Grokking observation number {i}")
+    first = client.get(reverse("forum:search"), {"q": "grokking"}).content.decode()
+    second = client.get(reverse("forum:search"), {"q": "grokking", "page": 2}).content.decode()
+    assert "25 results" in first
+    assert first.count('class="hit hit-post"') == 20
+    assert second.count('class="hit hit-post"') == 5
+    assert 'rel="next"' in first and "q=grokking" in first
