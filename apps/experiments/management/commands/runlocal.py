@@ -88,9 +88,15 @@ class Command(BaseCommand):
                         os.killpg(child.pid, signal.SIGTERM)
             for child in children:
                 try:
-                    child.wait(timeout=20)
+                    child.wait(timeout=15)
                 except subprocess.TimeoutExpired:
-                    child.kill()
+                    # A run still going: stop it hard. Its lease expires and the
+                    # next start's reaper hands it to the new worker.
+                    if child is server:
+                        child.kill()
+                    else:
+                        os.killpg(child.pid, signal.SIGKILL)
+                    child.wait(timeout=10)
             self.stdout.write("stopped the server and the worker")
 
     def _precompute(self, stop: threading.Event, addrport: str, count: int) -> None:
