@@ -1,0 +1,124 @@
+"""Benchmark the reference experiments: smoke-preset wall time and peak memory, and the cost of an HVP.
+
+Each registered experiment runs its ``smoke`` preset in a fresh Python
+process (``python -m compute run NAME --preset smoke --quiet``), so that one
+experiment's imports and caches do not flatter the next. The wall time is
+measured around the child and the peak resident memory is the child's own
+``ru_maxrss`` (from ``os.wait4``). Then one Hessian-vector product is timed
+against one gradient on the edge-of-stability network at its smoke size,
+repeated, and the median ratio printed. Measured, never asserted.
+
+Usage: ``python bench/experiments.py [NAME ...] [--repeats N]`` (``make bench`` runs it).
+Respects ``COMPUTE_THREADS`` (default 2 here, like the smoke budget).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def run_smoke(name: str) -> tuple[float, int, int, str]:
+    """Run one smoke preset in a child process; return (wall seconds, peak RSS bytes, exit code, last line)."""
+    env = dict(os.environ)
+    env.setdefault("COMPUTE_THREADS", "2")
+    env.setdefault("COMPUTE_DEVICE", "cpu")
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "compute", "run", name, "--preset", "smoke", "--quiet"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    assert proc.stdout is not None
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    # ru_maxrss is in kilobytes on Linux.
+    lines = [line for line in output.strip().splitlines() if line.strip()]
+    first = next((line for line in lines if line.startswith(f"{name}:")), lines[-1] if lines else "")
+    return wall, int(usage.ru_maxrss) * 1024, proc.returncode, first
+
+
+def hvp_over_grad(repeats: int) -> tuple[float, float, float]:
+    """Median time of one gradient and one HVP on the EoS smoke network, and the median of their ratios."""
+    import torch
+    from sklearn.datasets import load_digits
+
+    from compute.experiments import edge_of_stability as eos
+
+    torch.set_num_threads(int(os.environ.get("COMPUTE_THREADS", "2")))
+    config = eos.EXPERIMENT.validate(preset="smoke")
+    digits = load_digits()
+    x = torch.tensor(digits.data[: config.n_train] / 16.0, dtype=torch.float64)
+    y = torch.eye(10, dtype=torch.float64)[torch.tensor(digits.target[: config.n_train])]
+    shapes = eos.layer_shapes(config)
+    size = sum(torch.Size(s).numel() for s in shapes)
+    gen = torch.Generator().manual_seed(0)
+    theta = torch.randn(size, generator=gen, dtype=torch.float64) * 0.1
+    vec = torch.randn(size, generator=gen, dtype=torch.float64)
+
+    def loss_fn(t: torch.Tensor) -> torch.Tensor:
+        return eos.square_loss(eos.forward(t, shapes, x), y)
+
+    def grad_once() -> None:
+        point = theta.detach().requires_grad_(True)
+        torch.autograd.grad(loss_fn(point), point)
+
+    def hvp_once() -> None:
+        eos.hvp(loss_fn, theta, vec)
+
+    def timed(fn: object, inner: int = 20) -> float:
+        start = time.perf_counter()
+        for _ in range(inner):
+            fn()  # type: ignore[operator]
+        return (time.perf_counter() - start) / inner
+
+    for _ in range(5):
+        grad_once()
+        hvp_once()
+    grads, hvps, ratios = [], [], []
+    for _ in range(repeats):
+        g = timed(grad_once)
+        h = timed(hvp_once)
+        grads.append(g)
+        hvps.append(h)
+        ratios.append(h / g)
+    return statistics.median(grads), statistics.median(hvps), statistics.median(ratios)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="experiments to run (default: every registered one)")
+    parser.add_argument("--repeats", type=int, default=7, help="repeats of the HVP timing")
+    parser.add_argument("--skip-smoke", action="store_true", help="only time the HVP")
+    args = parser.parse_args(argv)
+
+    from compute import registry
+
+    names = args.names or list(registry.all_experiments())
+    threads = os.environ.get("COMPUTE_THREADS", "2")
+    if not args.skip_smoke:
+        print(f"smoke presets, one fresh process each, COMPUTE_THREADS={threads}")
+        print(f"{'experiment':26s} {'wall s':>8s} {'peak MiB':>9s}  status")
+        for name in names:
+            wall, peak, code, line = run_smoke(name)
+            status = "ok" if code == 0 else f"exit {code}: {line[-60:]}"
+            print(f"{name:26s} {wall:8.1f} {peak / 2**20:9.0f}  {status}", flush=True)
+    grad_s, hvp_s, ratio = hvp_over_grad(args.repeats)
+    print()
+    print("Hessian-vector product against gradient, edge_of_stability smoke network "
+          f"(median of {args.repeats}):")
+    print(f"  gradient {grad_s * 1e3:.2f} ms, HVP {hvp_s * 1e3:.2f} ms, ratio HVP/gradient {ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
