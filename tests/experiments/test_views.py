@@ -133,3 +133,18 @@ def test_the_web_process_never_imports_torch() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_failed_run_page_says_why_and_offers_the_traceback(client, alice) -> None:
+    run, _ = services.run_request(user=alice, experiment="deep_linear", params={}, preset="smoke")
+    claim = services.run_claim(run_id=run.pk, worker="w")
+    services.run_fail(claim=claim, error="RuntimeError: diverged", traceback="Traceback (most recent call last): ...")
+    html = client.get(run.get_absolute_url()).content.decode()
+    assert "RuntimeError: diverged" in html and "<summary>Traceback</summary>" in html
+    assert 'data-finished="true"' in html
+
+
+def test_the_experiment_page_lists_recent_runs(client, alice) -> None:
+    run, _ = services.run_request(user=alice, experiment="deep_linear", params={}, preset="smoke")
+    html = client.get(reverse("experiments:detail", args=["deep_linear"])).content.decode()
+    assert run.get_absolute_url() in html
