@@ -44,11 +44,12 @@ def run_figure(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run(run_id)
     body: dict[str, Any] = {"run": run.pk, "status": run.status, "progress": run.progress, "message": run.message}
     if run.is_active:
-        response = JsonResponse({**body, "item": None})
-        response["Cache-Control"] = "no-store"
-        return response
+        live = JsonResponse({**body, "item": None})
+        live["Cache-Control"] = "no-store"
+        return live
     etag = _etag(run, "figure")
     cache_control = IMMUTABLE if run.status == RunStatus.SUCCEEDED else SHORT
+    response: HttpResponse
     if _not_modified(request, etag):
         response = HttpResponseNotModified()
     else:
@@ -57,9 +58,7 @@ def run_figure(request: HttpRequest, run_id: int) -> HttpResponse:
         else:
             body["item"] = None
             body["error"] = run.error or run.message or f"The run was {run.status}."
-            replacement = (
-                Run.objects.live().originals().filter(cache_key=run.cache_key).exclude(pk=run.pk).first()
-            )
+            replacement = Run.objects.live().originals().filter(cache_key=run.cache_key).exclude(pk=run.pk).first()
             if replacement is not None:
                 body["replaced_by"] = replacement.pk
                 body["replacement_figure"] = reverse("experiments:run_figure", args=[replacement.pk])
@@ -72,15 +71,15 @@ def run_figure(request: HttpRequest, run_id: int) -> HttpResponse:
 def _data_response(request: HttpRequest, run_id: int, kind: str) -> tuple[Run, HttpResponse | None, str]:
     run = _run(run_id)
     if run.status != RunStatus.SUCCEEDED or not hasattr(run, "result"):
-        response = JsonResponse({"status": run.status, "error": "This run has no result to download."}, status=404)
-        response["Cache-Control"] = "no-store"
-        return run, response, ""
+        missing = JsonResponse({"status": run.status, "error": "This run has no result to download."}, status=404)
+        missing["Cache-Control"] = "no-store"
+        return run, missing, ""
     etag = _etag(run, kind)
     if _not_modified(request, etag):
-        response = HttpResponseNotModified()
-        response["ETag"] = etag
-        response["Cache-Control"] = IMMUTABLE
-        return run, response, etag
+        unchanged = HttpResponseNotModified()
+        unchanged["ETag"] = etag
+        unchanged["Cache-Control"] = IMMUTABLE
+        return run, unchanged, etag
     return run, None, etag
 
 
@@ -91,7 +90,10 @@ def run_figure_data(request: HttpRequest, run_id: int) -> HttpResponse:
     if early is not None:
         return early
     payload = {
-        "run": run.pk, "experiment": run.experiment_id, "config": run.config, "digest": run.digest,
+        "run": run.pk,
+        "experiment": run.experiment_id,
+        "config": run.config,
+        "digest": run.digest,
         "series": plotted_series(run),
     }
     response = HttpResponse(json.dumps(payload, indent=1), content_type="application/json")

@@ -88,10 +88,14 @@ def directive_validate(directive: FigureDirective) -> ResolvedFigure:
         spec = registry.get(directive.experiment)
     except registry.UnknownExperiment:
         known = ", ".join(sorted(registry.all_experiments()))
-        raise FigureError(f"experiment: there is no experiment named {directive.experiment!r} (known: {known})") from None
+        raise FigureError(
+            f"experiment: there is no experiment named {directive.experiment!r} (known: {known})"
+        ) from None
     preset = directive.preset or None
     if preset is not None and preset not in spec.presets:
-        raise FigureError(f"preset: {spec.name} has no preset {preset!r} (choose from {', '.join(sorted(spec.presets))})")
+        raise FigureError(
+            f"preset: {spec.name} has no preset {preset!r} (choose from {', '.join(sorted(spec.presets))})"
+        )
     fields = set(spec.json_schema().get("properties", {}))
     for key in directive.grid:
         if key not in fields:
@@ -209,7 +213,13 @@ def run_figure_html(run: Run) -> str:
     from compute import registry
 
     directive = FigureDirective(
-        experiment=run.experiment_id, preset=run.preset, params=dict(run.config), grid={}, caption="", index=0, line=0,
+        experiment=run.experiment_id,
+        preset=run.preset,
+        params=dict(run.config),
+        grid={},
+        caption="",
+        index=0,
+        line=0,
     )
     spec = registry.get(run.experiment_id)
     point = GridPoint(values={}, params=dict(run.config), run=run)
@@ -253,7 +263,8 @@ def _clean(value: Any) -> Any:
 
 def series_from_figure(fig: Any) -> list[dict[str, Any]]:
     """Every distinct data source a figure draws, as {name, role, x, y}: exactly the plotted data."""
-    from bokeh.models import ColumnDataSource, GlyphRenderer
+    from bokeh.models import ColumnDataSource
+    from bokeh.models.renderers import GlyphRenderer
 
     seen: set[str] = set()
     out: list[dict[str, Any]] = []

@@ -34,10 +34,10 @@ class BokehFinder(BaseFinder):
         self.storage = FileSystemStorage(location=str(bokeh_js_dir()))
         self.storage.prefix = PREFIX.rstrip("/")  # type: ignore[attr-defined]  # collectstatic reads .prefix
 
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
+    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:  # type: ignore[override]
         found: list[str] = []
-        if path.startswith(PREFIX) and path[len(PREFIX):] in FILES:
-            full = os.path.join(self.storage.location, path[len(PREFIX):])
+        if path.startswith(PREFIX) and path[len(PREFIX) :] in FILES:
+            full = os.path.join(self.storage.location, path[len(PREFIX) :])
             if os.path.exists(full):
                 found.append(full)
         if find_all or kwargs.get("all"):

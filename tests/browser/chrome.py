@@ -26,9 +26,17 @@ def start_chromium(profile_dir: str, *, width: int = 1280, height: int = 1000) -
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for arg in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--disable-extensions", "--disable-default-apps", f"--user-data-dir={profile_dir}",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-extensions",
+        "--disable-default-apps",
+        f"--user-data-dir={profile_dir}",
         f"--window-size={width},{height}",
     ):
         options.add_argument(arg)

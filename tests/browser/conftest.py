@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.browser.chrome import missing, start_chromium
+from tests.figures.conftest import deep_linear_outcomes, finished_run  # noqa: F401  (shared fixtures)
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 

@@ -9,7 +9,6 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from apps.perspectives.models import Article
 from apps.perspectives.services import article_publish
 from tests.browser.chrome import DRAWN_PIXELS_JS
-from tests.figures.conftest import deep_linear_outcomes, finished_run  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,19 +34,28 @@ return total;
 """
 THEORY_VISIBLE_JS = """
 const out = [];
-window.lmFigures[arguments[0]].doc.all_models.forEach(m => { if (m.tags && m.tags.includes('theory')) out.push(m.visible); });
+window.lmFigures[arguments[0]].doc.all_models.forEach(m => {
+  if (m.tags && m.tags.includes('theory')) out.push(m.visible);
+});
 return out;
 """
 
 
 def _console_errors(driver) -> list[str]:
     # Chromium asks for /favicon.ico on its own; the site has no icon, which is not this page's doing.
-    return [e["message"] for e in driver.get_log("browser")
-            if e["level"] in ("SEVERE", "ERROR") and "favicon.ico" not in e["message"]]
+    return [
+        e["message"]
+        for e in driver.get_log("browser")
+        if e["level"] in ("SEVERE", "ERROR") and "favicon.ico" not in e["message"]
+    ]
 
 
 def test_the_article_figure_draws_switches_toggles_theory_and_logs_no_errors(
-    live_server, chromium, finished_run, screenshot_dir, alice,  # noqa: F811
+    live_server,
+    chromium,
+    finished_run,
+    screenshot_dir,
+    alice,
 ):
     runs = [finished_run(0.001), finished_run(0.01)]
     article = Article.objects.create(title="Deep linear networks", slug="dln", summary="Sigmoids.", body=BODY)
@@ -64,12 +72,18 @@ def test_the_article_figure_draws_switches_toggles_theory_and_logs_no_errors(
     before = driver.execute_script(MEASURED_SUM_JS, fid)
 
     Select(driver.find_element(By.ID, f"{fid}-init_scale")).select_by_visible_text("0.01")
-    wait.until(lambda d: figure.get_attribute("data-run-shown") == str(runs[1].pk)
-               and figure.get_attribute("data-drawn") == "true")
+    wait.until(
+        lambda d: (
+            figure.get_attribute("data-run-shown") == str(runs[1].pk) and figure.get_attribute("data-drawn") == "true"
+        )
+    )
     after = driver.execute_script(MEASURED_SUM_JS, fid)
     assert after != pytest.approx(before)
-    assert figure.find_element(By.CSS_SELECTOR, "a[data-link='csv']").get_attribute("href").endswith(
-        f"/experiments/runs/{runs[1].pk}/data.csv")
+    assert (
+        figure.find_element(By.CSS_SELECTOR, "a[data-link='csv']")
+        .get_attribute("href")
+        .endswith(f"/experiments/runs/{runs[1].pk}/data.csv")
+    )
     assert max(driver.execute_script(DRAWN_PIXELS_JS, plot)) > 1000
 
     shown = driver.execute_script(THEORY_VISIBLE_JS, fid)
@@ -86,7 +100,9 @@ def test_the_article_figure_draws_switches_toggles_theory_and_logs_no_errors(
 
 def test_a_figure_whose_run_is_still_computing_shows_progress(live_server, chromium, alice):
     article = Article.objects.create(
-        title="Waiting", slug="waiting", summary="s",
+        title="Waiting",
+        slug="waiting",
+        summary="s",
         body="```figure\nexperiment: deep_linear\npreset: smoke\ncaption: Pending.\n```\n",
     )
     article_publish(article=article, changelog="first", by=alice)  # requests a run nobody computes here

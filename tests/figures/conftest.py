@@ -33,8 +33,15 @@ def _run_row(params: dict[str, Any], *, status: str, preset: str = "smoke", **fi
     Experiment.objects.get_or_create(name=spec.name, defaults={"title": spec.title})
     c_hash, k_hash = config_hash(config), code_hash(spec)
     return Run.objects.create(
-        experiment_id=spec.name, preset=preset, config=canonical_config(config), seed=config.seed,
-        config_hash=c_hash, code_hash=k_hash, cache_key=_cache_key(spec.name, c_hash, k_hash), status=status, **fields,
+        experiment_id=spec.name,
+        preset=preset,
+        config=canonical_config(config),
+        seed=config.seed,
+        config_hash=c_hash,
+        code_hash=k_hash,
+        cache_key=_cache_key(spec.name, c_hash, k_hash),
+        status=status,
+        **fields,
     )
 
 
@@ -45,8 +52,14 @@ def finished_run(deep_linear_outcomes) -> Callable[..., Run]:
     def make(init_scale: float = INIT_SCALES[0]) -> Run:
         outcome = deep_linear_outcomes[init_scale]
         run = _run_row(
-            {"init_scale": init_scale}, status=RunStatus.SUCCEEDED, progress=1.0, message="done",
-            digest=outcome.digest, provenance=outcome.provenance, finished_at=timezone.now(), attempts=1,
+            {"init_scale": init_scale},
+            status=RunStatus.SUCCEEDED,
+            progress=1.0,
+            message="done",
+            digest=outcome.digest,
+            provenance=outcome.provenance,
+            finished_at=timezone.now(),
+            attempts=1,
         )
         RunResult.objects.create(run=run, data=outcome.result)
         return run
@@ -73,8 +86,11 @@ def _broker_in_tmp(tmp_path, settings):
     old_url, old_options = app.conf.broker_url, app.conf.broker_transport_options
     app.conf.broker_url = "filesystem://"
     app.conf.broker_transport_options = {
-        "data_folder_in": folders["in"], "data_folder_out": folders["in"],
-        "processed_folder": folders["processed"], "control_folder": folders["control"], "store_processed": False,
+        "data_folder_in": folders["in"],
+        "data_folder_out": folders["in"],
+        "processed_folder": folders["processed"],
+        "control_folder": folders["control"],
+        "store_processed": False,
     }
     app.pool.force_close_all()
     yield tmp_path / "broker" / "in"

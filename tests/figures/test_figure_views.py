@@ -58,8 +58,13 @@ def test_the_theory_renderers_are_tagged_so_they_can_be_toggled(client, finished
 def test_a_computing_run_reports_progress_and_is_never_cached(client, make_run):
     run = make_run({"init_scale": 0.001}, "running", progress=0.4, message="step 40 of 100")
     response = client.get(f"/experiments/runs/{run.pk}/figure.json")
-    assert response.json() == {"run": run.pk, "status": "running", "progress": 0.4, "message": "step 40 of 100",
-                               "item": None}
+    assert response.json() == {
+        "run": run.pk,
+        "status": "running",
+        "progress": 0.4,
+        "message": "step 40 of 100",
+        "item": None,
+    }
     assert response["Cache-Control"] == "no-store" and not response.has_header("ETag")
 
 

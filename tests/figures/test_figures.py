@@ -23,8 +23,15 @@ GRID_FIGURE = (
 
 
 def directive(**fields) -> FigureDirective:
-    base = {"experiment": "deep_linear", "preset": "smoke", "params": {}, "grid": {}, "caption": "c", "index": 0,
-            "line": 1}
+    base = {
+        "experiment": "deep_linear",
+        "preset": "smoke",
+        "params": {},
+        "grid": {},
+        "caption": "c",
+        "index": 0,
+        "line": 1,
+    }
     return FigureDirective(**{**base, **fields})
 
 
@@ -91,13 +98,14 @@ def test_the_placeholder_has_controls_links_and_a_no_script_table_for_a_finished
     assert f'href="/experiments/runs/{run.pk}/data.json"' in html
     assert f'href="/experiments/runs/{run.pk}/">run #{run.pk}</a>' in html
     assert 'href="/experiments/deep_linear/?preset=smoke&amp;init_scale=0.001"' in html
-    noscript = html[html.index("<noscript>"):html.index("</noscript>")]
+    noscript = html[html.index("<noscript>") : html.index("</noscript>")]
     assert "<table" in noscript and "measured s=" in noscript
 
 
 def test_publishing_an_article_with_a_bad_figure_is_refused_and_saves_nothing(alice):
-    article = Article.objects.create(title="T", slug="t", summary="s", body="Hi.\n\n" + GRID_FIGURE.replace(
-        "0.01]", "-3]"))
+    article = Article.objects.create(
+        title="T", slug="t", summary="s", body="Hi.\n\n" + GRID_FIGURE.replace("0.01]", "-3]")
+    )
     with pytest.raises(ValidationError) as excinfo:
         article_publish(article=article, changelog="first", by=alice)
     assert "grid.init_scale" in " ".join(excinfo.value.message_dict["body"])
@@ -114,8 +122,9 @@ def test_publishing_caches_a_placeholder_that_names_the_runs(alice):
 
 
 def test_the_deep_linear_article_in_site_embeds_a_grid_that_validates():
-    from apps.core.rendering.figures import parse_directive
     from django.conf import settings
+
+    from apps.core.rendering.figures import parse_directive
 
     text = (settings.BASE_DIR / "site" / "perspectives" / "solvable-settings.md").read_text()
     blocks = re.findall(r"```figure\n(.*?)```", text, flags=re.S)
