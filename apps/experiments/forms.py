@@ -53,6 +53,17 @@ def _resolve(prop: dict[str, Any]) -> dict[str, Any]:
     return prop
 
 
+def _default(spec: Any, name: str, prop: dict[str, Any]) -> Any:
+    # default_factory values (lists) are not in the JSON schema; ask the model.
+    model_field = spec.config.model_fields.get(name)
+    if model_field is not None:
+        try:
+            return model_field.get_default(call_default_factory=True)
+        except TypeError:
+            pass
+    return prop.get("default")
+
+
 def config_fields(
     spec: Any, *, values: dict[str, Any], errors: dict[str, list[str]] | None = None
 ) -> list[ConfigField]:
@@ -63,7 +74,7 @@ def config_fields(
     for name, raw in schema.get("properties", {}).items():
         prop = _resolve(raw)
         kind = prop.get("type", "text")
-        value = values.get(name, prop.get("default"))
+        value = values[name] if name in values else _default(spec, name, prop)
         item = ConfigField(
             name=name, label=prop.get("title", name.replace("_", " ")), kind="text", value=_as_text(value),
             help=prop.get("description", ""), errors=list(errors.get(name, [])),

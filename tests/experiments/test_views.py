@@ -148,3 +148,11 @@ def test_the_experiment_page_lists_recent_runs(client, alice) -> None:
     run, _ = services.run_request(user=alice, experiment="deep_linear", params={}, preset="smoke")
     html = client.get(reverse("experiments:detail", args=["deep_linear"])).content.decode()
     assert run.get_absolute_url() in html
+
+
+def test_list_fields_show_their_default_values() -> None:
+    from apps.experiments.forms import config_fields
+    from compute import registry
+
+    fields = {f.name: f for f in config_fields(registry.get("deep_linear"), values={})}
+    assert fields["singular_values"].value == "3.0, 2.0, 1.0, 0.5"
