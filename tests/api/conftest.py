@@ -37,6 +37,12 @@ def _fresh_cache(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Seven personas per test; the real hasher would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
     """Record enqueued runs instead of talking to a broker (tests/experiments covers the broker)."""
     sent: list[int] = []
