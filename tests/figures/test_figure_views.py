@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 
@@ -114,3 +115,17 @@ def test_a_run_without_a_result_has_no_data_to_download(client, make_run):
     run = make_run({"init_scale": 0.001}, "queued")
     response = client.get(f"/experiments/runs/{run.pk}/data.json")
     assert response.status_code == 404 and response["Cache-Control"] == "no-store"
+
+
+def test_figure_json_is_gzipped_for_clients_that_accept_it_and_its_weak_etag_still_revalidates(client, finished_run):
+    import gzip
+
+    run = finished_run()
+    response = client.get(f"/experiments/runs/{run.pk}/figure.json", HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(response.content))["status"] == "succeeded"
+    assert response["ETag"].startswith("W/")
+    again = client.get(
+        f"/experiments/runs/{run.pk}/figure.json", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=response["ETag"]
+    )
+    assert again.status_code == 304
