@@ -1,0 +1,282 @@
+"""muP and learning-rate transfer across width, against the standard parameterisation.
+
+Theory: G. Yang, E. J. Hu, I. Babuschkin, S. Sidor, X. Liu, D. Farhi, N. Ryder,
+J. Pachocki, W. Chen and J. Gao (2022), "Tensor Programs V: Tuning large neural
+networks via zero-shot hyperparameter transfer", arXiv:2203.03466; G. Yang and
+E. J. Hu (2021), "Feature learning in infinite-width neural networks"
+(Tensor Programs IV), arXiv:2011.14522.
+
+ReLU MLPs (64 -> n -> n -> 10) are trained with Adam on digits (cross-entropy,
+fixed minibatch sequence) for a fixed number of steps over a grid of learning
+rates ``lr``, at several widths ``n``. ``b`` is the base width (the smallest
+width in the sweep), where the two parameterisations coincide. Our table
+(implemented by hand, no ``mup`` package):
+
+    layer            init std        forward multiplier   Adam learning rate
+                     SP     muP      SP     muP           SP     muP
+    input  (64->n)   1/8    1/8      1      1             lr     lr
+    hidden (n->n)    1/√n   1/√n     1      1             lr     lr * b/n
+    output (n->10)   1/√n   1/√n     1      b/n           lr     lr
+    biases           0      0        1      1             lr     lr
+
+Under SP with Adam every hidden coordinate moves by about ``lr`` per step and
+a unit's pre-activation by about ``lr * n``, so the best ``lr`` falls like
+``1/n``; muP rescales exactly these two effects so that the best ``lr`` does
+not move. The optimal ``lr`` per width is the vertex of a parabola fitted to
+the final training loss against ``log2 lr`` at the grid minimum and its two
+neighbours. The coordinate check trains a few steps at one learning rate and
+reports the RMS change of the last hidden layer's activations and of the
+logits on a fixed batch, against width.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+
+from compute.experiments._a_util import loglog_slope
+from compute.protocol import Context, Experiment, ExperimentConfig
+
+
+class Config(ExperimentConfig):
+    widths: list[int] = Field(
+        default_factory=lambda: [32, 64, 128, 256], min_length=3, max_length=8,
+        description="Hidden widths (at least three, each between 8 and 8192).",
+    )
+    log2_lrs: list[float] = Field(
+        default_factory=lambda: [-11.0, -10.0, -9.0, -8.0, -7.0, -6.0, -5.0, -4.0, -3.0],
+        min_length=5, max_length=30, description="Learning-rate grid as base-2 logarithms (each in [-24, 2]).",
+    )
+    steps: int = Field(150, ge=10, le=20000, description="Adam steps per training run.")
+    batch: int = Field(128, ge=8, le=1797, description="Minibatch size.")
+    coord_steps: int = Field(5, ge=1, le=100, description="Steps taken before the coordinate check measures.")
+    coord_log2_lr: float = Field(-8.0, ge=-24, le=2, description="Base-2 log of the coordinate check's learning rate.")
+
+    @field_validator("widths")
+    @classmethod
+    def _widths(cls, value: list[int]) -> list[int]:
+        if any(w < 8 or w > 8192 for w in value):
+            raise ValueError("each width must be between 8 and 8192")
+        return sorted(set(value))
+
+    @field_validator("log2_lrs")
+    @classmethod
+    def _lrs(cls, value: list[float]) -> list[float]:
+        if any(v < -24 or v > 2 for v in value):
+            raise ValueError("each log2 learning rate must be in [-24, 2]")
+        return sorted(set(value))
+
+    @model_validator(mode="after")
+    def _budget(self) -> Config:
+        if len(self.widths) < 3:
+            raise ValueError("at least three distinct widths are needed for a slope")
+        cost = sum(w * w for w in self.widths) * len(self.log2_lrs) * self.steps * self.batch * 2
+        if cost > 2e14:
+            raise ValueError("too much work: reduce widths, steps, batch or the learning-rate grid")
+        return self
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "smoke": {"widths": [32, 64, 128, 256], "steps": 150, "batch": 128},
+    "full": {
+        "widths": [64, 128, 256, 512, 1024, 2048],
+        "log2_lrs": [v / 2 for v in range(-36, -3)],
+        "steps": 2000, "batch": 256,
+    },
+}
+
+
+def _init(width: int, gen: Any) -> list[Any]:
+    import torch
+
+    return [
+        torch.randn(width, 64, generator=gen) / 8.0, torch.zeros(width),
+        torch.randn(width, width, generator=gen) / math.sqrt(width), torch.zeros(width),
+        torch.randn(10, width, generator=gen) / math.sqrt(width), torch.zeros(10),
+    ]
+
+
+def _forward(params: list[Any], x: Any, out_mult: float) -> tuple[Any, Any]:
+    import torch
+
+    h1 = torch.relu(x @ params[0].T + params[1])
+    h2 = torch.relu(h1 @ params[2].T + params[3])
+    return h2, out_mult * (h2 @ params[4].T) + params[5]
+
+
+def _train(kind: str, width: int, base: int, lr: float, steps: int, batches: list[Any], x: Any, y: Any,
+           init: list[Any], ctx: Context, probe: Any = None) -> dict[str, Any]:
+    import torch
+
+    ratio = base / width
+    out_mult = ratio if kind == "mup" else 1.0
+    params = [p.clone().requires_grad_(True) for p in init]
+    hidden_lr = lr * ratio if kind == "mup" else lr
+    groups = [
+        {"params": [params[0], params[1], params[3], params[4], params[5]], "lr": lr},
+        {"params": [params[2]], "lr": hidden_lr},
+    ]
+    opt = torch.optim.Adam(groups)
+    before = None
+    if probe is not None:
+        with torch.no_grad():
+            before = _forward(params, probe, out_mult)
+    for step in range(steps):
+        idx = batches[step % len(batches)]
+        _, logits = _forward(params, x[idx], out_mult)
+        loss = torch.nn.functional.cross_entropy(logits, y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step % 50 == 0:
+            ctx.check_cancelled()
+    with torch.no_grad():
+        _, logits = _forward(params, x, out_mult)
+        final = float(torch.nn.functional.cross_entropy(logits, y))
+        out: dict[str, Any] = {"loss": final if math.isfinite(final) else None}
+        if probe is not None and before is not None:
+            h_after, l_after = _forward(params, probe, out_mult)
+            out["hidden_delta_rms"] = float((h_after - before[0]).pow(2).mean().sqrt())
+            out["logit_delta_rms"] = float((l_after - before[1]).pow(2).mean().sqrt())
+    return out
+
+
+def _optimum(log2_lrs: list[float], losses: list[float | None]) -> tuple[float, bool]:
+    """Vertex of a least-squares parabola in (log2 lr, log loss) over the grid minimum and two points either side.
+
+    The log of the loss is close to a parabola near the optimum, and five
+    points average out some of the noise of a single final loss. Returns the
+    vertex (clipped to the fitted window) and whether the minimum sat at the
+    grid's edge, where no vertex can be trusted.
+    """
+    import numpy as np
+
+    finite = [(i, v) for i, v in enumerate(losses) if v is not None and v > 0]
+    i_min = min(finite, key=lambda t: t[1])[0]
+    if i_min == 0 or i_min == len(losses) - 1:
+        return log2_lrs[i_min], True
+    window = [i for i in range(i_min - 2, i_min + 3) if 0 <= i < len(losses) and losses[i] is not None]
+    xs = np.array([log2_lrs[i] for i in window])
+    ys = np.log(np.array([losses[i] for i in window], dtype=float))
+    a, b, _ = np.polyfit(xs, ys, 2)
+    if a <= 0:
+        return log2_lrs[i_min], False
+    return float(min(max(-b / (2 * a), xs.min()), xs.max())), False
+
+
+def run(config: Config, ctx: Context) -> dict[str, Any]:
+    """Sweep width x learning rate under SP and muP with Adam; fit optimal-lr slopes and run a coordinate check."""
+    import torch
+    from sklearn.datasets import load_digits
+
+    if ctx.device.type == "cpu":
+        # Small matrices: one thread beats two on a busy machine.
+        torch.set_num_threads(1)
+    dev = ctx.device
+    digits = load_digits()
+    x = torch.tensor(digits.data / 16.0, dtype=torch.float32)
+    x = (x - x.mean(dim=0)).to(dev)
+    y = torch.tensor(digits.target).to(dev)
+    batch_gen = ctx.generator("batches")
+    batches = [torch.randperm(x.shape[0], generator=batch_gen)[: config.batch].to(dev) for _ in range(config.steps)]
+    probe = x[:256]
+    base = min(config.widths)
+    lrs = [2.0**v for v in config.log2_lrs]
+
+    sweep: dict[str, dict[str, list[float | None]]] = {"sp": {}, "mup": {}}
+    optima: dict[str, dict[str, float]] = {"sp": {}, "mup": {}}
+    edge: dict[str, list[int]] = {"sp": [], "mup": []}
+    coords: dict[str, dict[str, list[float]]] = {k: {"hidden": [], "logits": []} for k in ("sp", "mup")}
+    total = 2 * len(config.widths) * (len(lrs) + 1)
+    done = 0
+    for width in config.widths:
+        init = [p.to(dev) for p in _init(width, ctx.generator(f"init-{width}"))]
+        for kind in ("sp", "mup"):
+            losses = []
+            for lr in lrs:
+                losses.append(_train(kind, width, base, lr, config.steps, batches, x, y, init, ctx)["loss"])
+                done += 1
+                ctx.progress(done / total, f"{kind}, width {width}, lr 2^{math.log2(lr):g}")
+            sweep[kind][str(width)] = losses
+            best, at_edge = _optimum(config.log2_lrs, losses)
+            optima[kind][str(width)] = best
+            if at_edge:
+                edge[kind].append(width)
+            check = _train(kind, width, base, 2.0**config.coord_log2_lr, config.coord_steps, batches, x, y, init,
+                           ctx, probe=probe)
+            coords[kind]["hidden"].append(check["hidden_delta_rms"])
+            coords[kind]["logits"].append(check["logit_delta_rms"])
+            done += 1
+
+    widths = config.widths
+    metrics: dict[str, Any] = {}
+    for kind in ("sp", "mup"):
+        best_lrs = [2.0 ** optima[kind][str(w)] for w in widths]
+        metrics[f"{kind}_optimal_lr_slope"] = loglog_slope(widths, best_lrs)
+        metrics[f"{kind}_optimum_at_grid_edge"] = len(edge[kind])
+        metrics[f"{kind}_coord_hidden_slope"] = loglog_slope(widths, coords[kind]["hidden"])
+        metrics[f"{kind}_coord_logit_slope"] = loglog_slope(widths, coords[kind]["logits"])
+    ctx.progress(1.0, "done")
+    return {
+        "metrics": metrics,
+        "series": {
+            "widths": widths,
+            "log2_lrs": config.log2_lrs,
+            "losses": sweep,
+            "optimal_log2_lr": optima,
+            "coordinate_check": coords,
+        },
+    }
+
+
+def figure(result: dict[str, Any], config: dict[str, Any]) -> Any:
+    """Training loss against learning rate per width (SP left, muP centre) and the coordinate check (right)."""
+    from bokeh.layouts import row
+
+    from compute.figures import add_measured, add_theory, finish, new_figure
+
+    s = result["series"]
+    panels = []
+    for kind, title in (("sp", "Standard parameterisation"), ("mup", "muP")):
+        fig = new_figure(f"{title}: loss against learning rate", "learning rate", "training loss", x_log=True,
+                         y_log=True, width=420)
+        lrs = [2.0**v for v in s["log2_lrs"]]
+        for i, width in enumerate(s["widths"]):
+            losses = s["losses"][kind][str(width)]
+            pts = [(lr, v) for lr, v in zip(lrs, losses, strict=True) if v is not None and v < 10]
+            add_measured(fig, [p[0] for p in pts], [p[1] for p in pts], label=f"width {width}", index=i, line=True)
+            best = 2.0 ** s["optimal_log2_lr"][kind][str(width)]
+            low = min(p[1] for p in pts)
+            add_theory(fig, [best, best], [low * 0.7, low * 1.6], label=f"fitted optimum, width {width}", index=i,
+                       dash="dashed")
+        panels.append(finish(fig))
+    fig = new_figure("Coordinate check: RMS change after a few steps", "width", "RMS change", x_log=True, y_log=True,
+                     width=420)
+    for i, kind in enumerate(("sp", "mup")):
+        for j, what in enumerate(("hidden", "logits")):
+            add_measured(fig, s["widths"], s["coordinate_check"][kind][what], label=f"{kind}: {what}",
+                         index=2 * i + j, line=True)
+    panels.append(finish(fig))
+    for panel in panels:
+        panel.legend.location = "bottom_left"
+    return row(*panels, sizing_mode="stretch_width")
+
+
+EXPERIMENT = Experiment(
+    name="mup_transfer",
+    title="muP and learning-rate transfer",
+    summary="Adam on MLPs of growing width: under the standard parameterisation the best learning rate falls "
+    "with width, under muP it stays put, and a coordinate check shows why.",
+    citation="Yang, Hu, Babuschkin, Sidor, Liu, Farhi, Ryder, Pachocki, Chen & Gao (2022), Tensor Programs V, "
+    "arXiv:2203.03466",
+    config=Config,
+    presets=PRESETS,
+    run=run,
+    figure=figure,
+    agreement_metrics=("sp_optimal_lr_slope", "mup_optimal_lr_slope"),
+    gpu_tolerance=1e-3,
+    soft_time_limit_s=3000,
+    hard_time_limit_s=3500,
+)

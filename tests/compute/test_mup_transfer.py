@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import pytest
+
+from compute.experiments._a_util import loglog_slope
+from compute.experiments.mup_transfer import EXPERIMENT, _optimum
+from compute.protocol import ConfigError
+
+
+@pytest.fixture(scope="module")
+def smoke():
+    import torch
+
+    from compute.runner import execute
+
+    config = EXPERIMENT.validate(preset="smoke")
+    return config, execute(EXPERIMENT, config, device=torch.device("cpu")).result
+
+
+def _slope(result, kind):
+    s = result["series"]
+    widths = s["widths"]
+    return loglog_slope(widths, [2.0 ** s["optimal_log2_lr"][kind][str(w)] for w in widths])
+
+
+@pytest.mark.science
+def test_the_optimal_learning_rate_drifts_down_with_width_under_sp(smoke):
+    config, result = smoke
+    assert len(config.widths) >= 3
+    assert result["metrics"]["sp_optimum_at_grid_edge"] == 0
+    slope = _slope(result, "sp")
+    assert slope == pytest.approx(result["metrics"]["sp_optimal_lr_slope"])
+    assert slope <= -0.4
+
+
+@pytest.mark.science
+def test_the_optimal_learning_rate_stays_put_under_mup(smoke):
+    _, result = smoke
+    assert result["metrics"]["mup_optimum_at_grid_edge"] == 0
+    slope = _slope(result, "mup")
+    assert slope == pytest.approx(result["metrics"]["mup_optimal_lr_slope"])
+    assert abs(slope) <= 0.15
+
+
+@pytest.mark.science
+def test_the_optima_were_fitted_from_the_stored_losses(smoke):
+    _, result = smoke
+    s = result["series"]
+    for kind in ("sp", "mup"):
+        for width in s["widths"]:
+            fitted, at_edge = _optimum(s["log2_lrs"], s["losses"][kind][str(width)])
+            assert not at_edge
+            assert fitted == pytest.approx(s["optimal_log2_lr"][kind][str(width)])
+
+
+@pytest.mark.science
+def test_hidden_coordinates_move_the_same_at_every_width_under_mup_and_grow_under_sp(smoke):
+    _, result = smoke
+    check = result["series"]["coordinate_check"]
+    widths = result["series"]["widths"]
+    assert abs(loglog_slope(widths, check["mup"]["hidden"])) < 0.15
+    assert loglog_slope(widths, check["sp"]["hidden"]) > 0.4
+    # The logits blow up with width under SP; under muP they do not grow.
+    assert loglog_slope(widths, check["sp"]["logits"]) > 0.7
+    assert loglog_slope(widths, check["mup"]["logits"]) < 0.15
+
+
+@pytest.mark.science
+def test_at_the_base_width_the_two_parameterisations_coincide(smoke):
+    _, result = smoke
+    base = str(min(result["series"]["widths"]))
+    assert result["series"]["losses"]["sp"][base] == result["series"]["losses"]["mup"][base]
+
+
+def test_the_parabola_vertex_is_found_between_grid_points():
+    import math
+
+    grid = [-6.0, -5.0, -4.0, -3.0, -2.0]
+    losses = [math.exp((x + 3.6) ** 2) for x in grid]
+    vertex, at_edge = _optimum(grid, losses)
+    assert not at_edge
+    assert vertex == pytest.approx(-3.6)
+
+
+def test_an_enormous_width_is_refused_naming_the_field():
+    with pytest.raises(ConfigError) as info:
+        EXPERIMENT.validate({"widths": [32, 64, 10**9]})
+    assert "widths" in info.value.errors
+
+
+@pytest.mark.science
+def test_the_figure_builds_from_the_stored_result(smoke):
+    from bokeh.embed import json_item
+
+    config, result = smoke
+    assert json_item(EXPERIMENT.figure(result, config.model_dump()))["doc"]["roots"]
