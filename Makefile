@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/learningmechanics
 
-.PHONY: setup run worker test test-sqlite test-postgres browser-deps bench lint precompute
+.PHONY: setup run worker test test-sqlite test-postgres browser-deps sandbox-users bench lint precompute
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,7 +35,16 @@ browser-deps:
 	  else echo "chromium missing and not root: browser tests will skip (fail under CI)"; fi; \
 	fi
 
-test: setup browser-deps test-sqlite test-postgres
+# One unprivileged user per sandbox slot (compute/sandbox.py); workers use slots
+# SANDBOX_SLOT_BASE + pool index, the tests slots 6 and 7. Root only.
+SANDBOX_SLOTS ?= 8
+sandbox-users:
+	@if [ "$$(id -u)" = 0 ]; then \
+	  for i in $$(seq 0 $$(($(SANDBOX_SLOTS) - 1))); do id lm-sandbox-$$i >/dev/null 2>&1 || \
+	    useradd --system --no-create-home --shell /usr/sbin/nologin --user-group lm-sandbox-$$i; done; \
+	else echo "not root: author experiments cannot run and the sandbox tests skip (fail under CI)"; fi
+
+test: setup browser-deps sandbox-users test-sqlite test-postgres
 
 test-sqlite:
 	$(BIN)/python -m pytest
