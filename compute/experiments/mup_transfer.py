@@ -82,7 +82,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "smoke": {"widths": [32, 64, 128, 256], "steps": 150, "batch": 128},
     "full": {
         "widths": [64, 128, 256, 512, 1024, 2048],
-        "log2_lrs": [v / 2 for v in range(-36, -3)],
+        "log2_lrs": [v / 2 for v in range(-30, -3)],
         "steps": 2000, "batch": 256,
     },
 }
