@@ -59,8 +59,11 @@ def _child(broker: str, runs: int, batch: int) -> dict[str, Any]:
     workers: list[subprocess.Popen[bytes]] = []
 
     def start_worker(name: str) -> None:
-        workers.append(subprocess.Popen(worker_command(name=name), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True))
+        workers.append(
+            subprocess.Popen(
+                worker_command(name=name), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        )
 
     def wait(ids: list[int]) -> list[Run]:
         deadline = time.monotonic() + TIMEOUT_S
@@ -113,10 +116,16 @@ def _child(broker: str, runs: int, batch: int) -> dict[str, Any]:
 def _run_child(broker: str, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-runs-") as tmp:
         env = {
-            **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "VAR_DIR": tmp,
-            "DJANGO_SQLITE_PATH": f"{tmp}/db.sqlite3", "DATABASE_URL": "", "COMPUTE_TEST_EXPERIMENTS": "1",
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "VAR_DIR": tmp,
+            "DJANGO_SQLITE_PATH": f"{tmp}/db.sqlite3",
+            "DATABASE_URL": "",
+            "COMPUTE_TEST_EXPERIMENTS": "1",
             "CELERY_BROKER_URL": "filesystem://" if broker == "filesystem" else REDIS_URL,
-            "CELERY_BROKER_DIR": f"{tmp}/broker", "LOG_LEVEL": "WARNING", "COMPUTE_THREADS": "1",
+            "CELERY_BROKER_DIR": f"{tmp}/broker",
+            "LOG_LEVEL": "WARNING",
+            "COMPUTE_THREADS": "1",
         }
         if broker == "redis":
             import redis
@@ -124,7 +133,11 @@ def _run_child(broker: str, args: argparse.Namespace) -> dict[str, Any]:
             redis.Redis.from_url(REDIS_URL).flushdb()
         done = subprocess.run(
             [sys.executable, __file__, "--child", broker, "--runs", str(args.runs), "--batch", str(args.batch)],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT_S * 3,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S * 3,
         )
         if done.returncode != 0:
             raise SystemExit(f"{broker} benchmark failed:\n{done.stderr[-3000:]}")
@@ -143,15 +156,20 @@ def main() -> int:
         return 0
     brokers = ["filesystem"] + (["redis"] if _reachable("127.0.0.1", 6379) else [])
     rows = [_run_child(b, args) for b in brokers]
-    print(f"noop runs: {args.runs} sequential per broker, batch of {args.batch} with two workers "
-          f"({os.cpu_count()} CPUs, SQLite)")
-    header = (f"{'broker':<11} {'request→start ms (p50/p90)':>27} {'overhead ms (p50/p90)':>23}"
-              f" {'runs/s, 2 workers':>18}")
+    print(
+        f"noop runs: {args.runs} sequential per broker, batch of {args.batch} with two workers "
+        f"({os.cpu_count()} CPUs, SQLite)"
+    )
+    header = (
+        f"{'broker':<11} {'request→start ms (p50/p90)':>27} {'overhead ms (p50/p90)':>23} {'runs/s, 2 workers':>18}"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['broker']:<11} {r['latency_median_ms']:>15.0f} / {r['latency_p90_ms']:<9.0f}"
-              f" {r['overhead_median_ms']:>11.0f} / {r['overhead_p90_ms']:<9.0f} {r['runs_per_s_two_workers']:>18.1f}")
+        print(
+            f"{r['broker']:<11} {r['latency_median_ms']:>15.0f} / {r['latency_p90_ms']:<9.0f}"
+            f" {r['overhead_median_ms']:>11.0f} / {r['overhead_p90_ms']:<9.0f} {r['runs_per_s_two_workers']:>18.1f}"
+        )
     if "redis" not in brokers:
         print("(Redis not reachable at 127.0.0.1:6379: skipped)")
     return 0

@@ -123,8 +123,11 @@ def execute_run(run_id: int, *, soft_limit_s: float | None = None) -> str:
     except Exception as exc:
         if time.monotonic() - began >= limit:
             # The soft limit interrupted something that turned it into another error.
-            services.run_fail(claim=claim, error=f"The run exceeded its time limit of {limit:g} s and was stopped.",
-                              traceback=tb.format_exc())
+            services.run_fail(
+                claim=claim,
+                error=f"The run exceeded its time limit of {limit:g} s and was stopped.",
+                traceback=tb.format_exc(),
+            )
             return "timed out"
         services.run_fail(claim=claim, error=f"{type(exc).__name__}: {exc}", traceback=tb.format_exc())
         return "failed"

@@ -76,8 +76,12 @@ def config_fields(
         kind = prop.get("type", "text")
         value = values[name] if name in values else _default(spec, name, prop)
         item = ConfigField(
-            name=name, label=prop.get("title", name.replace("_", " ")), kind="text", value=_as_text(value),
-            help=prop.get("description", ""), errors=list(errors.get(name, [])),
+            name=name,
+            label=prop.get("title", name.replace("_", " ")),
+            kind="text",
+            value=_as_text(value),
+            help=prop.get("description", ""),
+            errors=list(errors.get(name, [])),
         )
         if "enum" in prop:
             item.kind, item.choices = "choice", [str(c) for c in prop["enum"]]

@@ -88,7 +88,11 @@ class Run(models.Model):
     worker = models.CharField(max_length=200, blank=True, help_text="Worker holding (or last holding) the run.")
     lease_expires_at = models.DateTimeField(null=True, blank=True, help_text="The holder must renew before this.")
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="runs",
         help_text="Who asked for it; empty for system requests (precompute, figures).",
     )
     provenance = models.JSONField(default=dict, blank=True, help_text="Code, config, device, versions, timings.")
@@ -96,7 +100,11 @@ class Run(models.Model):
     error = models.TextField(blank=True, help_text="Readable reason for a failure.")
     traceback = models.TextField(blank=True, help_text="Traceback of a failure, for the experiment's authors.")
     reproduction_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reproductions",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reproductions",
         help_text="The finished run this one re-runs, ignoring the cache.",
     )
     reproduced_match = models.BooleanField(

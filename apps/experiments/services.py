@@ -67,16 +67,24 @@ def _cache_key(experiment: str, config_hash: str, code_hash: str) -> str:
 def _check_quota(user: Any) -> None:
     active = Run.objects.active().filter(requested_by=user).count()
     if active >= settings.RUNS_MAX_CONCURRENT_PER_USER:
-        raise ValidationError({"quota": [
-            f"You already have {active} runs queued or running (the limit is "
-            f"{settings.RUNS_MAX_CONCURRENT_PER_USER}); wait for one to finish or cancel one."
-        ]})
+        raise ValidationError(
+            {
+                "quota": [
+                    f"You already have {active} runs queued or running (the limit is "
+                    f"{settings.RUNS_MAX_CONCURRENT_PER_USER}); wait for one to finish or cancel one."
+                ]
+            }
+        )
     today = Run.objects.filter(requested_by=user, created_at__gte=timezone.now() - timedelta(days=1)).count()
     if today >= settings.RUNS_MAX_PER_DAY_PER_USER:
-        raise ValidationError({"quota": [
-            f"You have requested {today} runs in the last 24 hours (the limit is "
-            f"{settings.RUNS_MAX_PER_DAY_PER_USER}); try again later."
-        ]})
+        raise ValidationError(
+            {
+                "quota": [
+                    f"You have requested {today} runs in the last 24 hours (the limit is "
+                    f"{settings.RUNS_MAX_PER_DAY_PER_USER}); try again later."
+                ]
+            }
+        )
 
 
 def _enqueue(run: Run, spec: Any) -> None:
@@ -88,8 +96,10 @@ def _enqueue(run: Run, spec: Any) -> None:
 
         ensure_broker_folders()
         execute_run.apply_async(
-            args=[run.pk], queue="experiments",
-            soft_time_limit=spec.soft_time_limit_s, time_limit=spec.hard_time_limit_s,
+            args=[run.pk],
+            queue="experiments",
+            soft_time_limit=spec.soft_time_limit_s,
+            time_limit=spec.hard_time_limit_s,
         )
 
     Run.objects.filter(pk=run.pk).update(enqueued_at=timezone.now())
@@ -97,7 +107,11 @@ def _enqueue(run: Run, spec: Any) -> None:
 
 
 def run_request(
-    *, user: Any, experiment: str, params: dict[str, Any] | None, preset: str | None = None,
+    *,
+    user: Any,
+    experiment: str,
+    params: dict[str, Any] | None,
+    preset: str | None = None,
     enforce_quota: bool = True,
 ) -> tuple[Run, bool]:
     """Return the live run for this experiment and configuration, or create and enqueue one.
@@ -133,9 +147,15 @@ def run_request(
         try:
             with transaction.atomic():
                 run = Run.objects.create(
-                    experiment_id=spec.name, preset=preset or "", config=canonical_config(config),
-                    seed=config.seed, config_hash=c_hash, code_hash=k_hash, cache_key=key,
-                    requested_by=user, message="waiting for a worker",
+                    experiment_id=spec.name,
+                    preset=preset or "",
+                    config=canonical_config(config),
+                    seed=config.seed,
+                    config_hash=c_hash,
+                    code_hash=k_hash,
+                    cache_key=key,
+                    requested_by=user,
+                    message="waiting for a worker",
                 )
                 _enqueue(run, spec)
             return run, True
@@ -151,7 +171,10 @@ def run_cancel(*, run: Run, user: Any) -> Run:
         raise PermissionDenied("Only the person who requested a run, or staff, may cancel it.")
     who = getattr(user, "username", "system")
     Run.objects.filter(pk=run.pk, status__in=ACTIVE).update(
-        status=RunStatus.CANCELLED, message=f"cancelled by {who}", finished_at=timezone.now(), lease_expires_at=None,
+        status=RunStatus.CANCELLED,
+        message=f"cancelled by {who}",
+        finished_at=timezone.now(),
+        lease_expires_at=None,
     )
     run.refresh_from_db()
     return run
@@ -168,9 +191,16 @@ def run_reproduce(*, run: Run, user: Any) -> Run:
         _check_quota(user)
     with transaction.atomic():
         copy = Run.objects.create(
-            experiment_id=run.experiment_id, preset=run.preset, config=run.config, seed=run.seed,
-            config_hash=run.config_hash, code_hash=run.code_hash, cache_key=run.cache_key,
-            requested_by=user, reproduction_of=run, message="waiting for a worker (reproduction)",
+            experiment_id=run.experiment_id,
+            preset=run.preset,
+            config=run.config,
+            seed=run.seed,
+            config_hash=run.config_hash,
+            code_hash=run.code_hash,
+            cache_key=run.cache_key,
+            requested_by=user,
+            reproduction_of=run,
+            message="waiting for a worker (reproduction)",
         )
         _enqueue(copy, spec)
     return copy
@@ -194,7 +224,9 @@ def run_claim(*, run_id: int, worker: str) -> Claim | None:
     now = timezone.now()
     takeable = Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, lease_expires_at__lt=now)
     capped = Run.objects.filter(takeable, pk=run_id, attempts__gte=settings.RUNS_MAX_ATTEMPTS).update(
-        status=RunStatus.FAILED, finished_at=now, lease_expires_at=None,
+        status=RunStatus.FAILED,
+        finished_at=now,
+        lease_expires_at=None,
         error=f"Gave up after {settings.RUNS_MAX_ATTEMPTS} attempts: the worker was lost each time.",
         message="failed: too many attempts",
     )
@@ -202,8 +234,13 @@ def run_claim(*, run_id: int, worker: str) -> Claim | None:
         return None
     lease = now + timedelta(seconds=settings.RUNS_LEASE_SECONDS)
     taken = Run.objects.filter(takeable, pk=run_id).update(
-        status=RunStatus.RUNNING, attempts=F("attempts") + 1, lease_expires_at=lease, worker=worker,
-        started_at=now, message="started", progress=0.0,
+        status=RunStatus.RUNNING,
+        attempts=F("attempts") + 1,
+        lease_expires_at=lease,
+        worker=worker,
+        started_at=now,
+        message="started",
+        progress=0.0,
     )
     if not taken:
         return None
@@ -217,9 +254,7 @@ def _held(claim: Claim) -> Q:
 
 def run_renew_lease(*, claim: Claim, progress: float | None = None, message: str | None = None) -> str:
     """Extend the lease (and store progress); returns "held", "cancelled" or "lost"."""
-    fields: dict[str, Any] = {
-        "lease_expires_at": timezone.now() + timedelta(seconds=settings.RUNS_LEASE_SECONDS)
-    }
+    fields: dict[str, Any] = {"lease_expires_at": timezone.now() + timedelta(seconds=settings.RUNS_LEASE_SECONDS)}
     if progress is not None:
         fields["progress"] = progress
     if message is not None:
@@ -255,8 +290,14 @@ def run_finish(*, claim: Claim, result: dict[str, Any], provenance: dict[str, An
         match = _reproduction_verdict(run.pk, result, provenance, digest) if run.reproduction_of_id else None
         RunResult.objects.update_or_create(run=run, defaults={"data": result})
         Run.objects.filter(_held(claim)).update(
-            status=RunStatus.SUCCEEDED, progress=1.0, message="done", provenance=provenance, digest=digest,
-            finished_at=timezone.now(), lease_expires_at=None, reproduced_match=match,
+            status=RunStatus.SUCCEEDED,
+            progress=1.0,
+            message="done",
+            provenance=provenance,
+            digest=digest,
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+            reproduced_match=match,
         )
     return True
 
@@ -264,18 +305,29 @@ def run_finish(*, claim: Claim, result: dict[str, Any], provenance: dict[str, An
 def run_fail(*, claim: Claim, error: str, traceback: str = "", cancelled: bool = False) -> bool:
     """Mark the run failed (or cancelled) with a readable error, only if ``claim`` still holds it."""
     status = RunStatus.CANCELLED if cancelled else RunStatus.FAILED
-    return bool(Run.objects.filter(_held(claim)).update(
-        status=status, error=error[:5000], traceback=traceback[-20000:], finished_at=timezone.now(),
-        lease_expires_at=None, message="cancelled" if cancelled else "failed",
-    ))
+    return bool(
+        Run.objects.filter(_held(claim)).update(
+            status=status,
+            error=error[:5000],
+            traceback=traceback[-20000:],
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+            message="cancelled" if cancelled else "failed",
+        )
+    )
 
 
 def run_fail_hard_time_limit(*, run_id: int, limit_s: float) -> bool:
     """Fail a running run whose worker process was killed at the hard time limit (called by the worker parent)."""
-    return bool(Run.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-        status=RunStatus.FAILED, finished_at=timezone.now(), lease_expires_at=None, message="failed: time limit",
-        error=f"The run exceeded its hard time limit of {limit_s:g} s and its process was killed.",
-    ))
+    return bool(
+        Run.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+            message="failed: time limit",
+            error=f"The run exceeded its hard time limit of {limit_s:g} s and its process was killed.",
+        )
+    )
 
 
 def runs_reap_expired() -> int:
@@ -288,7 +340,10 @@ def runs_reap_expired() -> int:
     now = timezone.now()
     expired = Q(status=RunStatus.RUNNING, lease_expires_at__lt=now)
     Run.objects.filter(expired, attempts__gte=settings.RUNS_MAX_ATTEMPTS).update(
-        status=RunStatus.FAILED, finished_at=now, lease_expires_at=None, message="failed: too many attempts",
+        status=RunStatus.FAILED,
+        finished_at=now,
+        lease_expires_at=None,
+        message="failed: too many attempts",
         error=f"Gave up after {settings.RUNS_MAX_ATTEMPTS} attempts: the worker was lost each time.",
     )
     stale = now - timedelta(seconds=settings.RUNS_REQUEUE_QUEUED_AFTER_SECONDS)
@@ -296,9 +351,12 @@ def runs_reap_expired() -> int:
     for run in Run.objects.filter(expired | Q(status=RunStatus.QUEUED, enqueued_at__lt=stale)):
         with transaction.atomic():
             # Conditional, so that two reapers never both re-enqueue the same run.
-            moved = Run.objects.filter(pk=run.pk, status=run.status, lease_expires_at=run.lease_expires_at,
-                                       enqueued_at=run.enqueued_at).update(
-                status=RunStatus.QUEUED, lease_expires_at=None, message="requeued: its worker was lost",
+            moved = Run.objects.filter(
+                pk=run.pk, status=run.status, lease_expires_at=run.lease_expires_at, enqueued_at=run.enqueued_at
+            ).update(
+                status=RunStatus.QUEUED,
+                lease_expires_at=None,
+                message="requeued: its worker was lost",
             )
             if not moved:
                 continue

@@ -68,8 +68,13 @@ def experiment_detail(request: HttpRequest, name: str) -> HttpResponse:
     fields = config_fields(spec, values=values, errors=errors)
     runs = Paginator(exp.runs.originals().select_related("requested_by"), 20).get_page(request.GET.get("page"))
     context = {
-        "experiment": exp, "spec": spec, "fields": fields, "presets": list(spec.presets), "preset": preset,
-        "general_errors": general_errors(errors, fields), "runs": runs,
+        "experiment": exp,
+        "spec": spec,
+        "fields": fields,
+        "presets": list(spec.presets),
+        "preset": preset,
+        "general_errors": general_errors(errors, fields),
+        "runs": runs,
     }
     return render(request, "experiments/experiment_detail.html", context, status=status)
 
@@ -91,7 +96,9 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     result = getattr(run, "result", None) if run.status == "succeeded" else None
     metrics = (result.data.get("metrics") if result and isinstance(result.data, dict) else None) or {}
     context = {
-        "run": run, "metrics": metrics, "can_manage": run.can_manage(request.user),
+        "run": run,
+        "metrics": metrics,
+        "can_manage": run.can_manage(request.user),
         "provenance": sorted((k, v) for k, v in run.provenance.items() if k != "config"),
         "config_items": sorted(run.config.items()),
         "reproductions": run.reproductions.all()[:10],
@@ -102,10 +109,17 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_GET
 def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
     run = get_object_or_404(Run.objects.only("status", "progress", "message", "error", "attempts"), pk=run_id)
-    return JsonResponse({
-        "id": run.pk, "status": run.status, "progress": run.progress, "message": run.message,
-        "error": run.error, "attempts": run.attempts, "finished": run.is_finished,
-    })
+    return JsonResponse(
+        {
+            "id": run.pk,
+            "status": run.status,
+            "progress": run.progress,
+            "message": run.message,
+            "error": run.error,
+            "attempts": run.attempts,
+            "finished": run.is_finished,
+        }
+    )
 
 
 def _result_or_404(run_id: int) -> tuple[Run, Any]:
@@ -119,8 +133,17 @@ def _result_or_404(run_id: int) -> tuple[Run, Any]:
 @require_GET
 def run_result_json(request: HttpRequest, run_id: int) -> HttpResponse:
     run, data = _result_or_404(run_id)
-    body = json.dumps({"run": run.pk, "experiment": run.experiment_id, "config": run.config, "digest": run.digest,
-                       "provenance": run.provenance, "result": data}, indent=1)
+    body = json.dumps(
+        {
+            "run": run.pk,
+            "experiment": run.experiment_id,
+            "config": run.config,
+            "digest": run.digest,
+            "provenance": run.provenance,
+            "result": data,
+        },
+        indent=1,
+    )
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{run.experiment_id}-run{run.pk}.json"'
     return response

@@ -7,8 +7,21 @@ from compute import registry
 from compute.runner import execute
 
 PROVENANCE_FIELDS = {
-    "git_commit", "code_hash", "config", "config_hash", "seed", "device", "device_name", "torch_version",
-    "cuda_version", "python_version", "host", "started_at", "ended_at", "peak_memory_bytes", "result_digest",
+    "git_commit",
+    "code_hash",
+    "config",
+    "config_hash",
+    "seed",
+    "device",
+    "device_name",
+    "torch_version",
+    "cuda_version",
+    "python_version",
+    "host",
+    "started_at",
+    "ended_at",
+    "peak_memory_bytes",
+    "result_digest",
 }
 
 
@@ -54,6 +67,11 @@ def test_importing_the_registry_and_building_schemas_does_not_import_torch() -> 
         "for e in r.all_experiments().values(): e.json_schema()\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={"COMPUTE_TEST_EXPERIMENTS": "1", "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"COMPUTE_TEST_EXPERIMENTS": "1", "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr

@@ -45,10 +45,30 @@ class Worker:
         self.log = log
         self.handle = log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "experiments,default", "-c", "1",
-             "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "--loglevel", "INFO"],
-            cwd=ROOT, env=env, stdout=self.handle, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                "experiments,default",
+                "-c",
+                "1",
+                "-n",
+                f"{name}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
@@ -92,8 +112,10 @@ def use_broker(settings) -> Iterator[Callable[[str, Path], dict[str, str]]]:
     def use(broker_url: str, broker_dir: Path) -> dict[str, str]:
         if broker_url.startswith("filesystem://"):
             options: dict[str, Any] = {
-                "data_folder_in": str(broker_dir / "queue"), "data_folder_out": str(broker_dir / "queue"),
-                "processed_folder": str(broker_dir / "processed"), "control_folder": str(broker_dir / "control"),
+                "data_folder_in": str(broker_dir / "queue"),
+                "data_folder_out": str(broker_dir / "queue"),
+                "processed_folder": str(broker_dir / "processed"),
+                "control_folder": str(broker_dir / "control"),
                 "store_processed": False,
             }
         else:
@@ -115,9 +137,13 @@ def workers(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
 
     def start(env_extra: dict[str, str], name: str = "w1") -> Worker:
         env = {
-            **os.environ, **database_env(), **env_extra,
-            "COMPUTE_TEST_EXPERIMENTS": "1", "RUNS_LEASE_SECONDS": str(LEASE_SECONDS),
-            "RUNS_REAP_INTERVAL_SECONDS": "1", "COMPUTE_THREADS": "1",
+            **os.environ,
+            **database_env(),
+            **env_extra,
+            "COMPUTE_TEST_EXPERIMENTS": "1",
+            "RUNS_LEASE_SECONDS": str(LEASE_SECONDS),
+            "RUNS_REAP_INTERVAL_SECONDS": "1",
+            "COMPUTE_THREADS": "1",
         }
         worker = Worker(env, name, tmp_path / f"{name}-{len(started)}.log")
         started.append(worker)

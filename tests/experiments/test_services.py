@@ -125,8 +125,9 @@ def test_a_worker_that_lost_its_lease_cannot_finish(alice) -> None:
     assert RunResult.objects.count() == 1
 
 
-def test_the_reaper_requeues_an_expired_lease_and_fails_after_the_attempt_cap(alice, settings, _no_broker,
-                                                                            django_capture_on_commit_callbacks):
+def test_the_reaper_requeues_an_expired_lease_and_fails_after_the_attempt_cap(
+    alice, settings, _no_broker, django_capture_on_commit_callbacks
+):
     settings.RUNS_MAX_ATTEMPTS = 2
     run, _ = _request(alice)
     services.run_claim(run_id=run.pk, worker="w1")

@@ -47,8 +47,10 @@ def test_an_unknown_experiment_is_a_404(client) -> None:
 
 def test_a_signed_in_reader_can_request_a_run_from_the_form(client, bob) -> None:
     client.force_login(bob)
-    response = client.post(reverse("experiments:detail", args=["deep_linear"]),
-                           {"preset": "smoke", "steps": "400", "singular_values": "2, 1"})
+    response = client.post(
+        reverse("experiments:detail", args=["deep_linear"]),
+        {"preset": "smoke", "steps": "400", "singular_values": "2, 1"},
+    )
     run = Run.objects.get()
     assert response.status_code == 302 and response["Location"] == run.get_absolute_url()
     assert run.config["steps"] == 400 and run.config["singular_values"] == [2.0, 1.0]

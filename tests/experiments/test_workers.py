@@ -45,8 +45,9 @@ def any_broker(request) -> dict[str, str]:
 
 def test_a_requested_run_is_computed_end_to_end_with_result_and_provenance(any_broker, workers, alice) -> None:
     worker = workers(any_broker)
-    run, created = run_request(user=alice, experiment="deep_linear", params={"steps": 400, "records": 20},
-                               preset="smoke")
+    run, created = run_request(
+        user=alice, experiment="deep_linear", params={"steps": 400, "records": 20}, preset="smoke"
+    )
     assert created
     run = wait_for(lambda: _finished(run), timeout=120, what="the run to finish", worker=worker)
     assert run.status == "succeeded", run.error

@@ -21,8 +21,22 @@ from django.core.management.base import BaseCommand, CommandParser
 
 def worker_command(*, concurrency: int = 1, name: str = "local", loglevel: str = "WARNING") -> list[str]:
     """The command line of a local worker that serves both queues."""
-    cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "experiments,default",
-           "-c", str(concurrency), "-n", f"{name}@%h", "--loglevel", loglevel]
+    cmd = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-Q",
+        "experiments,default",
+        "-c",
+        str(concurrency),
+        "-n",
+        f"{name}@%h",
+        "--loglevel",
+        loglevel,
+    ]
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         # The filesystem transport has no fanout: no gossip, mingle or remote control.
         cmd += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
@@ -51,19 +65,24 @@ class Command(BaseCommand):
         if not options["no_worker"]:
             log_path = log_dir / "worker.log"
             worker = subprocess.Popen(
-                worker_command(), cwd=settings.BASE_DIR, stdout=log_path.open("ab"), stderr=subprocess.STDOUT,
+                worker_command(),
+                cwd=settings.BASE_DIR,
+                stdout=log_path.open("ab"),
+                stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches it through us, so it can finish its warm shutdown
             )
             children.append(worker)
-            self.stdout.write(f"worker started (pid {worker.pid}, broker {settings.CELERY_BROKER_URL}); "
-                              f"log: {log_path}")
+            self.stdout.write(
+                f"worker started (pid {worker.pid}, broker {settings.CELERY_BROKER_URL}); log: {log_path}"
+            )
 
         if not options["no_precompute"]:
             thread = threading.Thread(target=self._precompute, args=(stop, options["addrport"], count), daemon=True)
             thread.start()
 
         server = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", "--noreload", options["addrport"]], cwd=settings.BASE_DIR,
+            [sys.executable, "manage.py", "runserver", "--noreload", options["addrport"]],
+            cwd=settings.BASE_DIR,
         )
         children.append(server)
 
@@ -117,10 +136,17 @@ class Command(BaseCommand):
                 run, new = run_request(user=None, experiment=name, params={}, preset="smoke", enforce_quota=False)
                 ids.append(run.pk)
                 created += int(new)
-            self.stdout.write(f"precompute: {len(ids)} smoke runs of {count} experiments, {created} new; "
-                              f"watch them at http://{addrport}/experiments/")
-            bar = tqdm(total=len(ids), desc="precompute", unit="run", file=sys.stderr,
-                       bar_format="{desc}: {n:.1f}/{total} runs |{bar}| {elapsed}")
+            self.stdout.write(
+                f"precompute: {len(ids)} smoke runs of {count} experiments, {created} new; "
+                f"watch them at http://{addrport}/experiments/"
+            )
+            bar = tqdm(
+                total=len(ids),
+                desc="precompute",
+                unit="run",
+                file=sys.stderr,
+                bar_format="{desc}: {n:.1f}/{total} runs |{bar}| {elapsed}",
+            )
             while not stop.is_set():
                 rows = list(Run.objects.filter(pk__in=ids).values_list("status", "progress"))
                 done = sum(1.0 if s in ("succeeded", "failed", "cancelled") else p for s, p in rows)
@@ -129,12 +155,12 @@ class Command(BaseCommand):
                 if all(s in ("succeeded", "failed", "cancelled") for s, _ in rows):
                     failed = sum(1 for s, _ in rows if s != "succeeded")
                     bar.close()
-                    self.stdout.write(f"precompute finished; {failed} run(s) failed" if failed
-                                      else "precompute finished")
+                    self.stdout.write(
+                        f"precompute finished; {failed} run(s) failed" if failed else "precompute finished"
+                    )
                     break
                 stop.wait(1.0)
         except Exception as exc:  # the server keeps running even if precompute cannot
             self.stderr.write(f"precompute stopped: {exc}")
         finally:
             connection.close()
-
