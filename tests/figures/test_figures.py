@@ -133,3 +133,18 @@ def test_the_deep_linear_article_in_site_embeds_a_grid_that_validates():
     assert deep and any(len(v) >= 2 for d in deep for v in d.grid.values())
     for d in parsed:
         resolve_figure(d, request_runs=False)  # raises FigureError if it does not validate
+
+
+def test_loadsite_refuses_an_article_whose_figure_does_not_validate_and_writes_nothing(tmp_path):
+    from apps.core.sitecontent import SiteContentError, site_load
+
+    root = tmp_path / "site"
+    (root / "perspectives").mkdir(parents=True)
+    (root / "perspectives" / "bad.md").write_text(
+        '---\ntitle: "Bad"\nsummary: "s"\nkind: perspective\nauthors:\n  - name: "A. Author"\n---\n\n'
+        "```figure\nexperiment: deep_linear\nparams: {lr: 7}\ncaption: c\n```\n"
+    )
+    with pytest.raises(SiteContentError) as excinfo:
+        site_load(root=root)
+    assert "perspectives/bad.md" in str(excinfo.value) and "params.lr" in str(excinfo.value)
+    assert not Article.objects.exists() and not Run.objects.exists()
