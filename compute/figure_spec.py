@@ -136,13 +136,15 @@ def build_figure(spec: FigureSpec | dict[str, Any], result: dict[str, Any]) -> A
     if not isinstance(spec, FigureSpec):
         spec = parse_spec(spec)
     data = series_data(spec, result)
-    fig = new_figure(spec.title, spec.x_label, spec.y_label,
-                     x_log=spec.x_scale == "log", y_log=spec.y_scale == "log")
+    fig = new_figure(spec.title, spec.x_label, spec.y_label, x_log=spec.x_scale == "log", y_log=spec.y_scale == "log")
     for i, (s, x, y) in enumerate(data):
         if spec.x_scale == "log" or spec.y_scale == "log":
             # Non-positive values cannot be drawn on a log axis; drop them rather than break the plot.
-            keep = [(a, b) for a, b in zip(x, y, strict=True)
-                    if (spec.x_scale != "log" or a > 0) and (spec.y_scale != "log" or b > 0)]
+            keep = [
+                (a, b)
+                for a, b in zip(x, y, strict=True)
+                if (spec.x_scale != "log" or a > 0) and (spec.y_scale != "log" or b > 0)
+            ]
             x, y = [a for a, _ in keep], [b for _, b in keep]
         if s.kind == "theory":
             add_theory(fig, x, y, label=s.label, index=i)
@@ -158,4 +160,4 @@ def figure_json(spec: FigureSpec | dict[str, Any], result: dict[str, Any]) -> di
     """The figure as a Bokeh JSON item, ready for ``Bokeh.embed.embed_item``."""
     from bokeh.embed import json_item
 
-    return json_item(build_figure(spec, result))
+    return dict(json_item(build_figure(spec, result)))

@@ -67,8 +67,9 @@ def enqueue(run: Any) -> None:
 
         ensure_broker_folders()
         # The sandbox enforces the wall limit itself; Celery's limits are a backstop.
-        execute_run.apply_async(args=[run.pk], queue="experiments",
-                                soft_time_limit=int(wall) + 60, time_limit=int(wall) + 120)
+        execute_run.apply_async(
+            args=[run.pk], queue="experiments", soft_time_limit=int(wall) + 60, time_limit=int(wall) + 120
+        )
 
     Run.objects.filter(pk=run.pk).update(enqueued_at=timezone.now())
     transaction.on_commit(send)
@@ -114,8 +115,13 @@ def execute_sandboxed(run: Any, claim: Any) -> str:
         services.run_fail(claim=claim, error=outcome.reason, traceback=outcome.stderr[-8000:])
         return "failed"
     provenance = {
-        "sandbox": True, "source_sha256": link.source_sha256, "preset": run.preset, "slot": slot,
-        "device": "cpu", "duration_s": outcome.duration_s, "approved_by": getattr(experiment.approved_by, "username", ""),
+        "sandbox": True,
+        "source_sha256": link.source_sha256,
+        "preset": run.preset,
+        "slot": slot,
+        "device": "cpu",
+        "duration_s": outcome.duration_s,
+        "approved_by": getattr(experiment.approved_by, "username", ""),
     }
     if services.run_finish(claim=claim, result=outcome.result, provenance=provenance, digest=digest(outcome.result)):
         return "succeeded"

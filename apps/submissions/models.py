@@ -60,18 +60,23 @@ class Submission(models.Model):
     """An article draft on its way through review to publication as a perspective."""
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="submissions",
         help_text="The author who started the draft; first in the byline.",
     )
     coauthors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="coauthored_submissions",
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="coauthored_submissions",
         help_text="Other members who may edit the draft and appear in the byline.",
     )
     title = models.CharField(max_length=200, help_text="The article's title.")
     slug = models.SlugField(max_length=120, help_text="Address of the published article: /perspectives/<slug>/.")
     summary = models.TextField(help_text="One or two sentences shown in lists and feeds.")
     kind = models.CharField(
-        max_length=20, default="perspective",
+        max_length=20,
+        default="perspective",
         choices=[("perspective", "Perspective"), ("tutorial", "Tutorial"), ("guide", "Guide")],
         help_text="What sort of piece this is.",
     )
@@ -83,7 +88,11 @@ class Submission(models.Model):
     )
     state = models.CharField(max_length=24, choices=State.choices, default=State.DRAFT, db_index=True)
     article = models.ForeignKey(
-        "perspectives.Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions",
+        "perspectives.Article",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submissions",
         help_text="The article this submission published (or will publish a new version of).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -123,7 +132,10 @@ class Transition(models.Model):
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="transitions")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="Who made the change.",
     )
     from_state = models.CharField(max_length=24, choices=State.choices)
@@ -187,7 +199,9 @@ class Review(models.Model):
     body = models.TextField(help_text="The report (Markdown).")
     recommendation = models.CharField(max_length=10, choices=Recommendation.choices)
     visibility = models.CharField(
-        max_length=10, choices=Visibility.choices, default=Visibility.AUTHORS,
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.AUTHORS,
         help_text="Who may read it: editors only, also the authors, or everyone once the article is published.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -215,7 +229,11 @@ class AuthorExperiment(models.Model):
     figure_spec = models.JSONField(default=dict, help_text="Declarative figure: see compute.figure_spec.")
     approved_hash = models.CharField(max_length=64, blank=True, help_text="The source hash an editor approved.")
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="The editor who approved the current source.",
     )
     approved_at = models.DateTimeField(null=True, blank=True)
@@ -223,7 +241,9 @@ class AuthorExperiment(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["submission", "name"], name="one_experiment_name_per_submission")]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "name"], name="one_experiment_name_per_submission")
+        ]
 
     def __str__(self) -> str:
         return f"{self.submission}: {self.name}"

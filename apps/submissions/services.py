@@ -65,7 +65,11 @@ def _role_allows(role: str, submission: Submission, user: Any) -> bool:
 
 def allowed_moves(submission: Submission, user: Any) -> list[str]:
     """The states ``user`` may move ``submission`` to now."""
-    return [to for (frm, to), role in TRANSITIONS.items() if frm == submission.state and _role_allows(role, submission, user)]
+    return [
+        to
+        for (frm, to), role in TRANSITIONS.items()
+        if frm == submission.state and _role_allows(role, submission, user)
+    ]
 
 
 def _notify(submission: Submission, subject: str, message: str, recipients: Iterable[Any]) -> None:
@@ -74,9 +78,15 @@ def _notify(submission: Submission, subject: str, message: str, recipients: Iter
         return
     url = settings.SITE_URL.rstrip("/") + submission.get_absolute_url() if hasattr(settings, "SITE_URL") else ""
     body = f"{message}\n\n{url}\n" if url else message
-    transaction.on_commit(lambda: send_mail(
-        f"[learningmechanics.pub] {subject}", body, None, emails, fail_silently=True,
-    ))
+    transaction.on_commit(
+        lambda: send_mail(
+            f"[learningmechanics.pub] {subject}",
+            body,
+            None,
+            emails,
+            fail_silently=True,
+        )
+    )
 
 
 def _editors() -> list[Any]:
@@ -88,9 +98,8 @@ def _editors() -> list[Any]:
 def _move(*, submission: Submission, user: Any, to: str, note: str = "") -> Submission:
     role = TRANSITIONS.get((submission.state, to))
     if role is None:
-        raise ValidationError({"state": [
-            f"A submission that is {State(submission.state).label.lower()} cannot become {State(to).label.lower()}."
-        ]})
+        now, then = State(submission.state).label.lower(), State(to).label.lower()
+        raise ValidationError({"state": [f"A submission that is {now} cannot become {then}."]})
     if not _role_allows(role, submission, user):
         raise PermissionDenied(f"Only {'an author' if role == 'author' else 'an editor'} may do that.")
     with transaction.atomic():
@@ -105,7 +114,8 @@ def _move(*, submission: Submission, user: Any, to: str, note: str = "") -> Subm
             people += _editors()
         label = State(to).label.lower()
         _notify(
-            submission, f"“{submission.title}” is now {label}",
+            submission,
+            f"“{submission.title}” is now {label}",
             f"{user.public_name if hasattr(user, 'public_name') else user} moved “{submission.title}” to {label}."
             + (f"\n\n{note}" if note else ""),
             [p for p in people if p.pk != user.pk],
@@ -173,8 +183,9 @@ def _resolve_tags(slugs: Iterable[str]) -> list[Any]:
     return tags
 
 
-def submission_create(*, author: Any, fields: dict[str, Any], coauthors: Iterable[str] = (),
-                      tags: Iterable[str] = ()) -> Submission:
+def submission_create(
+    *, author: Any, fields: dict[str, Any], coauthors: Iterable[str] = (), tags: Iterable[str] = ()
+) -> Submission:
     """Start a draft owned by ``author`` (who must be in the author group)."""
     if not is_author_member(author):
         raise PermissionDenied("Only members of the author group may start a submission.")
@@ -187,8 +198,14 @@ def submission_create(*, author: Any, fields: dict[str, Any], coauthors: Iterabl
     return submission
 
 
-def submission_update(*, submission: Submission, user: Any, fields: dict[str, Any],
-                      coauthors: Iterable[str] | None = None, tags: Iterable[str] | None = None) -> Submission:
+def submission_update(
+    *,
+    submission: Submission,
+    user: Any,
+    fields: dict[str, Any],
+    coauthors: Iterable[str] | None = None,
+    tags: Iterable[str] | None = None,
+) -> Submission:
     """Change the draft's text, metadata, co-authors and tags (authors only, while it is editable)."""
     if not submission.is_author(user):
         raise PermissionDenied("Only the submission's authors may edit it.")
@@ -236,13 +253,18 @@ def submission_assign_reviewer(*, submission: Submission, editor: Any, reviewer:
         if submission.state == State.SUBMITTED:
             _move(submission=submission, user=editor, to=State.IN_REVIEW, note=f"Reviewer assigned: {reviewer}.")
         if created:
-            _notify(submission, f"Please review “{submission.title}”",
-                    f"You have been asked to review “{submission.title}”.", [reviewer])
+            _notify(
+                submission,
+                f"Please review “{submission.title}”",
+                f"You have been asked to review “{submission.title}”.",
+                [reviewer],
+            )
     return assignment
 
 
-def review_submit(*, submission: Submission, reviewer: Any, body: str, recommendation: str,
-                  visibility: str = Visibility.AUTHORS) -> Review:
+def review_submit(
+    *, submission: Submission, reviewer: Any, body: str, recommendation: str, visibility: str = Visibility.AUTHORS
+) -> Review:
     """Record an assigned reviewer's report while the submission is in review."""
     if not submission.is_reviewer(reviewer):
         raise PermissionDenied("Only an assigned reviewer may review this submission.")
@@ -258,10 +280,19 @@ def review_submit(*, submission: Submission, reviewer: Any, body: str, recommend
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        review = Review.objects.create(submission=submission, reviewer=reviewer, body=body.strip(),
-                                       recommendation=recommendation, visibility=visibility)
-        _notify(submission, f"A review of “{submission.title}” arrived",
-                f"{reviewer} recommends: {Recommendation(recommendation).label}.", _editors())
+        review = Review.objects.create(
+            submission=submission,
+            reviewer=reviewer,
+            body=body.strip(),
+            recommendation=recommendation,
+            visibility=visibility,
+        )
+        _notify(
+            submission,
+            f"A review of “{submission.title}” arrived",
+            f"{reviewer} recommends: {Recommendation(recommendation).label}.",
+            _editors(),
+        )
     return review
 
 
@@ -341,8 +372,15 @@ def source_hash(source: str) -> str:
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 
 
-def author_experiment_save(*, submission: Submission, user: Any, name: str, source: str,
-                           figure_spec: Any, experiment: AuthorExperiment | None = None) -> AuthorExperiment:
+def author_experiment_save(
+    *,
+    submission: Submission,
+    user: Any,
+    name: str,
+    source: str,
+    figure_spec: Any,
+    experiment: AuthorExperiment | None = None,
+) -> AuthorExperiment:
     """Attach (or replace) an experiment module and its figure spec; a changed source loses its approval."""
     from compute.figure_spec import FigureSpecError, parse_spec
 
@@ -390,8 +428,12 @@ def author_experiment_approve(*, experiment: AuthorExperiment, editor: Any, sha2
         approved_hash=sha256, approved_by=editor, approved_at=timezone.now()
     )
     experiment.refresh_from_db()
-    _notify(experiment.submission, f"Experiment {experiment.name} approved",
-            f"The code of {experiment.name} (sha256 {sha256[:12]}…) may now run.", experiment.submission.authors())
+    _notify(
+        experiment.submission,
+        f"Experiment {experiment.name} approved",
+        f"The code of {experiment.name} (sha256 {sha256[:12]}…) may now run.",
+        experiment.submission.authors(),
+    )
     return experiment
 
 
@@ -421,12 +463,21 @@ def author_experiment_run(*, experiment: AuthorExperiment, user: Any, preset: st
     with transaction.atomic():
         Experiment.objects.update_or_create(
             name=experiment.registry_name,
-            defaults={"title": f"{submission.title}: {experiment.name}"[:200], "available": False,
-                      "summary": "An author experiment of a submission, run in the sandbox."},
+            defaults={
+                "title": f"{submission.title}: {experiment.name}"[:200],
+                "available": False,
+                "summary": "An author experiment of a submission, run in the sandbox.",
+            },
         )
         run = Run.objects.create(
-            experiment_id=experiment.registry_name, preset=preset, config={"preset": preset}, seed=0,
-            config_hash=config_hash, code_hash=code, cache_key=key, requested_by=user,
+            experiment_id=experiment.registry_name,
+            preset=preset,
+            config={"preset": preset},
+            seed=0,
+            config_hash=config_hash,
+            code_hash=code,
+            cache_key=key,
+            requested_by=user,
             message="waiting for a sandbox worker",
         )
         SandboxRun.objects.create(run=run, experiment=experiment, source_sha256=experiment.sha256)

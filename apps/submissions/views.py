@@ -58,13 +58,19 @@ def _fields(post: Any) -> dict[str, str]:
 def index(request: HttpRequest) -> HttpResponse:
     mine = Submission.objects.authored_by(request.user).select_related("owner")
     page = Paginator(mine, 20).get_page(request.GET.get("page"))
-    reviewing = Submission.objects.filter(assignments__reviewer=request.user).exclude(
+    reviewing = Submission.objects.filter(assignments__reviewer=request.user.pk).exclude(
         state__in=[State.PUBLISHED, State.REJECTED]
     )
-    return render(request, "submissions/index.html", {
-        "page": page, "reviewing": reviewing, "can_write": is_author_member(request.user),
-        "is_editor": is_editor(request.user),
-    })
+    return render(
+        request,
+        "submissions/index.html",
+        {
+            "page": page,
+            "reviewing": reviewing,
+            "can_write": is_author_member(request.user),
+            "is_editor": is_editor(request.user),
+        },
+    )
 
 
 def _form_context(submission: Submission | None, post: Any = None, errors: Any = None) -> dict[str, Any]:
@@ -73,14 +79,19 @@ def _form_context(submission: Submission | None, post: Any = None, errors: Any =
         values["coauthors"] = post.get("coauthors", "")
         values["tags"] = post.get("tags", "")
     elif submission is not None:
-        values = {k: getattr(submission, k) for k in ("title", "slug", "summary", "kind", "body", "bibliography",
-                                                      "changelog")}
+        values = {
+            k: getattr(submission, k) for k in ("title", "slug", "summary", "kind", "body", "bibliography", "changelog")
+        }
         values["coauthors"] = ", ".join(u.username for u in submission.coauthors.order_by("username"))
         values["tags"] = ", ".join(t.slug for t in submission.tags.all())
     else:
         values = {"kind": "perspective"}
-    return {"submission": submission, "values": values, "errors": errors or {},
-            "kinds": [("perspective", "Perspective"), ("tutorial", "Tutorial"), ("guide", "Guide")]}
+    return {
+        "submission": submission,
+        "values": values,
+        "errors": errors or {},
+        "kinds": [("perspective", "Perspective"), ("tutorial", "Tutorial"), ("guide", "Guide")],
+    }
 
 
 @login_required
@@ -90,12 +101,13 @@ def create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             submission = services.submission_create(
-                author=request.user, fields=_fields(request.POST),
-                coauthors=_split(request.POST.get("coauthors", "")), tags=_split(request.POST.get("tags", "")),
+                author=request.user,
+                fields=_fields(request.POST),
+                coauthors=_split(request.POST.get("coauthors", "")),
+                tags=_split(request.POST.get("tags", "")),
             )
         except ValidationError as exc:
-            return render(request, "submissions/edit.html", _form_context(None, request.POST, _errors(exc)),
-                          status=400)
+            return render(request, "submissions/edit.html", _form_context(None, request.POST, _errors(exc)), status=400)
         messages.success(request, "Draft saved.")
         return redirect("submissions:edit", submission.pk)
     return render(request, "submissions/edit.html", _form_context(None))
@@ -109,12 +121,16 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             services.submission_update(
-                submission=submission, user=request.user, fields=_fields(request.POST),
-                coauthors=_split(request.POST.get("coauthors", "")), tags=_split(request.POST.get("tags", "")),
+                submission=submission,
+                user=request.user,
+                fields=_fields(request.POST),
+                coauthors=_split(request.POST.get("coauthors", "")),
+                tags=_split(request.POST.get("tags", "")),
             )
         except ValidationError as exc:
-            return render(request, "submissions/edit.html", _form_context(submission, request.POST, _errors(exc)),
-                          status=400)
+            return render(
+                request, "submissions/edit.html", _form_context(submission, request.POST, _errors(exc)), status=400
+            )
         messages.success(request, "Draft saved.")
         return redirect("submissions:edit", submission.pk)
     if not submission.editable:
@@ -146,19 +162,36 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     editor = is_editor(user) and not submission.is_author(user)
     rendered = source_render(source=submission.body, bibliography=submission.bibliography)
     User = get_user_model()
-    candidates = User.objects.filter(is_active=True).exclude(pk=submission.owner_id).exclude(
-        pk__in=submission.coauthors.values("pk")).order_by("username")[:200] if editor else []
-    return render(request, "submissions/detail.html", {
-        "submission": submission, "rendered": rendered,
-        "is_author": submission.is_author(user), "is_reviewer": submission.is_reviewer(user), "editor": editor,
-        "moves": services.allowed_moves(submission, user),
-        "transitions": submission.transitions.select_related("actor"),
-        "reviews": Review.objects.filter(submission=submission).visible_to(user, submission).select_related("reviewer"),
-        "assignments": submission.assignments.select_related("reviewer"),
-        "experiments": submission.experiments.all(),
-        "candidates": candidates, "State": State,
-        "recommendations": Recommendation.choices, "visibilities": Visibility.choices,
-    })
+    candidates = (
+        User.objects.filter(is_active=True)
+        .exclude(pk=submission.owner_id)
+        .exclude(pk__in=submission.coauthors.values("pk"))
+        .order_by("username")[:200]
+        if editor
+        else []
+    )
+    return render(
+        request,
+        "submissions/detail.html",
+        {
+            "submission": submission,
+            "rendered": rendered,
+            "is_author": submission.is_author(user),
+            "is_reviewer": submission.is_reviewer(user),
+            "editor": editor,
+            "moves": services.allowed_moves(submission, user),
+            "transitions": submission.transitions.select_related("actor"),
+            "reviews": Review.objects.filter(submission=submission)
+            .visible_to(user, submission)
+            .select_related("reviewer"),
+            "assignments": submission.assignments.select_related("reviewer"),
+            "experiments": submission.experiments.all(),
+            "candidates": candidates,
+            "State": State,
+            "recommendations": Recommendation.choices,
+            "visibilities": Visibility.choices,
+        },
+    )
 
 
 def _post_service(request: HttpRequest, pk: int, call: Any, success: str) -> HttpResponse:
@@ -175,33 +208,59 @@ def _post_service(request: HttpRequest, pk: int, call: Any, success: str) -> Htt
 @login_required
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_service(request, pk, lambda s: services.submission_submit(
-        submission=s, user=request.user, note=request.POST.get("note", "")[:10000]), "Submitted to the editors.")
+    return _post_service(
+        request,
+        pk,
+        lambda s: services.submission_submit(
+            submission=s, user=request.user, note=request.POST.get("note", "")[:10000]
+        ),
+        "Submitted to the editors.",
+    )
 
 
 @login_required
 @require_POST
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_service(request, pk, lambda s: services.submission_decide(
-        submission=s, editor=request.user, decision=request.POST.get("decision", ""),
-        note=request.POST.get("note", "")[:10000]), "Decision recorded; the authors have been told.")
+    return _post_service(
+        request,
+        pk,
+        lambda s: services.submission_decide(
+            submission=s,
+            editor=request.user,
+            decision=request.POST.get("decision", ""),
+            note=request.POST.get("note", "")[:10000],
+        ),
+        "Decision recorded; the authors have been told.",
+    )
 
 
 @login_required
 @require_POST
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     reviewer = get_user_model().objects.filter(username=request.POST.get("reviewer", "")).first()
-    return _post_service(request, pk, lambda s: services.submission_assign_reviewer(
-        submission=s, editor=request.user, reviewer=reviewer), "Reviewer assigned.")
+    return _post_service(
+        request,
+        pk,
+        lambda s: services.submission_assign_reviewer(submission=s, editor=request.user, reviewer=reviewer),
+        "Reviewer assigned.",
+    )
 
 
 @login_required
 @require_POST
 def review(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_service(request, pk, lambda s: services.review_submit(
-        submission=s, reviewer=request.user, body=request.POST.get("body", "")[:100000],
-        recommendation=request.POST.get("recommendation", ""),
-        visibility=request.POST.get("visibility", Visibility.AUTHORS)), "Review sent to the editors.")
+    return _post_service(
+        request,
+        pk,
+        lambda s: services.review_submit(
+            submission=s,
+            reviewer=request.user,
+            body=request.POST.get("body", "")[:100000],
+            recommendation=request.POST.get("recommendation", ""),
+            visibility=request.POST.get("visibility", Visibility.AUTHORS),
+        ),
+        "Review sent to the editors.",
+    )
 
 
 @login_required
@@ -209,8 +268,9 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _visible(request, pk)
     try:
-        version = services.submission_publish(submission=submission, editor=request.user,
-                                              changelog=request.POST.get("changelog", ""))
+        version = services.submission_publish(
+            submission=submission, editor=request.user, changelog=request.POST.get("changelog", "")
+        )
     except ValidationError as exc:
         _flash_errors(request, exc)
         return redirect(submission)
@@ -224,8 +284,13 @@ def editor_dashboard(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("The editors' dashboard is for editors.")
     queue = Submission.objects.awaiting_editor().select_related("owner").prefetch_related("assignments__reviewer")
     page = Paginator(queue.order_by("updated_at"), 30).get_page(request.GET.get("page"))
-    unapproved = [e for e in AuthorExperiment.objects.select_related("submission").exclude(
-        submission__state__in=[State.PUBLISHED, State.REJECTED]) if not e.approved]
+    unapproved = [
+        e
+        for e in AuthorExperiment.objects.select_related("submission").exclude(
+            submission__state__in=[State.PUBLISHED, State.REJECTED]
+        )
+        if not e.approved
+    ]
     return render(request, "submissions/editor.html", {"page": page, "unapproved": unapproved})
 
 
@@ -233,8 +298,11 @@ def editor_dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _experiment_form(request: HttpRequest, submission: Submission, experiment: AuthorExperiment | None) -> HttpResponse:
-    values = {"name": request.POST.get("name", ""), "source": request.POST.get("source", ""),
-              "figure_spec": request.POST.get("figure_spec", "")}
+    values = {
+        "name": request.POST.get("name", ""),
+        "source": request.POST.get("source", ""),
+        "figure_spec": request.POST.get("figure_spec", ""),
+    }
     upload = request.FILES.get("source_file")
     if upload is not None:
         if upload.size and upload.size > services.MAX_SOURCE_BYTES:
@@ -243,14 +311,28 @@ def _experiment_form(request: HttpRequest, submission: Submission, experiment: A
             values["source"] = upload.read().decode("utf-8", "replace")
     try:
         saved = services.author_experiment_save(
-            submission=submission, user=request.user, name=values["name"], source=values["source"],
-            figure_spec=values["figure_spec"], experiment=experiment,
+            submission=submission,
+            user=request.user,
+            name=values["name"],
+            source=values["source"],
+            figure_spec=values["figure_spec"],
+            experiment=experiment,
         )
     except ValidationError as exc:
-        return render(request, "submissions/experiment_form.html", {
-            "submission": submission, "experiment": experiment, "values": values, "errors": _errors(exc),
-        }, status=400)
-    messages.success(request, "Experiment saved." + ("" if saved.approved else " An editor must approve it before it runs."))
+        return render(
+            request,
+            "submissions/experiment_form.html",
+            {
+                "submission": submission,
+                "experiment": experiment,
+                "values": values,
+                "errors": _errors(exc),
+            },
+            status=400,
+        )
+    messages.success(
+        request, "Experiment saved." + ("" if saved.approved else " An editor must approve it before it runs.")
+    )
     return redirect(saved)
 
 
@@ -261,10 +343,16 @@ def experiment_new(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("Only the authors may attach experiments.")
     if request.method == "POST":
         return _experiment_form(request, submission, None)
-    return render(request, "submissions/experiment_form.html", {
-        "submission": submission, "experiment": None, "values": {"source": EXAMPLE_SOURCE, "figure_spec": EXAMPLE_SPEC},
-        "errors": {},
-    })
+    return render(
+        request,
+        "submissions/experiment_form.html",
+        {
+            "submission": submission,
+            "experiment": None,
+            "values": {"source": EXAMPLE_SOURCE, "figure_spec": EXAMPLE_SPEC},
+            "errors": {},
+        },
+    )
 
 
 def _experiment_visible(request: HttpRequest, experiment_id: int) -> AuthorExperiment:
@@ -285,14 +373,24 @@ def experiment_detail(request: HttpRequest, experiment_id: int) -> HttpResponse:
         return _experiment_form(request, submission, experiment)
     runs = experiment.runs.select_related("run")[:10]
     latest = next((r.run for r in runs if r.run.status == "succeeded"), None)
-    return render(request, "submissions/experiment.html", {
-        "submission": submission, "experiment": experiment, "runs": runs, "latest": latest,
-        "is_author": submission.is_author(request.user),
-        "editor": is_editor(request.user) and not submission.is_author(request.user),
-        "spec_text": json.dumps(experiment.figure_spec, indent=2),
-        "values": {"name": experiment.name, "source": experiment.source,
-                   "figure_spec": json.dumps(experiment.figure_spec, indent=2)},
-    })
+    return render(
+        request,
+        "submissions/experiment.html",
+        {
+            "submission": submission,
+            "experiment": experiment,
+            "runs": runs,
+            "latest": latest,
+            "is_author": submission.is_author(request.user),
+            "editor": is_editor(request.user) and not submission.is_author(request.user),
+            "spec_text": json.dumps(experiment.figure_spec, indent=2),
+            "values": {
+                "name": experiment.name,
+                "source": experiment.source,
+                "figure_spec": json.dumps(experiment.figure_spec, indent=2),
+            },
+        },
+    )
 
 
 @login_required
@@ -300,8 +398,9 @@ def experiment_detail(request: HttpRequest, experiment_id: int) -> HttpResponse:
 def experiment_approve(request: HttpRequest, experiment_id: int) -> HttpResponse:
     experiment = _experiment_visible(request, experiment_id)
     try:
-        services.author_experiment_approve(experiment=experiment, editor=request.user,
-                                           sha256=request.POST.get("sha256", ""))
+        services.author_experiment_approve(
+            experiment=experiment, editor=request.user, sha256=request.POST.get("sha256", "")
+        )
     except ValidationError as exc:
         _flash_errors(request, exc)
     else:
@@ -314,8 +413,9 @@ def experiment_approve(request: HttpRequest, experiment_id: int) -> HttpResponse
 def experiment_run(request: HttpRequest, experiment_id: int) -> HttpResponse:
     experiment = _experiment_visible(request, experiment_id)
     try:
-        run, created = services.author_experiment_run(experiment=experiment, user=request.user,
-                                                      preset=request.POST.get("preset", "smoke"))
+        run, created = services.author_experiment_run(
+            experiment=experiment, user=request.user, preset=request.POST.get("preset", "smoke")
+        )
     except ValidationError as exc:
         _flash_errors(request, exc)
         return redirect(experiment)
@@ -361,11 +461,11 @@ def run(config, ctx):
     return {"step": list(range(config.steps)), "loss": losses, "theory": theory}
 '''
 
-EXAMPLE_SPEC = '''title: Loss of gradient descent on a quadratic
+EXAMPLE_SPEC = """title: Loss of gradient descent on a quadratic
 x_label: step
 y_label: loss
 y_scale: log
 series:
   - {x: step, y: loss, label: measured, kind: scatter}
   - {x: step, y: theory, label: exact, kind: theory}
-'''
+"""

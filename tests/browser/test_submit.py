@@ -19,24 +19,30 @@ def _log_in(driver: Any, live_server: Any, user: Any) -> None:
     client = Client()
     client.force_login(user)
     driver.get(f"{live_server.url}/healthz/")
-    driver.add_cookie({"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                       "path": "/"})
+    driver.add_cookie(
+        {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "path": "/"}
+    )
 
 
 def _console_errors(driver: Any) -> list[str]:
-    return [e["message"] for e in driver.get_log("browser")
-            if e["level"] in ("SEVERE", "ERROR") and "favicon.ico" not in e["message"]]
+    return [
+        e["message"]
+        for e in driver.get_log("browser")
+        if e["level"] in ("SEVERE", "ERROR") and "favicon.ico" not in e["message"]
+    ]
 
 
-def test_an_author_writes_previews_and_submits_a_draft(live_server: Any, chromium: Any, alice: Any, ed: Any,
-                                                       screenshot_dir: Any) -> None:
+def test_an_author_writes_previews_and_submits_a_draft(
+    live_server: Any, chromium: Any, alice: Any, ed: Any, screenshot_dir: Any
+) -> None:
     driver = chromium
     _log_in(driver, live_server, alice)
     driver.get(f"{live_server.url}/write/new/")
     driver.find_element(By.ID, "id_title").send_keys("Plateaus in deep linear networks")
     driver.find_element(By.ID, "id_summary").send_keys("Why the loss pauses before each drop.")
     driver.find_element(By.ID, "id_body").send_keys(
-        "# Plateaus\n\nEach mode grows as $u(t) = \\frac{s}{1 + e^{-2st}}$ once it escapes.\n")
+        "# Plateaus\n\nEach mode grows as $u(t) = \\frac{s}{1 + e^{-2st}}$ once it escapes.\n"
+    )
 
     preview = driver.find_element(By.ID, "write-preview")
     WebDriverWait(driver, 20).until(lambda d: preview.find_elements(By.TAG_NAME, "math"))

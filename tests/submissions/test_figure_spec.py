@@ -16,19 +16,34 @@ def test_yaml_and_json_give_the_same_spec() -> None:
 
 
 def test_theory_series_are_tagged_for_the_overlay_toggle() -> None:
-    spec = {"series": [{"x": "steps", "y": "curves.train", "label": "train", "kind": "scatter"},
-                       {"x": "steps", "y": "curves.theory", "label": "theory", "kind": "theory"}]}
+    spec = {
+        "series": [
+            {"x": "steps", "y": "curves.train", "label": "train", "kind": "scatter"},
+            {"x": "steps", "y": "curves.theory", "label": "theory", "kind": "theory"},
+        ]
+    }
     fig = build_figure(spec, RESULT)
     tags = sorted(t for r in fig.renderers for t in r.tags)
     assert tags == ["measured", "theory"]
 
 
-@pytest.mark.parametrize(("spec", "needle"), [
-    ({"series": [{"x": "steps", "y": "missing", "label": "m"}]}, "no 'missing'"),
-    ({"series": [{"x": "steps", "y": "curves", "label": "m"}]}, "not a flat list"),
-    ({"series": [{"x": "steps", "y": "zero", "label": "m"}, {"x": "curves.train", "y": "steps", "label": "n"}],
-      "title": "ok"}, None),
-])
+@pytest.mark.parametrize(
+    ("spec", "needle"),
+    [
+        ({"series": [{"x": "steps", "y": "missing", "label": "m"}]}, "no 'missing'"),
+        ({"series": [{"x": "steps", "y": "curves", "label": "m"}]}, "not a flat list"),
+        (
+            {
+                "series": [
+                    {"x": "steps", "y": "zero", "label": "m"},
+                    {"x": "curves.train", "y": "steps", "label": "n"},
+                ],
+                "title": "ok",
+            },
+            None,
+        ),
+    ],
+)
 def test_series_must_name_arrays_of_numbers_in_the_result(spec: dict, needle: str | None) -> None:
     if needle is None:
         assert build_figure(spec, RESULT) is not None
@@ -38,14 +53,17 @@ def test_series_must_name_arrays_of_numbers_in_the_result(spec: dict, needle: st
     assert needle in str(info.value)
 
 
-@pytest.mark.parametrize(("raw", "needle"), [
-    ("[1, 2]", "must be an object"),
-    ({"series": [{"x": "__class__", "y": "y", "label": "m"}]}, "series.0.x"),
-    ({"series": [{"x": "x", "y": "y", "label": "m"}], "code": "print(1)"}, "code"),
-    ({"series": [{"x": "x", "y": "y", "label": "m", "kind": "bar"}]}, "series.0.kind"),
-    ("!!python/object/apply:os.system ['true']", "neither JSON nor YAML"),
-    ("x" * 20000, "KiB"),
-])
+@pytest.mark.parametrize(
+    ("raw", "needle"),
+    [
+        ("[1, 2]", "must be an object"),
+        ({"series": [{"x": "__class__", "y": "y", "label": "m"}]}, "series.0.x"),
+        ({"series": [{"x": "x", "y": "y", "label": "m"}], "code": "print(1)"}, "code"),
+        ({"series": [{"x": "x", "y": "y", "label": "m", "kind": "bar"}]}, "series.0.kind"),
+        ("!!python/object/apply:os.system ['true']", "neither JSON nor YAML"),
+        ("x" * 20000, "KiB"),
+    ],
+)
 def test_anything_but_the_declared_fields_is_refused(raw: object, needle: str) -> None:
     with pytest.raises(FigureSpecError) as info:
         parse_spec(raw)

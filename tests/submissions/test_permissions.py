@@ -15,16 +15,23 @@ from apps.submissions import services
 from apps.submissions.models import Assignment, State, Submission, Transition
 
 PERSONAS = ["alice", "charlie", "bob", "ed", "mallory", "admin_user"]
-ROLE_OF = {"alice": "author", "charlie": "author", "bob": "reviewer", "ed": "editor", "mallory": "none",
-           "admin_user": "editor"}
+ROLE_OF = {
+    "alice": "author",
+    "charlie": "author",
+    "bob": "reviewer",
+    "ed": "editor",
+    "mallory": "none",
+    "admin_user": "editor",
+}
 
 
 def _attempt(submission: Submission, user: Any, to: str) -> None:
     if to == State.SUBMITTED:
         services.submission_submit(submission=submission, user=user, note="")
     elif to == State.IN_REVIEW:
-        services.submission_assign_reviewer(submission=submission, editor=user,
-                                            reviewer=submission.assignments.first().reviewer)
+        services.submission_assign_reviewer(
+            submission=submission, editor=user, reviewer=submission.assignments.first().reviewer
+        )
     elif to == State.PUBLISHED:
         services.submission_publish(submission=submission, editor=user, changelog="First version.")
     else:
@@ -39,7 +46,8 @@ def cast(alice: Any, bob: Any, charlie: Any, ed: Any, mallory: Any, admin_user: 
 
 def _submission_in(state: str, cast: dict[str, Any]) -> Submission:
     submission = services.submission_create(
-        author=cast["alice"], fields={"title": "A draft", "summary": "S.", "body": "Text with $x$."},
+        author=cast["alice"],
+        fields={"title": "A draft", "summary": "S.", "body": "Text with $x$."},
         coauthors=["charlie"],
     )
     Submission.objects.filter(pk=submission.pk).update(state=state)
@@ -108,8 +116,9 @@ def test_an_author_cannot_be_assigned_to_review_their_own_submission(db, cast) -
 def test_only_authors_may_edit_the_text(db, cast, persona: str) -> None:
     submission = _submission_in(State.DRAFT, cast)
     with pytest.raises(PermissionDenied):
-        services.submission_update(submission=submission, user=cast[persona],
-                                   fields={"title": "Hijacked", "summary": "S", "body": "x"})
+        services.submission_update(
+            submission=submission, user=cast[persona], fields={"title": "Hijacked", "summary": "S", "body": "x"}
+        )
     submission.refresh_from_db()
     assert submission.title == "A draft"
 
@@ -118,8 +127,9 @@ def test_only_authors_may_edit_the_text(db, cast, persona: str) -> None:
 def test_the_text_is_frozen_while_with_the_editors(db, cast, state: str) -> None:
     submission = _submission_in(state, cast)
     with pytest.raises(ValidationError):
-        services.submission_update(submission=submission, user=cast["alice"],
-                                   fields={"title": "Changed", "summary": "S", "body": "x"})
+        services.submission_update(
+            submission=submission, user=cast["alice"], fields={"title": "Changed", "summary": "S", "body": "x"}
+        )
 
 
 def test_only_members_of_the_author_group_may_start_a_draft(db, cast) -> None:

@@ -19,16 +19,23 @@ def test_a_full_round_ends_in_a_published_version_with_the_authors_byline(
 ) -> None:
     from apps.perspectives.models import Article
 
-    services.submission_update(submission=draft, user=alice, fields={
-        "title": draft.title, "summary": draft.summary, "body": draft.body}, coauthors=["charlie"])
+    services.submission_update(
+        submission=draft,
+        user=alice,
+        fields={"title": draft.title, "summary": draft.summary, "body": draft.body},
+        coauthors=["charlie"],
+    )
     services.submission_submit(submission=draft, user=alice)
     services.submission_assign_reviewer(submission=draft, editor=ed, reviewer=bob)
     services.review_submit(submission=draft, reviewer=bob, body="Please define L.", recommendation="revise")
     services.submission_decide(submission=draft, editor=ed, decision="revise", note="See the review.")
     assert draft.editable
-    services.submission_update(submission=draft, user=charlie, fields={
-        "title": draft.title, "summary": draft.summary, "body": draft.body + "\nHere $L$ is the loss.\n"},
-        coauthors=["charlie"])
+    services.submission_update(
+        submission=draft,
+        user=charlie,
+        fields={"title": draft.title, "summary": draft.summary, "body": draft.body + "\nHere $L$ is the loss.\n"},
+        coauthors=["charlie"],
+    )
     services.submission_submit(submission=draft, user=charlie, note="We defined L.")
     services.submission_decide(submission=draft, editor=ed, decision="accept")
     version = services.submission_publish(submission=draft, editor=ed, changelog="First version.")
@@ -40,16 +47,21 @@ def test_a_full_round_ends_in_a_published_version_with_the_authors_byline(
     assert byline == ["alice", "charlie"]
     path = list(draft.transitions.values_list("from_state", "to_state"))
     assert path == [
-        ("draft", "submitted"), ("submitted", "in_review"), ("in_review", "revisions_requested"),
-        ("revisions_requested", "submitted"), ("submitted", "accepted"), ("accepted", "published"),
+        ("draft", "submitted"),
+        ("submitted", "in_review"),
+        ("in_review", "revisions_requested"),
+        ("revisions_requested", "submitted"),
+        ("submitted", "accepted"),
+        ("accepted", "published"),
     ]
     assert draft.transitions.get(from_state="revisions_requested").note == "We defined L."
 
 
 def test_publishing_again_makes_the_next_version_of_the_same_article(accepted: Any, ed: Any, alice: Any) -> None:
     first = services.submission_publish(submission=accepted, editor=ed, changelog="First.")
-    second_draft = services.submission_create(author=alice, fields={
-        "title": "Saddles, revised", "summary": "S.", "body": "New text.", "slug": accepted.slug})
+    second_draft = services.submission_create(
+        author=alice, fields={"title": "Saddles, revised", "summary": "S.", "body": "New text.", "slug": accepted.slug}
+    )
     Submission.objects.filter(pk=second_draft.pk).update(article=first.article, state=State.ACCEPTED)
     second_draft.refresh_from_db()
     second = services.submission_publish(submission=second_draft, editor=ed, changelog="Second.")
@@ -59,8 +71,9 @@ def test_publishing_again_makes_the_next_version_of_the_same_article(accepted: A
 
 def test_a_new_article_cannot_take_an_existing_address(accepted: Any, ed: Any, alice: Any) -> None:
     services.submission_publish(submission=accepted, editor=ed)
-    other = services.submission_create(author=alice, fields={
-        "title": "Other", "summary": "S.", "body": "B.", "slug": accepted.slug})
+    other = services.submission_create(
+        author=alice, fields={"title": "Other", "summary": "S.", "body": "B.", "slug": accepted.slug}
+    )
     Submission.objects.filter(pk=other.pk).update(state=State.ACCEPTED)
     other.refresh_from_db()
     with pytest.raises(ValidationError) as info:
@@ -84,12 +97,15 @@ def test_each_move_mails_the_people_involved_but_not_the_actor(
     assert "ed@example.org" not in recipients
 
 
-def test_reviews_are_shown_according_to_their_visibility(in_review: Any, alice: Any, bob: Any, ed: Any,
-                                                         mallory: Any) -> None:
-    services.review_submit(submission=in_review, reviewer=bob, body="Private note.", recommendation="accept",
-                           visibility="editors")
-    services.review_submit(submission=in_review, reviewer=bob, body="For the authors.", recommendation="revise",
-                           visibility="authors")
+def test_reviews_are_shown_according_to_their_visibility(
+    in_review: Any, alice: Any, bob: Any, ed: Any, mallory: Any
+) -> None:
+    services.review_submit(
+        submission=in_review, reviewer=bob, body="Private note.", recommendation="accept", visibility="editors"
+    )
+    services.review_submit(
+        submission=in_review, reviewer=bob, body="For the authors.", recommendation="revise", visibility="authors"
+    )
     reviews = Review.objects.filter(submission=in_review)
     assert {r.body for r in reviews.visible_to(ed, in_review)} == {"Private note.", "For the authors."}
     assert {r.body for r in reviews.visible_to(alice, in_review)} == {"For the authors."}
@@ -107,8 +123,9 @@ def test_a_draft_without_title_or_summary_is_refused_and_nothing_is_saved(alice:
 
 def test_unknown_coauthors_are_named_and_nothing_is_saved(alice: Any) -> None:
     with pytest.raises(ValidationError) as info:
-        services.submission_create(author=alice, fields={"title": "T", "summary": "S", "body": "B"},
-                                   coauthors=["nobody-here"])
+        services.submission_create(
+            author=alice, fields={"title": "T", "summary": "S", "body": "B"}, coauthors=["nobody-here"]
+        )
     assert "nobody-here" in info.value.message_dict["coauthors"][0]
     assert not Submission.objects.exists()
 
@@ -124,27 +141,42 @@ def test_an_empty_draft_cannot_be_submitted(alice: Any) -> None:
 
 
 def test_changing_the_source_clears_the_approval(draft: Any, alice: Any, ed: Any) -> None:
-    exp = services.author_experiment_save(submission=draft, user=alice, name="squares", source=GOOD_SOURCE,
-                                          figure_spec=SPEC)
+    exp = services.author_experiment_save(
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
+    )
     services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
     assert exp.approved
-    exp = services.author_experiment_save(submission=draft, user=alice, name="squares",
-                                          source=GOOD_SOURCE + "\n# tweak\n", figure_spec=SPEC, experiment=exp)
+    exp = services.author_experiment_save(
+        submission=draft,
+        user=alice,
+        name="squares",
+        source=GOOD_SOURCE + "\n# tweak\n",
+        figure_spec=SPEC,
+        experiment=exp,
+    )
     assert not exp.approved and exp.approved_by is None
 
 
 def test_saving_the_same_source_keeps_the_approval(draft: Any, alice: Any, ed: Any) -> None:
-    exp = services.author_experiment_save(submission=draft, user=alice, name="squares", source=GOOD_SOURCE,
-                                          figure_spec=SPEC)
+    exp = services.author_experiment_save(
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
+    )
     services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
-    exp = services.author_experiment_save(submission=draft, user=alice, name="squares", source=GOOD_SOURCE,
-                                          figure_spec={**SPEC, "title": "new title"}, experiment=exp)
+    exp = services.author_experiment_save(
+        submission=draft,
+        user=alice,
+        name="squares",
+        source=GOOD_SOURCE,
+        figure_spec={**SPEC, "title": "new title"},
+        experiment=exp,
+    )
     assert exp.approved
 
 
 def test_an_editor_approves_only_the_hash_they_read(draft: Any, alice: Any, ed: Any) -> None:
-    exp = services.author_experiment_save(submission=draft, user=alice, name="squares", source=GOOD_SOURCE,
-                                          figure_spec=SPEC)
+    exp = services.author_experiment_save(
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
+    )
     with pytest.raises(ValidationError):
         services.author_experiment_approve(experiment=exp, editor=ed, sha256="0" * 64)
     exp.refresh_from_db()
@@ -154,17 +186,21 @@ def test_an_editor_approves_only_the_hash_they_read(draft: Any, alice: Any, ed: 
 def test_authors_cannot_approve_their_own_code(draft: Any, alice: Any) -> None:
     from django.core.exceptions import PermissionDenied
 
-    exp = services.author_experiment_save(submission=draft, user=alice, name="squares", source=GOOD_SOURCE,
-                                          figure_spec=SPEC)
+    exp = services.author_experiment_save(
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
+    )
     with pytest.raises(PermissionDenied):
         services.author_experiment_approve(experiment=exp, editor=alice, sha256=exp.sha256)
 
 
-@pytest.mark.parametrize(("source", "needle"), [
-    ("def run(config, ctx):\n    return {}\n", "Config, PRESETS"),
-    ("class Config(:\n", "does not parse"),
-    ("x" * (70 * 1024), "KiB"),
-])
+@pytest.mark.parametrize(
+    ("source", "needle"),
+    [
+        ("def run(config, ctx):\n    return {}\n", "Config, PRESETS"),
+        ("class Config(:\n", "does not parse"),
+        ("x" * (70 * 1024), "KiB"),
+    ],
+)
 def test_a_module_that_cannot_be_an_experiment_is_refused_without_running_it(
     draft: Any, alice: Any, source: str, needle: str
 ) -> None:
@@ -176,14 +212,20 @@ def test_a_module_that_cannot_be_an_experiment_is_refused_without_running_it(
 
 def test_a_bad_figure_spec_is_refused_with_its_field(draft: Any, alice: Any) -> None:
     with pytest.raises(ValidationError) as info:
-        services.author_experiment_save(submission=draft, user=alice, name="squares", source=GOOD_SOURCE,
-                                        figure_spec="series: [{x: steps, label: no y}]")
+        services.author_experiment_save(
+            submission=draft,
+            user=alice,
+            name="squares",
+            source=GOOD_SOURCE,
+            figure_spec="series: [{x: steps, label: no y}]",
+        )
     assert any("series.0.y" in m for m in info.value.message_dict["figure_spec"])
 
 
 def test_an_unapproved_experiment_cannot_run(draft: Any, alice: Any) -> None:
-    exp = services.author_experiment_save(submission=draft, user=alice, name="squares", source=GOOD_SOURCE,
-                                          figure_spec=SPEC)
+    exp = services.author_experiment_save(
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
+    )
     with pytest.raises(ValidationError) as info:
         services.author_experiment_run(experiment=exp, user=alice)
     assert "approval" in info.value.message_dict
@@ -194,8 +236,9 @@ def test_running_an_approved_experiment_queues_one_run_per_source_and_preset(
 ) -> None:
     from django.core.exceptions import PermissionDenied
 
-    exp = services.author_experiment_save(submission=draft, user=alice, name="squares", source=GOOD_SOURCE,
-                                          figure_spec=SPEC)
+    exp = services.author_experiment_save(
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
+    )
     services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
     run, created = services.author_experiment_run(experiment=exp, user=alice)
     again, created_again = services.author_experiment_run(experiment=exp, user=alice)
@@ -209,8 +252,13 @@ def test_running_an_approved_experiment_queues_one_run_per_source_and_preset(
 def test_publishing_needs_every_experiment_approved(accepted: Any, alice: Any, ed: Any) -> None:
     from apps.submissions.models import AuthorExperiment
 
-    AuthorExperiment.objects.create(submission=accepted, name="squares", source=GOOD_SOURCE,
-                                    sha256=services.source_hash(GOOD_SOURCE), figure_spec=SPEC)
+    AuthorExperiment.objects.create(
+        submission=accepted,
+        name="squares",
+        source=GOOD_SOURCE,
+        sha256=services.source_hash(GOOD_SOURCE),
+        figure_spec=SPEC,
+    )
     with pytest.raises(ValidationError) as info:
         services.submission_publish(submission=accepted, editor=ed)
     assert "squares" in info.value.message_dict["experiments"][0]

@@ -18,6 +18,7 @@ def as_user(client: Any) -> Any:
     def login(user: Any) -> Any:
         client.force_login(user)
         return client
+
     return login
 
 
@@ -32,8 +33,9 @@ def test_the_preview_renders_math_citations_and_reports_errors(as_user: Any, ali
 
 
 def test_the_preview_sanitises_hostile_html(as_user: Any, alice: Any) -> None:
-    response = as_user(alice).post(reverse("submissions:preview"),
-                                   {"body": '<script>alert(1)</script><img src=x onerror="alert(2)">'})
+    response = as_user(alice).post(
+        reverse("submissions:preview"), {"body": '<script>alert(1)</script><img src=x onerror="alert(2)">'}
+    )
     assert response.status_code == 200
     assert b"<script>alert" not in response.content and b"onerror" not in response.content
 
@@ -44,9 +46,17 @@ def test_the_preview_is_for_authors_only(as_user: Any, mallory: Any, client: Any
 
 
 def test_an_author_creates_a_draft_in_the_browser_form(as_user: Any, alice: Any) -> None:
-    response = as_user(alice).post(reverse("submissions:create"), {
-        "title": "On plateaus", "summary": "Why loss curves pause.", "kind": "tutorial", "body": "Text $x$.",
-        "coauthors": "", "tags": "deep-linear, saddles"})
+    response = as_user(alice).post(
+        reverse("submissions:create"),
+        {
+            "title": "On plateaus",
+            "summary": "Why loss curves pause.",
+            "kind": "tutorial",
+            "body": "Text $x$.",
+            "coauthors": "",
+            "tags": "deep-linear, saddles",
+        },
+    )
     submission = Submission.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("submissions:edit", args=[submission.pk])
     assert sorted(submission.tags.values_list("slug", flat=True)) == ["deep-linear", "saddles"]
@@ -66,8 +76,9 @@ def test_members_outside_the_author_group_are_told_how_to_join(as_user: Any, mal
 
 
 @pytest.mark.parametrize("persona", ["mallory", "bob"])
-def test_a_draft_is_invisible_to_people_with_no_part_in_it(as_user: Any, draft: Any, request: Any,
-                                                           persona: str) -> None:
+def test_a_draft_is_invisible_to_people_with_no_part_in_it(
+    as_user: Any, draft: Any, request: Any, persona: str
+) -> None:
     client = as_user(request.getfixturevalue(persona))
     assert client.get(reverse("submissions:detail", args=[draft.pk])).status_code == 404
     assert client.get(reverse("submissions:edit", args=[draft.pk])).status_code == 404
@@ -81,26 +92,29 @@ def test_an_editor_sees_submitted_work_but_not_plain_drafts(as_user: Any, draft:
     assert response.status_code == 200 and b"Assign a reviewer" in response.content
 
 
-def test_the_editor_dashboard_lists_waiting_submissions_for_editors_only(as_user: Any, submitted: Any, ed: Any,
-                                                                           mallory: Any) -> None:
+def test_the_editor_dashboard_lists_waiting_submissions_for_editors_only(
+    as_user: Any, submitted: Any, ed: Any, mallory: Any
+) -> None:
     response = as_user(ed).get(reverse("submissions:editor"))
     assert response.status_code == 200 and submitted.title.encode() in response.content
     assert as_user(mallory).get(reverse("submissions:editor")).status_code == 403
 
 
-def test_the_reviewer_posts_a_review_and_the_author_reads_it(as_user: Any, in_review: Any, bob: Any,
-                                                            alice: Any) -> None:
-    response = as_user(bob).post(reverse("submissions:review", args=[in_review.pk]), {
-        "body": "The plateau length needs a derivation.", "recommendation": "revise", "visibility": "authors"})
+def test_the_reviewer_posts_a_review_and_the_author_reads_it(
+    as_user: Any, in_review: Any, bob: Any, alice: Any
+) -> None:
+    response = as_user(bob).post(
+        reverse("submissions:review", args=[in_review.pk]),
+        {"body": "The plateau length needs a derivation.", "recommendation": "revise", "visibility": "authors"},
+    )
     assert response.status_code == 302
     page = as_user(alice).get(reverse("submissions:detail", args=[in_review.pk]))
     assert b"The plateau length needs a derivation." in page.content
-    assert b"bob" not in page.content.split(b"<h2 id=\"reviewers-heading\">")[1].split(b"</section>")[0]
+    assert b"bob" not in page.content.split(b'<h2 id="reviewers-heading">')[1].split(b"</section>")[0]
 
 
 def test_a_bad_decision_value_is_reported_not_a_500(as_user: Any, in_review: Any, ed: Any) -> None:
-    response = as_user(ed).post(reverse("submissions:decide", args=[in_review.pk]), {"decision": "maybe"},
-                                follow=True)
+    response = as_user(ed).post(reverse("submissions:decide", args=[in_review.pk]), {"decision": "maybe"}, follow=True)
     assert response.status_code == 200
     assert b"Choose accept, revise or reject" in response.content
     in_review.refresh_from_db()
@@ -126,8 +140,10 @@ def test_an_uploaded_module_is_attached_and_awaits_approval(as_user: Any, draft:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("exp.py", GOOD_SOURCE.encode(), content_type="text/x-python")
-    response = as_user(alice).post(reverse("submissions:experiment_new", args=[draft.pk]), {
-        "name": "squares", "source": "", "source_file": upload, "figure_spec": json.dumps(SPEC)})
+    response = as_user(alice).post(
+        reverse("submissions:experiment_new", args=[draft.pk]),
+        {"name": "squares", "source": "", "source_file": upload, "figure_spec": json.dumps(SPEC)},
+    )
     exp = draft.experiments.get()
     assert response.status_code == 302 and exp.source == GOOD_SOURCE and not exp.approved
     page = as_user(ed).get(reverse("submissions:experiment", args=[exp.pk]))
@@ -140,8 +156,9 @@ def test_an_uploaded_module_is_attached_and_awaits_approval(as_user: Any, draft:
 def test_the_figure_of_a_succeeded_run_is_drawn_from_the_spec(as_user: Any, draft: Any, alice: Any, ed: Any) -> None:
     from apps.experiments.models import Run, RunResult
 
-    exp = services.author_experiment_save(submission=draft, user=alice, name="squares", source=GOOD_SOURCE,
-                                          figure_spec=SPEC)
+    exp = services.author_experiment_save(
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
+    )
     services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
     url = reverse("submissions:experiment_figure", args=[exp.pk])
     assert as_user(alice).get(url).status_code == 404
@@ -151,4 +168,3 @@ def test_the_figure_of_a_succeeded_run_is_drawn_from_the_spec(as_user: Any, draf
     response = as_user(alice).get(url)
     assert response.status_code == 200
     assert response.json()["doc"]["roots"]
-
