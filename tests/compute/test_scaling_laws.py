@@ -63,3 +63,8 @@ def test_the_figure_builds_from_the_stored_result(smoke):
 
     config, result = smoke
     assert json_item(EXPERIMENT.figure(result, config.model_dump()))["doc"]["roots"]
+
+
+def test_the_smoke_and_full_presets_are_valid_configurations():
+    for preset in ("smoke", "full"):
+        EXPERIMENT.validate(preset=preset)
