@@ -103,6 +103,10 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     import torch
 
     dev = ctx.device
+    if dev.type == "cpu":
+        # The matrices are tiny: one thread avoids synchronisation overhead that,
+        # on a busy machine, makes two threads many times slower than one.
+        torch.set_num_threads(1)
     s = torch.tensor(config.singular_values, dtype=torch.float64)
     d = len(config.singular_values)
     h = config.hidden
