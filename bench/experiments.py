@@ -55,7 +55,7 @@ def hvp_over_grad(repeats: int) -> tuple[float, float, float]:
     from compute.experiments import edge_of_stability as eos
 
     torch.set_num_threads(int(os.environ.get("COMPUTE_THREADS", "2")))
-    config = eos.EXPERIMENT.validate(preset="smoke")
+    config = eos.Config(**eos.PRESETS["smoke"])
     digits = load_digits()
     x = torch.tensor(digits.data[: config.n_train] / 16.0, dtype=torch.float64)
     y = torch.eye(10, dtype=torch.float64)[torch.tensor(digits.target[: config.n_train])]

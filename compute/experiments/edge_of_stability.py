@@ -17,7 +17,7 @@ it stays far below its threshold over the same number of steps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -205,7 +205,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     return {"metrics": metrics, "series": {"runs": runs}}
 
 
-def figure(result: dict[str, Any], config: dict[str, Any]) -> Any:
+def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Sharpness against step for each learning rate, with its 2/lr threshold as a dashed line."""
     from compute.figures import add_measured, add_theory, finish, new_figure
 

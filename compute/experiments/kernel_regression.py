@@ -23,6 +23,7 @@ target's coefficients ``v_i`` in the eigenbasis give the prediction
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -139,7 +140,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     target_power = float((y**2).sum(dim=1).mean())
 
     gen = ctx.generator("draws")
-    curves: dict[str, dict[str, list[float]]] = {}
+    curves: dict[str, dict[str, Any]] = {}
     worst = 0.0
     total = len(config.ridges) * len(config.sizes)
     done = 0
@@ -189,7 +190,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     }
 
 
-def figure(result: dict[str, Any], config: dict[str, Any]) -> Any:
+def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Test MSE against training-set size: theory lines, measured means as markers, log-log axes."""
     from compute.figures import add_measured, add_theory, finish, new_figure
 

@@ -32,6 +32,7 @@ logits on a fixed batch, against width.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -231,7 +232,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     }
 
 
-def figure(result: dict[str, Any], config: dict[str, Any]) -> Any:
+def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Training loss against learning rate per width (SP left, muP centre) and the coordinate check (right)."""
     from bokeh.layouts import row
 

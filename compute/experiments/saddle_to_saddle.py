@@ -28,6 +28,7 @@ the logistic solution of the balanced mode equation
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -153,7 +154,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
         strength_np = strengths.cpu().numpy()
         times = [config.lr * i for i in range(steps + 1)]
 
-        drop_times = []
+        drop_times: list[float | None] = []
         for k, sk in enumerate(s_list):
             above = (strength_np[:, k] >= sk / 2).nonzero()[0]
             if len(above) == 0:
@@ -211,7 +212,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     }
 
 
-def figure(result: dict[str, Any], config: dict[str, Any]) -> Any:
+def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Loss against rescaled time t/ln(1/alpha): every alpha on one staircase with steps at 1/s_k."""
     from compute.figures import add_measured, add_theory, finish, new_figure
 

@@ -29,6 +29,7 @@ the ``n``-th mode). The theory curve is computed from the true, finite spectrum.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -163,7 +164,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     }
 
 
-def figure(result: dict[str, Any], config: dict[str, Any]) -> Any:
+def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Loss against n and against p on log-log axes, theory lines over measured markers."""
     from compute.figures import add_measured, add_theory, finish, new_figure
 
