@@ -121,18 +121,20 @@ def test_publishing_caches_a_placeholder_that_names_the_runs(alice):
     assert "<math" in version.rendered_html  # the caption's math survived
 
 
-def test_the_deep_linear_article_in_site_embeds_a_grid_that_validates():
+def test_the_deep_linear_article_in_site_embeds_a_grid_and_every_site_figure_validates():
     from django.conf import settings
 
     from apps.core.rendering.figures import parse_directive
 
-    text = (settings.BASE_DIR / "site" / "perspectives" / "solvable-settings.md").read_text()
-    blocks = re.findall(r"```figure\n(.*?)```", text, flags=re.S)
-    parsed = [parse_directive(b, index=i, line=1) for i, b in enumerate(blocks)]
-    deep = [d for d in parsed if d.experiment == "deep_linear"]
+    parsed = {}
+    for path in sorted((settings.BASE_DIR / "site").rglob("*.md")):
+        blocks = re.findall(r"^```figure\n(.*?)^```", path.read_text(), flags=re.S | re.M)
+        parsed[path.name] = [parse_directive(b, index=i, line=1) for i, b in enumerate(blocks)]
+    deep = [d for d in parsed["solvable-settings.md"] if d.experiment == "deep_linear"]
     assert deep and any(len(v) >= 2 for d in deep for v in d.grid.values())
-    for d in parsed:
-        resolve_figure(d, request_runs=False)  # raises FigureError if it does not validate
+    for directives in parsed.values():
+        for d in directives:
+            resolve_figure(d, request_runs=False)  # raises FigureError if it does not validate
 
 
 def test_loadsite_refuses_an_article_whose_figure_does_not_validate_and_writes_nothing(tmp_path):
