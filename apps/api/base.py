@@ -5,11 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 
 from apps.api.errors import exception_handler
 from apps.api.pagination import Cursor
 from apps.api.throttles import ReadThrottle, RunRequestThrottle, WriteThrottle
+
+
+class Metadata(SimpleMetadata):
+    """OPTIONS answers with names and media types only: the OpenAPI schema documents the inputs."""
+
+    def determine_actions(self, request: Any, view: Any) -> dict:
+        return {}
 
 
 class ApiMixin:
@@ -19,6 +27,7 @@ class ApiMixin:
     permission_classes = [IsAuthenticatedOrReadOnly]
     throttle_classes = [ReadThrottle, WriteThrottle, RunRequestThrottle]
     pagination_class = Cursor
+    metadata_class = Metadata
 
     def get_exception_handler(self) -> Any:
         return exception_handler
