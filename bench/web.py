@@ -51,6 +51,8 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("forum thread 1000", discover=("/forum/", r'href="(/forum/t/\d+/benchmark-thread-with-many-posts/)"')),
     Endpoint("site search", "/forum/search/?q=learning+rate"),
     # API engineers: add the API endpoints here.
+    Endpoint("api article list", "/api/v1/perspectives/"),
+    Endpoint("api run status", discover=("/api/v1/runs/", r'"url":"(/api/v1/runs/\d+/)"')),
 ]
 
 
