@@ -10,7 +10,11 @@ from typing import Any
 import pytest
 
 from tests.browser.chrome import missing, start_chromium
-from tests.figures.conftest import deep_linear_outcomes, finished_run  # noqa: F401  (shared fixtures)
+from tests.figures.conftest import (  # noqa: F401  (shared fixtures; task messages go to a temporary broker)
+    _broker_in_tmp,
+    deep_linear_outcomes,
+    finished_run,
+)
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
