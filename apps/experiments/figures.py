@@ -234,6 +234,10 @@ def build_figure(run: Run) -> Any:
     """The Bokeh figure of a succeeded run, built by the experiment's own trusted code from its stored result."""
     from compute import registry
 
+    if run.experiment_id.startswith("author-"):  # an author experiment: drawn from its declarative spec
+        from apps.submissions.execution import author_figure
+
+        return author_figure(run)
     spec = registry.get(run.experiment_id)
     return spec.figure(run.result.data, run.config)
 

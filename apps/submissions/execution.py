@@ -126,3 +126,17 @@ def execute_sandboxed(run: Any, claim: Any) -> str:
     if services.run_finish(claim=claim, result=outcome.result, provenance=provenance, digest=digest(outcome.result)):
         return "succeeded"
     return "lost"
+
+
+def author_figure(run: Any) -> Any:
+    """The Bokeh figure of a succeeded author run, drawn by trusted code from its experiment's declarative spec."""
+    from apps.submissions.models import SandboxRun
+    from compute.figure_spec import FigureSpecError, build_figure
+    from compute.figures import new_figure
+
+    link = SandboxRun.objects.select_related("experiment").get(run_id=run.pk)
+    try:
+        return build_figure(link.experiment.figure_spec, run.result.data)
+    except FigureSpecError as exc:
+        # A page never breaks: an empty plot says what the authors must fix.
+        return new_figure(f"The figure spec does not fit this result: {exc}"[:200], "", "")

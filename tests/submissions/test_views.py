@@ -168,3 +168,40 @@ def test_the_figure_of_a_succeeded_run_is_drawn_from_the_spec(as_user: Any, draf
     response = as_user(alice).get(url)
     assert response.status_code == 200
     assert response.json()["doc"]["roots"]
+
+
+def test_the_run_pages_of_an_author_run_do_not_break(as_user: Any, draft: Any, alice: Any, ed: Any) -> None:
+    from apps.experiments.models import Run, RunResult
+
+    exp = services.author_experiment_save(
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
+    )
+    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    run, _ = services.author_experiment_run(experiment=exp, user=alice)
+    client = as_user(alice)
+    for name in ("run", "run_status", "run_figure", "run_figure_data"):
+        assert client.get(reverse(f"experiments:{name}", args=[run.pk])).status_code < 500, name
+    RunResult.objects.create(run=run, data={"x": [0.0, 1.0], "y": [0.0, 1.0]})
+    Run.objects.filter(pk=run.pk).update(status="succeeded")
+    for name in ("run", "run_status", "run_result_json", "run_result_csv", "run_figure", "run_figure_data"):
+        assert client.get(reverse(f"experiments:{name}", args=[run.pk])).status_code < 500, name
+    page = client.get(reverse("submissions:experiment", args=[exp.pk]))
+    assert page.status_code == 200 and b"data-figure-url" in page.content
+
+
+def test_a_spec_that_does_not_fit_the_result_gives_an_explaining_plot_not_a_500(
+    as_user: Any, draft: Any, alice: Any, ed: Any
+) -> None:
+    from apps.experiments.models import Run, RunResult
+
+    exp = services.author_experiment_save(
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
+    )
+    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    run, _ = services.author_experiment_run(experiment=exp, user=alice)
+    RunResult.objects.create(run=run, data={"other": [1.0]})
+    # The figure cache is keyed by run and digest; a digest of its own keeps it apart from other tests.
+    Run.objects.filter(pk=run.pk).update(status="succeeded", digest="misfit")
+    response = as_user(alice).get(reverse("experiments:run_figure", args=[run.pk]))
+    assert response.status_code == 200
+    assert "does not fit" in response.content.decode()
