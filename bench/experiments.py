@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def run_smoke(name: str) -> tuple[float, int, int, str]:
-    """Run one smoke preset in a child process; return (wall seconds, peak RSS bytes, exit code, last line)."""
+def run_smoke(name: str) -> tuple[float, float, int, int, str]:
+    """Run one smoke preset in a child process; return (wall s, CPU s, peak RSS bytes, exit code, summary line)."""
     env = dict(os.environ)
     env.setdefault("COMPUTE_THREADS", "2")
     env.setdefault("COMPUTE_DEVICE", "cpu")
@@ -44,7 +44,8 @@ def run_smoke(name: str) -> tuple[float, int, int, str]:
     # ru_maxrss is in kilobytes on Linux.
     lines = [line for line in output.strip().splitlines() if line.strip()]
     first = next((line for line in lines if line.startswith(f"{name}:")), lines[-1] if lines else "")
-    return wall, int(usage.ru_maxrss) * 1024, proc.returncode, first
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, int(usage.ru_maxrss) * 1024, proc.returncode, first
 
 
 def hvp_over_grad(repeats: int) -> tuple[float, float, float]:
@@ -107,11 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     threads = os.environ.get("COMPUTE_THREADS", "2")
     if not args.skip_smoke:
         print(f"smoke presets, one fresh process each, COMPUTE_THREADS={threads}")
-        print(f"{'experiment':26s} {'wall s':>8s} {'peak MiB':>9s}  status")
+        # CPU time (user + system) is reported too: on a shared machine the wall time mostly measures the load.
+        print(f"{'experiment':26s} {'wall s':>8s} {'CPU s':>8s} {'peak MiB':>9s}  status")
         for name in names:
-            wall, peak, code, line = run_smoke(name)
+            wall, cpu, peak, code, line = run_smoke(name)
             status = "ok" if code == 0 else f"exit {code}: {line[-60:]}"
-            print(f"{name:26s} {wall:8.1f} {peak / 2**20:9.0f}  {status}", flush=True)
+            print(f"{name:26s} {wall:8.1f} {cpu:8.1f} {peak / 2**20:9.0f}  {status}", flush=True)
     grad_s, hvp_s, ratio = hvp_over_grad(args.repeats)
     print()
     print("Hessian-vector product against gradient, edge_of_stability smoke network "
