@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import pytest
+from bokeh.embed import json_item
+
+from compute.experiments._b_util import loglog_slope
+from compute.experiments.representation_similarity import EXPERIMENT, linear_cka
+from compute.protocol import ConfigError
+
+
+@pytest.fixture(scope="module")
+def smoke_outcome():
+    import torch
+
+    from compute.runner import execute
+
+    config = EXPERIMENT.validate(preset="smoke")
+    return config, execute(EXPERIMENT, config, device=torch.device("cpu"))
+
+
+@pytest.mark.science
+def test_cka_invariances_hold_on_trained_representations(smoke_outcome):
+    _, outcome = smoke_outcome
+    metrics = outcome.result["metrics"]
+    assert metrics["invariance_max_error"] < 1e-5
+    # The check has teeth: a non-orthogonal invertible map does change CKA.
+    assert metrics["invertible_map_change"] > 1e-2
+
+
+@pytest.mark.science
+def test_same_layer_similarity_across_seeds_grows_with_width(smoke_outcome):
+    _, outcome = smoke_outcome
+    series, metrics = outcome.result["series"], outcome.result["metrics"]
+    for layer, values in series["cka"].items():
+        slope = loglog_slope(series["widths"], values)
+        assert abs(slope - metrics[f"{layer}_cka_width_slope"]) < 1e-12
+        assert slope > 0
+        assert values[-1] - values[0] >= 0.05, layer
+
+
+@pytest.mark.science
+def test_the_networks_learned_the_task(smoke_outcome):
+    _, outcome = smoke_outcome
+    assert outcome.result["metrics"]["min_test_accuracy"] > 0.7
+
+
+def test_linear_cka_of_a_representation_with_itself_is_one_and_of_independent_noise_is_small():
+    import torch
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(500, 20, generator=gen, dtype=torch.float64)
+    y = torch.randn(500, 20, generator=gen, dtype=torch.float64)
+    assert abs(linear_cka(x, x) - 1) < 1e-12
+    assert linear_cka(x, y) < 0.1
+
+
+def test_an_absurd_width_is_rejected_naming_the_field():
+    with pytest.raises(ConfigError) as excinfo:
+        EXPERIMENT.validate({"widths": [16, 10**9]})
+    assert "widths" in excinfo.value.errors
+
+
+@pytest.mark.science
+def test_the_figure_builds_from_the_stored_result(smoke_outcome):
+    config, outcome = smoke_outcome
+    item = json_item(EXPERIMENT.figure(outcome.result, config.model_dump()))
+    assert item["doc"]["roots"]
