@@ -360,6 +360,12 @@ def runs_reap_expired() -> int:
             )
             if not moved:
                 continue
+            if run.experiment_id.startswith("author-"):  # an author experiment: queued for the sandbox
+                from apps.submissions.execution import enqueue as enqueue_sandboxed
+
+                enqueue_sandboxed(run)
+                count += 1
+                continue
             try:
                 spec = registry.get(run.experiment_id)
             except registry.UnknownExperiment:

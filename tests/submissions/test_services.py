@@ -262,3 +262,29 @@ def test_publishing_needs_every_experiment_approved(accepted: Any, alice: Any, e
     with pytest.raises(ValidationError) as info:
         services.submission_publish(submission=accepted, editor=ed)
     assert "squares" in info.value.message_dict["experiments"][0]
+
+
+def test_the_reaper_requeues_an_author_run_whose_worker_died(
+    draft: Any, alice: Any, ed: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.experiments.models import Run
+    from apps.experiments.services import runs_reap_expired
+
+    exp = services.author_experiment_save(
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
+    )
+    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    with django_capture_on_commit_callbacks(execute=False):
+        run, _ = services.author_experiment_run(experiment=exp, user=alice)
+    Run.objects.filter(pk=run.pk).update(
+        status="running", attempts=1, lease_expires_at=timezone.now() - timedelta(seconds=5)
+    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert runs_reap_expired() == 1
+    run.refresh_from_db()
+    assert run.status == "queued" and run.error == ""
+    assert len(callbacks) == 1  # the message to the sandbox worker
