@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from typing import Any
 
 import bokeh
@@ -20,6 +21,8 @@ from django.views.decorators.http import require_GET
 
 from apps.experiments.figures import figure_item, plotted_series
 from apps.experiments.models import Run, RunStatus
+
+log = logging.getLogger(__name__)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 # A failed run stays failed, but a new identical request may replace it; check again soon.
@@ -58,7 +61,13 @@ def run_figure(request: HttpRequest, run_id: int) -> HttpResponse:
         response = HttpResponseNotModified()
     else:
         if run.status == RunStatus.SUCCEEDED:
-            body["item"] = figure_item(run)
+            try:
+                body["item"] = figure_item(run)
+            except Exception:  # e.g. the experiment left the registry: say so, never a 500
+                log.exception("could not draw the figure of run %s", run.pk)
+                failed = JsonResponse({**body, "item": None, "error": "The figure of this run could not be drawn."})
+                failed["Cache-Control"] = "no-store"
+                return failed
         else:
             body["item"] = None
             body["error"] = run.error or run.message or f"The run was {run.status}."

@@ -96,3 +96,13 @@ def _broker_in_tmp(tmp_path, settings):
     yield tmp_path / "broker" / "in"
     app.pool.force_close_all()
     app.conf.broker_url, app.conf.broker_transport_options = old_url, old_options
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Figure items are cached by run id and digest; ids repeat across tests, so start each test empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

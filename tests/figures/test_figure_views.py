@@ -129,3 +129,12 @@ def test_figure_json_is_gzipped_for_clients_that_accept_it_and_its_weak_etag_sti
         f"/experiments/runs/{run.pk}/figure.json", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=response["ETag"]
     )
     assert again.status_code == 304
+
+
+def test_a_result_the_figure_code_cannot_draw_gives_a_message_not_a_500(client, finished_run):
+    run = finished_run()
+    run.result.data = {"times": [0.0, 1.0]}  # the builder needs more than this
+    run.result.save()
+    response = client.get(f"/experiments/runs/{run.pk}/figure.json")
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    assert response.json()["item"] is None and "could not be drawn" in response.json()["error"]
