@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.metadata import SimpleMetadata
+from rest_framework.pagination import BasePagination
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 
 from apps.api.errors import exception_handler
@@ -26,7 +27,7 @@ class ApiMixin:
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticatedOrReadOnly]
     throttle_classes = [ReadThrottle, WriteThrottle, RunRequestThrottle]
-    pagination_class = Cursor
+    pagination_class: type[BasePagination] | None = Cursor  # detail views set None
     metadata_class = Metadata
 
     def get_exception_handler(self) -> Any:

@@ -126,9 +126,11 @@ def test_cursor_pages_neither_repeat_nor_skip_rows_when_new_rows_arrive(world: W
     assert pages == 3
 
 
-def test_the_page_size_is_capped(world: World) -> None:
+def test_the_page_size_is_capped_at_100(world: World, alice) -> None:
+    Thread.objects.bulk_create([Thread(category=world.category, title=f"T{i}", author=alice) for i in range(105)])
     response = APIClient().get("/api/v1/forum/threads/?page_size=100000")
     assert response.status_code == 200
+    assert len(response.json()["results"]) == 100
 
 
 def test_lists_filter_and_order(world: World) -> None:
@@ -237,3 +239,19 @@ def test_the_docs_page_runs_no_inline_script_and_loads_nothing_from_elsewhere(db
     assert " on" not in re.sub(r"<script.*?</script>", "", html, flags=re.S).lower().replace("json", "")
     assert "http://" not in html.replace('xmlns="http://', "") and "https://" not in html
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+# --- notifications -----------------------------------------------------------------------------------
+
+
+def test_notifications_are_private_and_only_their_owner_marks_them_read(world: World, alice, bob, mallory) -> None:
+    from apps.forum.services import post_create
+
+    post_create(user=bob, thread=world.thread, body="A reply for alice.")
+    mine = client_for(alice).get("/api/v1/notifications/?unread=true").json()["results"]
+    assert [n["kind"] for n in mine] == ["followed"]  # alice follows her own thread
+    assert client_for(mallory).get("/api/v1/notifications/").json()["results"] == []
+    ids = [n["id"] for n in mine]
+    assert client_for(mallory).post("/api/v1/notifications/read/", {"ids": ids}, format="json").json() == {"count": 0}
+    assert client_for(alice).post("/api/v1/notifications/read/", {"ids": ids}, format="json").json() == {"count": 1}
+    assert client_for(alice).get("/api/v1/notifications/?unread=true").json()["results"] == []

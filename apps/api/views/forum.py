@@ -68,7 +68,7 @@ class ThreadFilter(django_filters.FilterSet):
 
 
 class ThreadList(ApiMixin, generics.ListAPIView):
-    """Threads you may see, most recently active first; POST starts a thread with its first post."""
+    """Threads you may see, newest first; POST starts a thread with its first post."""
 
     serializer_class = s.ThreadSerializer
     filterset_class = ThreadFilter
