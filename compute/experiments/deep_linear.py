@@ -71,12 +71,12 @@ PRESETS: dict[str, dict[str, Any]] = {
     "smoke": {},
     "full": {
         "singular_values": [5.0, 4.0, 3.0, 2.0, 1.5, 1.0, 0.7, 0.5],
-        "input_dim": 128,
-        "output_dim": 96,
-        "hidden": 256,
+        "input_dim": 64,
+        "output_dim": 48,
+        "hidden": 128,
         "init_scale": 1e-4,
-        "lr": 0.001,
-        "steps": 30_000,
+        "lr": 0.002,
+        "steps": 15_000,
         "records": 400,
     },
 }

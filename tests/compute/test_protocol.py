@@ -27,7 +27,7 @@ def test_an_unknown_preset_is_an_error() -> None:
 def test_overrides_apply_on_top_of_the_preset() -> None:
     config = registry.get("deep_linear").validate({"hidden": 300}, preset="full")
     assert config.hidden == 300
-    assert config.steps == 30_000
+    assert config.steps == 15_000
 
 
 def test_the_json_schema_carries_the_bounds() -> None:
