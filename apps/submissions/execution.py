@@ -99,7 +99,15 @@ def execute_sandboxed(run: Any, claim: Any) -> str:
     beat.start()
     slot = sandbox_slot()
     try:
-        outcome = run_sandboxed(experiment.source, {}, preset=run.preset or "smoke", slot=slot, limits=bounds)
+        outcome = run_sandboxed(
+            experiment.source,
+            {},
+            preset=run.preset or "smoke",
+            slot=slot,
+            limits=bounds,
+            cancel=lambda: beat.cancelled.is_set() or beat.lost.is_set(),
+            on_progress=beat.report,
+        )
     except SandboxUnavailable as exc:
         services.run_fail(claim=claim, error=f"No sandbox on this worker: {exc}")
         return "failed"
@@ -111,6 +119,11 @@ def execute_sandboxed(run: Any, claim: Any) -> str:
         beat.stop.set()
         beat.join(timeout=10)
     SandboxRun.objects.filter(pk=link.pk).update(stderr_tail=outcome.stderr[-8000:])
+    if outcome.cancelled:
+        if beat.lost.is_set():
+            return "lost"
+        services.run_fail(claim=claim, error="Cancelled.", cancelled=True)
+        return "cancelled"
     if not outcome.ok or outcome.result is None:
         services.run_fail(claim=claim, error=outcome.reason, traceback=outcome.stderr[-8000:])
         return "failed"

@@ -288,3 +288,17 @@ def test_the_reaper_requeues_an_author_run_whose_worker_died(
     run.refresh_from_db()
     assert run.status == "queued" and run.error == ""
     assert len(callbacks) == 1  # the message to the sandbox worker
+
+
+def test_only_reviews_marked_public_are_published_with_the_article(in_review: Any, bob: Any, ed: Any) -> None:
+    from apps.submissions.selectors import published_reviews
+
+    services.review_submit(
+        submission=in_review, reviewer=bob, body="Open.", recommendation="accept", visibility="public"
+    )
+    services.review_submit(
+        submission=in_review, reviewer=bob, body="Closed.", recommendation="accept", visibility="authors"
+    )
+    services.submission_decide(submission=in_review, editor=ed, decision="accept")
+    version = services.submission_publish(submission=in_review, editor=ed)
+    assert [r.body for r in published_reviews(version.article)] == ["Open."]
