@@ -25,6 +25,7 @@ linearly in the learning rate (log-log slope near 1) and matches ``h |e(T)|``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field
@@ -172,7 +173,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     }
 
 
-def figure(result: dict[str, Any], config: dict[str, Any]) -> Any:
+def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Distance to the flow at the final time against learning rate (log-log), and against time per rate."""
     from bokeh.layouts import column
 

@@ -21,6 +21,7 @@ proportional to each neuron's total power.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -164,10 +165,10 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     }
 
 
-def figure(result: dict[str, Any], config: dict[str, Any]) -> Any:
+def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Accuracy against step (log x) with the Fourier purity, and the analytic solution's purity of one."""
     from bokeh.layouts import column
-    from bokeh.models import Span
+    from bokeh.models.annotations import Span
 
     from compute.figures import add_measured, add_theory, finish, new_figure
 

@@ -28,6 +28,7 @@ O(1/N): the kernel moves even less than the weights (slope near -1, not
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -143,7 +144,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     return {"metrics": metrics, "series": {"widths": widths, **out}}
 
 
-def figure(result: dict[str, Any], config: dict[str, Any]) -> Any:
+def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Relative weight and kernel change against width, log-log, with the N^-1/2 and N^0 laws as lines."""
     from compute.figures import add_measured, add_theory, finish, new_figure
 

@@ -23,6 +23,7 @@ oracle choice, as in the paper's optimal-ridge curves).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -172,9 +173,9 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     }
 
 
-def figure(result: dict[str, Any], config: dict[str, Any]) -> Any:
+def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Test error against number of features (log-log): optimal ridge, near-ridgeless, and the kernel limit."""
-    from bokeh.models import Span
+    from bokeh.models.annotations import Span
 
     from compute.figures import add_measured, add_theory, finish, new_figure
 

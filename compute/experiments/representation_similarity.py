@@ -22,6 +22,7 @@ The invariances are checked numerically on those trained representations.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -170,7 +171,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     }
 
 
-def figure(result: dict[str, Any], config: dict[str, Any]) -> Any:
+def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Same-layer CKA across seeds against width (log x), trained and at initialisation, with the limit CKA = 1."""
     from compute.figures import add_measured, add_theory, finish, new_figure
 
