@@ -45,6 +45,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,7 @@ class Outcome:
     stderr: str = ""
     duration_s: float = 0.0
     progress: list[float] = field(default_factory=list)
+    cancelled: bool = False
 
 
 class ResultInvalid(ValueError):
@@ -354,8 +356,15 @@ def run_sandboxed(
     preset: str | None = None,
     slot: int = 0,
     limits: Limits | None = None,
+    cancel: Callable[[], bool] | None = None,
+    on_progress: Callable[[float, str], None] | None = None,
 ) -> Outcome:
-    """Run an author experiment module in the sandbox and return its validated result or why it failed."""
+    """Run an author experiment module in the sandbox and return its validated result or why it failed.
+
+    ``cancel`` is polled about twice a second; when it returns True the whole
+    sandbox is killed and the outcome says ``cancelled``. ``on_progress``
+    receives each ``LM-PROGRESS`` line as it arrives (fraction clamped to 0..1).
+    """
     limits = limits or Limits()
     check_available()
     user = sandbox_user(slot)
@@ -374,7 +383,8 @@ def run_sandboxed(
     mounted = _mount_output(out, limits, user.pw_uid, user.pw_gid)
     started = time.monotonic()
     try:
-        return _supervise(_command(stage, job, out, python, limits, user), user, out, limits, started)
+        return _supervise(_command(stage, job, out, python, limits, user), user, out, limits, started,
+                          cancel=cancel, on_progress=on_progress)
     finally:
         try:
             kill_uid(user.pw_uid)
@@ -384,7 +394,23 @@ def run_sandboxed(
             shutil.rmtree(base, ignore_errors=True)
 
 
-def _supervise(cmd: list[str], user: pwd.struct_passwd, out: Path, limits: Limits, started: float) -> Outcome:
+def _report_progress(lines: list[bytes], on_progress: Callable[[float, str], None]) -> None:
+    for line in lines:
+        if not line.startswith(b"LM-PROGRESS "):
+            continue
+        parts = line.decode("utf-8", "replace").split(" ", 2)
+        try:
+            fraction = float(parts[1])
+        except (IndexError, ValueError):
+            continue
+        if math.isfinite(fraction):
+            on_progress(min(1.0, max(0.0, fraction)), parts[2][:200] if len(parts) > 2 else "")
+
+
+def _supervise(
+    cmd: list[str], user: pwd.struct_passwd, out: Path, limits: Limits, started: float, *,
+    cancel: Callable[[], bool] | None = None, on_progress: Callable[[float, str], None] | None = None,
+) -> Outcome:
     proc = subprocess.Popen(
         cmd,
         stdin=subprocess.DEVNULL,
@@ -403,13 +429,17 @@ def _supervise(cmd: list[str], user: pwd.struct_passwd, out: Path, limits: Limit
     assert proc.stdout is not None and proc.stderr is not None
     sel.register(proc.stdout, selectors.EVENT_READ, "stdout")
     sel.register(proc.stderr, selectors.EVENT_READ, "stderr")
-    timed_out = False
+    timed_out = cancelled = False
     deadline = started + limits.wall_s
     open_streams = 2
+    partial = b""  # an unfinished stdout line, bounded: the child controls it
     while open_streams:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             timed_out = True
+            break
+        if cancel is not None and cancel():
+            cancelled = True
             break
         for key, _ in sel.select(timeout=min(remaining, 0.5)):
             chunk = os.read(key.fileobj.fileno(), 65536)  # type: ignore[union-attr]
@@ -417,12 +447,16 @@ def _supervise(cmd: list[str], user: pwd.struct_passwd, out: Path, limits: Limit
                 sel.unregister(key.fileobj)
                 open_streams -= 1
                 continue
+            if on_progress is not None and key.data == "stdout":
+                *lines, rest = (partial + chunk).split(b"\n")
+                partial = rest[-4096:]
+                _report_progress(lines, on_progress)
             buf = kept[key.data]
             room = limits.output_bytes - len(buf)
             if room > 0:
                 buf.extend(chunk[:room])
             dropped[key.data] += max(0, len(chunk) - max(room, 0))
-    if timed_out:
+    if timed_out or cancelled:
         _kill_tree(proc, user.pw_uid)
     try:
         code = proc.wait(timeout=max(0.1, deadline + 5 - time.monotonic()))
@@ -447,6 +481,10 @@ def _supervise(cmd: list[str], user: pwd.struct_passwd, out: Path, limits: Limit
         ok=False, reason="", exit_code=code, stdout=stdout, stderr=stderr,
         duration_s=round(time.monotonic() - started, 3), progress=progress,
     )
+    if cancelled:
+        outcome.cancelled = True
+        outcome.reason = "cancelled"
+        return outcome
     if timed_out:
         outcome.reason = f"killed after the wall-clock limit of {limits.wall_s:g} s"
         return outcome
