@@ -151,7 +151,10 @@ class ArticleDetailSerializer(ArticleSerializer):
 
     @extend_schema_field(VersionBriefSerializer(many=True))
     def get_versions(self, obj: Article) -> list[dict]:
-        versions = obj.versions.order_by("-number")
+        # Only the columns a brief needs: the bodies of old versions can be long.
+        versions = obj.versions.only("id", "article_id", "number", "title", "changelog", "published_at").order_by(
+            "-number"
+        )
         for version in versions:
             version.article = obj
         return VersionBriefSerializer(versions, many=True).data

@@ -255,3 +255,30 @@ def test_notifications_are_private_and_only_their_owner_marks_them_read(world: W
     assert client_for(mallory).post("/api/v1/notifications/read/", {"ids": ids}, format="json").json() == {"count": 0}
     assert client_for(alice).post("/api/v1/notifications/read/", {"ids": ids}, format="json").json() == {"count": 1}
     assert client_for(alice).get("/api/v1/notifications/?unread=true").json()["results"] == []
+
+
+# --- cost of lists --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/v1/perspectives/", "/api/v1/forum/threads/", "/api/v1/runs/"])
+def test_a_list_costs_the_same_number_of_queries_for_one_row_or_many(world: World, alice, path: str) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.experiments.services import run_request
+    from tests.perspectives.factories import make_article
+
+    client = APIClient()
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return len(queries)
+
+    client.get(path)  # warm per-process caches (content types, experiment sync)
+    few = count()
+    for i in range(5):
+        make_article(f"more-{i}", authors=[(alice, ""), (None, "Grace Hopper")], tags=("eos", f"t{i}"))
+        Thread.objects.create(category=world.category, title=f"More {i}", author=alice)
+        run_request(user=None, experiment="deep_linear", params={"steps": 100 + i}, preset="smoke")
+    assert count() == few
