@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from apps.api.views import content, forum, runs
-from apps.api.views.docs import api_docs
+from apps.api.views.docs import api_docs, not_found
 
 app_name = "api"
 
@@ -45,4 +45,5 @@ urlpatterns = [
     path("runs/<int:pk>/result.csv", runs.RunResultCsv.as_view(), name="run-result-csv"),
     path("runs/<int:pk>/cancel/", runs.RunCancel.as_view(), name="run-cancel"),
     path("runs/<int:pk>/reproduce/", runs.RunReproduce.as_view(), name="run-reproduce"),
+    re_path(r"^(?P<path>.*)$", not_found),
 ]

@@ -161,6 +161,12 @@ def test_errors_share_one_format_with_field_messages(world: World, bob) -> None:
     assert malformed.status_code == 400 and malformed.json()["error"]["code"] == "parse_error"
 
 
+def test_an_unknown_endpoint_answers_404_in_the_error_format(db) -> None:
+    response = APIClient().get("/api/v1/no/such/endpoint/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
 def test_service_validation_errors_come_back_by_field(world: World, bob) -> None:
     response = client_for(bob).post(
         "/api/v1/forum/threads/", {"category": "nope", "title": "t", "body": "b"}, format="json"
