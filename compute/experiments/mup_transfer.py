@@ -233,36 +233,33 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
-    """Training loss against learning rate per width (SP left, muP centre) and the coordinate check (right)."""
-    from bokeh.layouts import row
+    """Fitted optimal learning rate and coordinate-check RMS changes against width, on log-log axes.
 
+    One figure rather than a grid of panels, so that the site can list its
+    data series; the full loss-against-learning-rate sweep is in the result.
+    Theory lines: the optimum stays at its base-width value under muP and
+    falls like base/width under SP (the Adam scaling argument).
+    """
     from compute.figures import add_measured, add_theory, finish, new_figure
 
     s = result["series"]
-    panels = []
-    for kind, title in (("sp", "Standard parameterisation"), ("mup", "muP")):
-        fig = new_figure(f"{title}: loss against learning rate", "learning rate", "training loss", x_log=True,
-                         y_log=True, width=420)
-        lrs = [2.0**v for v in s["log2_lrs"]]
-        for i, width in enumerate(s["widths"]):
-            losses = s["losses"][kind][str(width)]
-            pts = [(lr, v) for lr, v in zip(lrs, losses, strict=True) if v is not None and v < 10]
-            add_measured(fig, [p[0] for p in pts], [p[1] for p in pts], label=f"width {width}", index=i, line=True)
-            best = 2.0 ** s["optimal_log2_lr"][kind][str(width)]
-            low = min(p[1] for p in pts)
-            add_theory(fig, [best, best], [low * 0.7, low * 1.6], label=f"fitted optimum, width {width}", index=i,
-                       dash="dashed")
-        panels.append(finish(fig))
-    fig = new_figure("Coordinate check: RMS change after a few steps", "width", "RMS change", x_log=True, y_log=True,
-                     width=420)
-    for i, kind in enumerate(("sp", "mup")):
-        for j, what in enumerate(("hidden", "logits")):
-            add_measured(fig, s["widths"], s["coordinate_check"][kind][what], label=f"{kind}: {what}",
-                         index=2 * i + j, line=True)
-    panels.append(finish(fig))
-    for panel in panels:
-        panel.legend.location = "bottom_left"
-    return row(*panels, sizing_mode="stretch_width")
+    widths = s["widths"]
+    base = str(min(widths))
+    fig = new_figure("muP against SP: optimal Adam learning rate and coordinate check", "width",
+                     "optimal learning rate  |  RMS change after a few steps", x_log=True, y_log=True)
+    start = 2.0 ** s["optimal_log2_lr"]["mup"][base]
+    add_theory(fig, widths, [start] * len(widths), label="muP theory: optimum independent of width", index=0)
+    add_theory(fig, widths, [start * min(widths) / w for w in widths], label="SP theory: optimum ~ 1/width",
+               index=1, dash="dashed")
+    for i, kind in enumerate(("mup", "sp")):
+        best = [2.0 ** s["optimal_log2_lr"][kind][str(w)] for w in widths]
+        add_measured(fig, widths, best, label=f"{kind}: fitted optimal lr", index=i)
+    for j, (kind, what) in enumerate((("mup", "hidden"), ("sp", "hidden"), ("mup", "logits"), ("sp", "logits"))):
+        add_measured(fig, widths, s["coordinate_check"][kind][what], label=f"{kind}: RMS change of {what}",
+                     index=j + 2, line=True)
+    fig = finish(fig)
+    fig.legend.location = "bottom_left"
+    return fig
 
 
 EXPERIMENT = Experiment(
