@@ -140,6 +140,9 @@ def test_lists_filter_and_order(world: World) -> None:
     assert client.get("/api/v1/perspectives/?kind=tutorial").json()["results"] == []
     bad = client.get("/api/v1/perspectives/?kind=poem")
     assert bad.status_code == 400 and "kind" in bad.json()["error"]["fields"]
+    tagged = Thread.objects.create(category=world.category, title="Tagged", tags=["edge-of-stability", "sgd"])
+    Thread.objects.create(category=world.category, title="Near miss", tags=["sgd-noise"])
+    assert [t["id"] for t in client.get("/api/v1/forum/threads/?tag=sgd").json()["results"]] == [tagged.pk]
     runs = client.get("/api/v1/runs/?status=succeeded").json()["results"]
     assert [r["id"] for r in runs] == [world.done.pk]
 
