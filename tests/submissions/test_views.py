@@ -205,3 +205,8 @@ def test_a_spec_that_does_not_fit_the_result_gives_an_explaining_plot_not_a_500(
     response = as_user(alice).get(reverse("experiments:run_figure", args=[run.pk]))
     assert response.status_code == 200
     assert "does not fit" in response.content.decode()
+
+
+def test_signed_in_members_find_the_writing_desk_in_the_nav(as_user: Any, bob: Any, client: Any) -> None:
+    assert b'href="/write/"' not in client.get("/").content
+    assert b'href="/write/"' in as_user(bob).get("/").content
