@@ -210,3 +210,38 @@ def test_a_spec_that_does_not_fit_the_result_gives_an_explaining_plot_not_a_500(
 def test_signed_in_members_find_the_writing_desk_in_the_nav(as_user: Any, bob: Any, client: Any) -> None:
     assert b'href="/write/"' not in client.get("/").content
     assert b'href="/write/"' in as_user(bob).get("/").content
+
+
+def test_every_page_renders_for_the_people_who_use_it(
+    as_user: Any, in_review: Any, alice: Any, bob: Any, ed: Any
+) -> None:
+    draft = services.submission_create(author=alice, fields={"title": "Second", "summary": "S", "body": "B"})
+    exp = services.author_experiment_save(
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
+    )
+    pages = {
+        alice: [
+            "submissions:index",
+            "submissions:create",
+            ("submissions:edit", draft.pk),
+            ("submissions:experiment_new", draft.pk),
+            ("submissions:experiment", exp.pk),
+            ("submissions:detail", in_review.pk),
+        ],
+        bob: ["submissions:index", ("submissions:detail", in_review.pk)],
+        ed: [
+            "submissions:editor",
+            ("submissions:detail", in_review.pk),
+            ("submissions:detail", draft.pk),
+            ("submissions:experiment", exp.pk),
+        ],
+    }
+    for user, names in pages.items():
+        client = as_user(user)
+        for name in names:
+            url = reverse(name) if isinstance(name, str) else reverse(name[0], args=[name[1]])
+            response = client.get(url)
+            assert response.status_code == 200, (user.username, url, response.status_code)
+    dashboard = as_user(ed).get(reverse("submissions:editor")).content.decode()
+    assert "squares" in dashboard and in_review.title in dashboard
+    assert "Your review" in as_user(bob).get(reverse("submissions:detail", args=[in_review.pk])).content.decode()
