@@ -191,10 +191,7 @@ def figure_placeholder(resolved: ResolvedFigure, *, dom_id: str = "") -> str:
         {"key": key, "id": f"{dom_id}-{key}", "options": [_text(v) for v in values]}
         for key, values in directive.grid.items()
     ]
-    tables = []
-    for point in resolved.points:
-        if point.run is not None and point.run.status == RunStatus.SUCCEEDED:
-            tables.append({"label": point.label, "rows": series_table(plotted_series(point.run))})
+    tables = point_tables([(p.run, p.label) for p in resolved.points if p.run is not None])
     context = {
         "dom_id": dom_id,
         "experiment": resolved.spec,
@@ -204,8 +201,19 @@ def figure_placeholder(resolved: ResolvedFigure, *, dom_id: str = "") -> str:
         "first": points[0] if points else None,
         "controls": controls,
         "tables": tables,
+        "tables_complete": len(tables) == len(resolved.points),
+        "table_runs": json.dumps([[p.run.pk, p.label] for p in resolved.points if p.run is not None]),
     }
     return render_to_string("experiments/includes/figure.html", context)
+
+
+def point_tables(runs_and_labels: list[tuple[Run, str]]) -> list[dict[str, Any]]:
+    """The no-script tables of the runs that succeeded, in order."""
+    return [
+        {"label": label, "rows": series_table(plotted_series(run))}
+        for run, label in runs_and_labels
+        if run.status == RunStatus.SUCCEEDED
+    ]
 
 
 def run_figure_html(run: Run) -> str:

@@ -51,3 +51,25 @@ def test_a_succeeded_run_page_embeds_its_figure(client, finished_run):
 def test_a_queued_run_page_loads_no_bokehjs(client, make_run):
     run = make_run({"init_scale": 0.001}, "queued")
     assert "bokeh" not in client.get(run.get_absolute_url()).content.decode().lower()
+
+
+def test_readers_without_javascript_get_the_table_of_a_run_that_finished_after_publishing(
+    client, alice, deep_linear_outcomes
+):
+    from apps.experiments.models import Run, RunResult
+
+    body = "```figure\nexperiment: deep_linear\npreset: smoke\ngrid: {init_scale: [0.001, 0.01]}\ncaption: c\n```\n"
+    article = Article.objects.create(title="Fig", slug="late", summary="s", body=body)
+    version = article_publish(article=article, changelog="first", by=alice)
+    assert "<table" not in version.rendered_html  # nothing had finished when it was cached
+    html = client.get("/perspectives/late/").content.decode()
+    assert "<table" not in html and "still being computed" in html
+
+    run = Run.objects.get(config__init_scale=0.001)
+    outcome = deep_linear_outcomes[0.001]
+    RunResult.objects.create(run=run, data=outcome.result)
+    Run.objects.filter(pk=run.pk).update(status="succeeded", digest=outcome.digest)
+    html = client.get("/perspectives/late/").content.decode()
+    noscript = html[html.index("<noscript") : html.index("</noscript>")]
+    assert noscript.count("<table") == 1 and "init_scale = 0.001" in noscript and "measured s=" in noscript
+    assert "Other settings are still being computed" in noscript
