@@ -81,7 +81,7 @@ print(Run.objects.filter(status="succeeded").count())
 def get(base: str, path: str) -> tuple[int, dict[str, str], bytes]:
     """GET with Accept-Encoding: gzip; returns status, headers and the body exactly as sent."""
     parts = urlsplit(base)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
     try:
         conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
         response = conn.getresponse()
