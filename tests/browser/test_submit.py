@@ -62,3 +62,27 @@ def test_an_author_writes_previews_and_submits_a_draft(
     assert submission.state == State.SUBMITTED
     assert submission.transitions.get().note == "Ready for review."
     assert _console_errors(driver) == []
+
+
+def test_an_author_experiment_figure_is_drawn_from_its_spec(
+    live_server: Any, chromium: Any, alice: Any, ed: Any
+) -> None:
+    from apps.experiments.models import Run, RunResult
+    from apps.submissions import services
+    from tests.browser.chrome import DRAWN_PIXELS_JS
+    from tests.submissions.conftest import GOOD_SOURCE, SPEC
+
+    draft = services.submission_create(author=alice, fields={"title": "T", "summary": "S", "body": "B"})
+    exp = services.author_experiment_save(
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
+    )
+    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    run, _ = services.author_experiment_run(experiment=exp, user=alice)
+    RunResult.objects.create(run=run, data={"x": [0.0, 1.0, 2.0, 3.0], "y": [0.0, 1.0, 4.0, 9.0]})
+    Run.objects.filter(pk=run.pk).update(status="succeeded", digest="browser-squares")
+
+    _log_in(chromium, live_server, alice)
+    chromium.get(f"{live_server.url}/write/experiments/{exp.pk}/")
+    plot = chromium.find_element(By.CSS_SELECTOR, "[data-figure-url]")
+    WebDriverWait(chromium, 30).until(lambda d: max(d.execute_script(DRAWN_PIXELS_JS, plot) or [0]) > 1000)
+    assert _console_errors(chromium) == []
