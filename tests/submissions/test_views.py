@@ -245,3 +245,9 @@ def test_every_page_renders_for_the_people_who_use_it(
     dashboard = as_user(ed).get(reverse("submissions:editor")).content.decode()
     assert "squares" in dashboard and in_review.title in dashboard
     assert "Your review" in as_user(bob).get(reverse("submissions:detail", args=[in_review.pk])).content.decode()
+
+
+def test_the_admin_lists_submissions_for_staff(client: Any, admin_user: Any, draft: Any) -> None:
+    client.force_login(admin_user)
+    assert client.get(reverse("admin:submissions_submission_changelist")).status_code == 200
+    assert client.get(reverse("admin:submissions_submission_change", args=[draft.pk])).status_code == 200
