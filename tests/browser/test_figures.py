@@ -115,3 +115,15 @@ def test_a_figure_whose_run_is_still_computing_shows_progress(live_server, chrom
     wait.until(lambda d: "Computing" in status.text)
     assert chromium.find_element(By.CSS_SELECTOR, ".lm-figure-status progress").get_attribute("value") == "0.25"
     assert _console_errors(chromium) == []
+
+
+def test_a_run_page_draws_the_same_figure(live_server, chromium, finished_run, screenshot_dir):
+    run = finished_run(0.01)
+    chromium.get(f"{live_server.url}{run.get_absolute_url()}")
+    figure = chromium.find_element(By.CSS_SELECTOR, "figure.lm-figure-live")
+    WebDriverWait(chromium, 30).until(lambda d: figure.get_attribute("data-drawn") == "true")
+    plot = figure.find_element(By.CSS_SELECTOR, ".lm-figure-plot")
+    assert max(chromium.execute_script(DRAWN_PIXELS_JS, plot)) > 1000
+    assert not chromium.find_elements(By.CSS_SELECTOR, "figure.lm-figure-live select")  # one run: no grid widget
+    chromium.save_screenshot(str(screenshot_dir / "run-figure.png"))
+    assert _console_errors(chromium) == []
