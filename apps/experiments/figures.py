@@ -273,6 +273,14 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _plots(obj: Any) -> Iterable[Any]:
+    """The plots in a figure or a layout of figures (row, column, gridplot), in reading order."""
+    if hasattr(obj, "renderers"):
+        yield obj
+    for child in getattr(obj, "children", None) or []:
+        yield from _plots(child[0] if isinstance(child, tuple) else child)
+
+
 def series_from_figure(fig: Any) -> list[dict[str, Any]]:
     """Every distinct data source a figure draws, as {name, role, x, y}: exactly the plotted data."""
     from bokeh.models import ColumnDataSource
@@ -280,7 +288,7 @@ def series_from_figure(fig: Any) -> list[dict[str, Any]]:
 
     seen: set[str] = set()
     out: list[dict[str, Any]] = []
-    for renderer in fig.renderers:
+    for renderer in (r for plot in _plots(fig) for r in plot.renderers):
         if not isinstance(renderer, GlyphRenderer) or not isinstance(renderer.data_source, ColumnDataSource):
             continue
         source = renderer.data_source

@@ -138,3 +138,19 @@ def test_a_result_the_figure_code_cannot_draw_gives_a_message_not_a_500(client, 
     response = client.get(f"/experiments/runs/{run.pk}/figure.json")
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     assert response.json()["item"] is None and "could not be drawn" in response.json()["error"]
+
+
+def test_the_plotted_data_of_a_layout_covers_every_plot_in_it():
+    from bokeh.layouts import column, gridplot, row
+
+    from apps.experiments.figures import series_from_figure
+    from compute.figures import add_measured, add_theory, new_figure
+
+    left, right = new_figure("a", "x", "y"), new_figure("b", "x", "y")
+    add_theory(left, [0, 1], [0, 1], label="line")
+    add_measured(right, [0, 1], [2, 3], label="dots")
+    for layout in (row(left, right), column(left, right), gridplot([[left, right]])):
+        assert [(s["name"], s["role"], s["y"]) for s in series_from_figure(layout)] == [
+            ("line", "theory", [0, 1]),
+            ("dots", "measured", [2, 3]),
+        ]
