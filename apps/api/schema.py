@@ -19,5 +19,7 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: OpenApiResponse(ErrorSerializer, description=described[code]) for code in (*codes, 429)}
 
 
-READ = errors(404)
+# A bad or revoked token is refused (401) even on public reads; lists also refuse bad filters (400).
+READ = errors(401, 404)
+LIST = errors(400, 401, 404)
 WRITE = errors(400, 401, 403, 404)

@@ -18,7 +18,7 @@ from apps.accounts.models import User
 from apps.api import serializers as s
 from apps.api.base import ApiMixin
 from apps.api.etags import conditional
-from apps.api.schema import READ
+from apps.api.schema import LIST, READ
 from apps.perspectives import citation
 from apps.perspectives.models import Article, Kind, Sequence, Version
 from apps.questions.models import Question, QuestionStatus
@@ -37,7 +37,7 @@ class ArticleFilter(django_filters.FilterSet):
         fields = ["kind", "tag"]
 
 
-@extend_schema(tags=["perspectives"], responses={200: s.ArticleSerializer(many=True), **READ})
+@extend_schema(tags=["perspectives"], responses={200: s.ArticleSerializer(many=True), **LIST})
 class ArticleList(ApiMixin, generics.ListAPIView):
     """Published perspectives, tutorials and guides (staff also see drafts)."""
 
@@ -63,7 +63,7 @@ class ArticleDetail(ApiMixin, generics.GenericAPIView):
         return conditional(request, s.ArticleDetailSerializer(article).data)
 
 
-@extend_schema(tags=["perspectives"], responses={200: s.VersionBriefSerializer(many=True), **READ})
+@extend_schema(tags=["perspectives"], responses={200: s.VersionBriefSerializer(many=True), **LIST})
 class VersionList(ApiMixin, generics.ListAPIView):
     """Every published version of an article, newest first."""
 
@@ -113,7 +113,7 @@ class ArticleBibtex(ApiMixin, generics.GenericAPIView):
         return HttpResponse(body, content_type="application/x-bibtex; charset=utf-8")
 
 
-@extend_schema(tags=["perspectives"], responses={200: s.SequenceSerializer(many=True), **READ})
+@extend_schema(tags=["perspectives"], responses={200: s.SequenceSerializer(many=True), **LIST})
 class SequenceList(ApiMixin, generics.ListAPIView):
     """Reading paths through several articles, in order."""
 
@@ -157,7 +157,7 @@ class QuestionFilter(django_filters.FilterSet):
         fields = ["status", "tag"]
 
 
-@extend_schema(tags=["questions"], responses={200: s.QuestionSerializer(many=True), **READ})
+@extend_schema(tags=["questions"], responses={200: s.QuestionSerializer(many=True), **LIST})
 class QuestionList(ApiMixin, generics.ListAPIView):
     """Open questions of the field, by number."""
 

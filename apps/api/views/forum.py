@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from apps.api import serializers as s
 from apps.api.base import ApiMixin
-from apps.api.schema import READ, WRITE, errors
+from apps.api.schema import LIST, READ, WRITE
 from apps.forum import services
 from apps.forum.models import Category, Notification, Post, Thread
 from apps.forum.permissions import can_see_thread
@@ -34,7 +34,7 @@ def _post(request: Request, pk: int) -> Post:
     return post
 
 
-@extend_schema(tags=["forum"], responses={200: s.CategorySerializer(many=True), **READ})
+@extend_schema(tags=["forum"], responses={200: s.CategorySerializer(many=True), **LIST})
 class CategoryList(ApiMixin, generics.ListAPIView):
     """The forum's categories, in their order."""
 
@@ -77,7 +77,7 @@ class ThreadList(ApiMixin, generics.ListAPIView):
     def get_queryset(self) -> Any:
         return Thread.objects.visible_to(self.request.user).select_related("category", "author")
 
-    @extend_schema(tags=["forum"], responses={200: s.ThreadSerializer(many=True), **READ})
+    @extend_schema(tags=["forum"], responses={200: s.ThreadSerializer(many=True), **LIST})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -123,7 +123,7 @@ class ThreadPosts(ApiMixin, generics.ListAPIView):
         thread = _thread(self.request, self.kwargs["pk"])
         return Post.objects.filter(thread=thread).select_related("author")
 
-    @extend_schema(tags=["forum"], responses={200: s.PostSerializer(many=True), **READ})
+    @extend_schema(tags=["forum"], responses={200: s.PostSerializer(many=True), **LIST})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -212,7 +212,7 @@ class NotificationFilter(django_filters.FilterSet):
         fields = ["unread"]
 
 
-@extend_schema(tags=["notifications"], responses={200: s.NotificationSerializer(many=True), **errors(401)})
+@extend_schema(tags=["notifications"], responses={200: s.NotificationSerializer(many=True), **LIST})
 class NotificationList(ApiMixin, generics.ListAPIView):
     """Your notifications, newest first."""
 

@@ -16,13 +16,13 @@ from rest_framework.response import Response
 from apps.api import serializers as s
 from apps.api.base import ApiMixin
 from apps.api.etags import conditional
-from apps.api.schema import READ, WRITE
+from apps.api.schema import LIST, READ, WRITE
 from apps.experiments import views as experiment_views
 from apps.experiments.models import Experiment, Run, RunStatus
 from apps.experiments.services import experiment_sync, run_cancel, run_reproduce, run_request
 
 
-@extend_schema(tags=["experiments"], responses={200: s.ExperimentSerializer(many=True), **READ})
+@extend_schema(tags=["experiments"], responses={200: s.ExperimentSerializer(many=True), **LIST})
 class ExperimentList(ApiMixin, generics.ListAPIView):
     """The reference experiments the site can run."""
 
@@ -79,7 +79,7 @@ class RunList(ApiMixin, generics.ListAPIView):
     def get_queryset(self) -> Any:
         return Run.objects.select_related("requested_by").defer("provenance", "traceback")
 
-    @extend_schema(tags=["runs"], responses={200: s.RunSerializer(many=True), **READ})
+    @extend_schema(tags=["runs"], responses={200: s.RunSerializer(many=True), **LIST})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
