@@ -29,6 +29,7 @@ urlpatterns = [
     # forum
     path("forum/categories/", forum.CategoryList.as_view(), name="category-list"),
     path("forum/categories/<slug:slug>/", forum.CategoryDetail.as_view(), name="category-detail"),
+    path("forum/categories/<slug:slug>/follow/", forum.CategoryFollow.as_view(), name="category-follow"),
     path("forum/threads/", forum.ThreadList.as_view(), name="thread-list"),
     path("forum/threads/<int:pk>/", forum.ThreadDetail.as_view(), name="thread-detail"),
     path("forum/threads/<int:pk>/posts/", forum.ThreadPosts.as_view(), name="thread-posts"),

@@ -103,6 +103,24 @@ class ThreadList(ApiMixin, generics.ListAPIView):
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
 
 
+class CategoryFollow(ApiMixin, generics.GenericAPIView):
+    """Follow a category (PUT) or stop following it (DELETE): you are told about new posts in it."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.FollowSerializer
+    pagination_class = None
+
+    @extend_schema(tags=["forum"], request=None, responses={200: s.FollowSerializer, **WRITE})
+    def put(self, request: Request, slug: str) -> Response:
+        services.follow(user=request.user, category=get_object_or_404(Category, slug=slug))
+        return Response({"following": True})
+
+    @extend_schema(tags=["forum"], request=None, responses={200: s.FollowSerializer, **WRITE})
+    def delete(self, request: Request, slug: str) -> Response:
+        services.unfollow(user=request.user, category=get_object_or_404(Category, slug=slug))
+        return Response({"following": False})
+
+
 @extend_schema(tags=["forum"], responses={200: s.ThreadSerializer, **READ})
 class ThreadDetail(ApiMixin, generics.GenericAPIView):
     serializer_class = s.ThreadSerializer
@@ -162,7 +180,7 @@ class ThreadFollow(ApiMixin, generics.GenericAPIView):
 
 
 class PostDetail(ApiMixin, generics.GenericAPIView):
-    """One post; PATCH edits its body (author while allowed, or a moderator); the old body is kept."""
+    """One post. PATCH edits its body (author while allowed, or a moderator; the old body is kept); DELETE deletes."""
 
     serializer_class = s.PostSerializer
     pagination_class = None
@@ -175,6 +193,12 @@ class PostDetail(ApiMixin, generics.GenericAPIView):
     def patch(self, request: Request, pk: int) -> Response:
         data = _valid(s.PostEditSerializer, request)
         post = services.post_edit(user=request.user, post=_post(request, pk), body=data["body"])
+        return Response(s.PostSerializer(post, context={"request": request}).data)
+
+    @extend_schema(tags=["forum"], request=None, responses={200: s.PostSerializer, **WRITE})
+    def delete(self, request: Request, pk: int) -> Response:
+        """Delete a post (its author, or a moderator): the body disappears, the row and its history stay."""
+        post = services.post_delete(user=request.user, post=_post(request, pk))
         return Response(s.PostSerializer(post, context={"request": request}).data)
 
 
