@@ -170,6 +170,14 @@ def test_an_unknown_endpoint_answers_404_in_the_error_format(db) -> None:
     assert response.json()["error"]["code"] == "not_found"
 
 
+def test_a_form_with_too_many_fields_answers_400_in_the_error_format(world: World, bob, settings) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    data = {f"f{i}": "x" for i in range(20)}
+    response = client_for(bob).post("/api/v1/notifications/read/", data, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+
+
 def test_service_validation_errors_come_back_by_field(world: World, bob) -> None:
     response = client_for(bob).post(
         "/api/v1/forum/threads/", {"category": "nope", "title": "t", "body": "b"}, format="json"

@@ -3,8 +3,8 @@
 Every operation gets a bounded, derandomised set of generated requests, sent
 anonymously and with alice's token. Path parameters point at real objects
 (the permission matrix covers unknown ids), so bodies and query strings are
-fuzzed against live data. Checks: no 5xx, and every documented response
-matches its schema.
+fuzzed against live data. Checks: no 5xx, every status code and content type
+is documented, and every response matches its schema.
 """
 
 from __future__ import annotations
@@ -16,7 +16,11 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    status_code_conformance,
+)
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from config.wsgi import application
@@ -50,7 +54,7 @@ def _real_ids(path: str, world: World) -> dict[str, Any]:
 
 
 FUZZ = settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-CHECKS = [not_a_server_error, response_schema_conformance]
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 
 
 def _point_at_real_objects(case: Any, world: World) -> None:
