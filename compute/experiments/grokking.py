@@ -34,9 +34,9 @@ class Config(ExperimentConfig):
     modulus: int = Field(31, ge=5, le=211, description="The prime p; the task is (a + b) mod p.")
     width: int = Field(128, ge=8, le=8192, description="Hidden units of the quadratic-activation layer.")
     train_fraction: float = Field(0.5, ge=0.1, le=0.9, description="Fraction of all p^2 pairs used for training.")
-    lr: float = Field(3e-3, gt=0.0, le=0.1, description="AdamW learning rate.")
+    lr: float = Field(5e-3, gt=0.0, le=0.1, description="AdamW learning rate.")
     weight_decay: float = Field(1.0, ge=0.0, le=10.0, description="AdamW (decoupled) weight decay.")
-    steps: int = Field(3000, ge=10, le=200_000, description="Full-batch training steps.")
+    steps: int = Field(2000, ge=10, le=200_000, description="Full-batch training steps.")
     eval_every: int = Field(25, ge=1, le=10_000, description="Steps between accuracy measurements.")
 
     @field_validator("modulus")
@@ -54,7 +54,7 @@ class Config(ExperimentConfig):
 
 
 PRESETS: dict[str, dict[str, Any]] = {
-    "smoke": {"modulus": 31, "width": 128, "train_fraction": 0.5, "lr": 3e-3, "weight_decay": 1.0, "steps": 3000,
+    "smoke": {"modulus": 31, "width": 128, "train_fraction": 0.5, "lr": 5e-3, "weight_decay": 1.0, "steps": 2000,
               "eval_every": 25},
     "full": {"modulus": 113, "width": 512, "train_fraction": 0.3, "lr": 2e-3, "weight_decay": 1.0, "steps": 40000,
              "eval_every": 100},
