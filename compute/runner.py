@@ -55,6 +55,11 @@ def code_hash(experiment: Experiment) -> str:
         module = sys.modules.get(mod_name)
         if module is not None:
             h.update(inspect.getsource(module).encode())
+    # Shared helpers (compute/experiments/_*.py) change results too; hashing
+    # them all over-invalidates a little but never serves a stale result.
+    for helper in sorted(Path(__file__).resolve().parent.joinpath("experiments").glob("_*.py")):
+        h.update(helper.name.encode())
+        h.update(helper.read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -82,7 +87,11 @@ def configure_determinism(device: Any, seed: int) -> None:
     import numpy as np
     import torch
 
-    threads = int(os.environ.get("COMPUTE_THREADS", str(min(4, os.cpu_count() or 1))))
+    # One thread by default: the reference models are small, where extra
+    # threads cost more than they give (measured several times slower at two
+    # threads on a busy two-core machine), and one thread is deterministic
+    # everywhere. GPU nodes do their work on the device anyway.
+    threads = int(os.environ.get("COMPUTE_THREADS", "1"))
     torch.set_num_threads(threads)
     random.seed(seed)
     np.random.seed(seed % (2**32))
