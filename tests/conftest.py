@@ -54,8 +54,16 @@ def _plain_static_storage(settings) -> None:
 def make_user(db) -> Callable[..., object]:
     from apps.accounts.models import User
 
-    def make(username: str, *, groups: tuple[str, ...] = (), verified: bool = True, **extra: object) -> User:
+    def make(
+        username: str, *, groups: tuple[str, ...] = (), verified: bool = True, trusted: bool = True, **extra: object
+    ) -> User:
         user = User.objects.create_user(username=username, email=f"{username}@example.org", password=PASSWORD, **extra)
+        if trusted:
+            # Past the new-member limits (forum trust level 1: may request
+            # runs, post links); charlie alone stays brand new.
+            from apps.forum.models import ForumProfile
+
+            ForumProfile.objects.create(user=user, granted_trust_level=1)
         for name in groups:
             group, _ = Group.objects.get_or_create(name=name)
             user.groups.add(group)
@@ -80,7 +88,7 @@ def bob(make_user):
 
 @pytest.fixture
 def charlie(make_user):
-    return make_user("charlie")
+    return make_user("charlie", trusted=False)
 
 
 @pytest.fixture

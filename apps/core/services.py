@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -45,11 +46,20 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def source_render(*, source: str, bibliography: str = "") -> RenderedSource:
-    """Render Markdown through the shared pipeline into cacheable plain data."""
+def source_render(
+    *, source: str, bibliography: str = "", request_runs: bool = True, id_prefix: str = ""
+) -> RenderedSource:
+    """Render Markdown through the shared pipeline into cacheable plain data.
+
+    With ``request_runs`` False, figure directives only show runs that already
+    exist (member content such as forum posts must not spend compute).
+    """
     from apps.core.rendering import render_markdown
 
-    rendered = render_markdown(source, bibliography=bibliography, figure_resolver=_figure_resolver())
+    resolver = _figure_resolver()
+    if resolver is not None and not request_runs:
+        resolver = functools.partial(resolver, request_runs=False)
+    rendered = render_markdown(source, bibliography=bibliography, figure_resolver=resolver, id_prefix=id_prefix)
     toc = [{"level": int(entry.level), "id": str(entry.id), "title": str(entry.title)} for entry in rendered.toc]
     return RenderedSource(
         html=rendered.html,

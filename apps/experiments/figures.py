@@ -152,9 +152,14 @@ def resolve_figure(directive: FigureDirective, *, request_runs: bool) -> str:
     return figure_placeholder(resolved)
 
 
-def figure_resolver(directive: FigureDirective) -> str:
-    """The FIGURE_RESOLVER hook: resolve and request the runs (publishing, loadsite and previews alike)."""
-    return resolve_figure(directive, request_runs=True)
+def figure_resolver(directive: FigureDirective, *, request_runs: bool = True) -> str:
+    """The FIGURE_RESOLVER hook: resolve the directive, requesting its runs unless told not to.
+
+    Publishing, loadsite and previews request runs; forum posts do not (a post
+    would otherwise spend compute outside every member's quota): they show
+    runs that exist and offer "Run it yourself" for the others.
+    """
+    return resolve_figure(directive, request_runs=request_runs)
 
 
 def rerun_url(spec_name: str, preset: str | None, params: dict[str, Any]) -> str:

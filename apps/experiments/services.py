@@ -126,6 +126,16 @@ def run_request(
 
     if user is not None and not getattr(user, "is_authenticated", False):
         raise PermissionDenied("Sign in to request a run.")
+    if user is not None:
+        from apps.forum.trust import can_request_runs
+
+        if not can_request_runs(user):
+            # New accounts (forum trust level 0) and suspended members may not
+            # spend the site's compute; see apps/forum/trust.py.
+            raise PermissionDenied(
+                "New accounts can request runs once they are a day old and have taken part in the forum "
+                "(three posts); suspended accounts cannot request runs."
+            )
     spec = _spec(experiment)
     if params is not None and not isinstance(params, dict):
         raise ValidationError({"params": ["Parameters must be an object of name: value pairs."]})

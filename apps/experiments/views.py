@@ -56,6 +56,10 @@ def experiment_detail(request: HttpRequest, name: str) -> HttpResponse:
             errors = exc.message_dict
             values.update(params)
             status = 400
+        except PermissionDenied as exc:
+            errors = {"__all__": [str(exc)]}
+            values.update(params)
+            status = 403
         else:
             if not created:
                 messages.info(request, "This exact configuration was already requested; here is its run.")

@@ -65,7 +65,9 @@ def _render(body: str) -> tuple[str, list[str]]:
             link_rel="nofollow ugc noopener",
         )
         return clean, []
-    rendered = source_render(source=body)
+    # Posts show figures of runs that exist but never request new ones, and
+    # their heading ids are prefixed so they cannot collide with the page's.
+    rendered = source_render(source=body, request_runs=False, id_prefix="post-")
     return rendered.html, list(rendered.errors)
 
 

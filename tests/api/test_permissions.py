@@ -134,8 +134,8 @@ ROWS = [
         "request a run",
         "post",
         lambda w: "/api/v1/runs/",
-        # The run form on the web asks no trust level either: any signed-in member within the quota.
-        members(202),
+        # As on the web: any established member within the quota; a brand-new account may not spend compute.
+        members(202) | {"charlie": 403},
         lambda w: {"experiment": "deep_linear", "preset": "smoke", "params": {"steps": 77}},
     ),
     Row(
