@@ -29,6 +29,7 @@ what it does not.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
 import os
@@ -368,6 +369,30 @@ def run_sandboxed(
     limits = limits or Limits()
     check_available()
     user = sandbox_user(slot)
+    # One run per slot at a time, across processes: the clean-up kills every
+    # process of the slot's user, which must never hit another run's child.
+    lock_dir = "/run/lock" if os.path.isdir("/run/lock") else tempfile.gettempdir()
+    lock = os.open(os.path.join(lock_dir, f"{USER_PREFIX}{slot}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _run_locked(
+            source, config, preset=preset, slot=slot, limits=limits, user=user, cancel=cancel, on_progress=on_progress
+        )
+    finally:
+        os.close(lock)
+
+
+def _run_locked(
+    source: str,
+    config: dict[str, Any],
+    *,
+    preset: str | None,
+    slot: int,
+    limits: Limits,
+    user: pwd.struct_passwd,
+    cancel: Callable[[], bool] | None,
+    on_progress: Callable[[float, str], None] | None,
+) -> Outcome:
     kill_uid(user.pw_uid)  # nothing of an earlier run may linger
     base = Path(tempfile.mkdtemp(prefix=f"lm-sandbox-{slot}-"))
     job, out, stage = base / "job", base / "out", base / "stage"
