@@ -7,7 +7,7 @@ from celery import shared_task
 from apps.forum import notify
 
 
-@shared_task(name="forum.send_digests", acks_late=True)  # routed to the default queue
+@shared_task(name="forum.send_digests", queue="default", acks_late=True)
 def send_digests() -> int:
     """Send the daily digest emails; safe to run twice (already emailed notifications are skipped)."""
     return notify.digest_send_all()
