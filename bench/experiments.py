@@ -34,7 +34,11 @@ def run_smoke(name: str) -> tuple[float, float, int, int, str]:
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "compute", "run", name, "--preset", "smoke", "--quiet"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     assert proc.stdout is not None
     output = proc.stdout.read()
@@ -116,8 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:26s} {wall:8.1f} {cpu:8.1f} {peak / 2**20:9.0f}  {status}", flush=True)
     grad_s, hvp_s, ratio = hvp_over_grad(args.repeats)
     print()
-    print("Hessian-vector product against gradient, edge_of_stability smoke network "
-          f"(median of {args.repeats}):")
+    print(f"Hessian-vector product against gradient, edge_of_stability smoke network (median of {args.repeats}):")
     print(f"  gradient {grad_s * 1e3:.2f} ms, HVP {hvp_s * 1e3:.2f} ms, ratio HVP/gradient {ratio:.2f}")
     return 0
 

@@ -68,8 +68,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     bar.n = 1000
     bar.close()
     metrics = outcome.result.get("metrics", {})
-    print(f"{exp.name}: {outcome.provenance['duration_s']:.2f} s on {outcome.provenance['device']}, "
-          f"digest {outcome.digest[:16]}")
+    print(
+        f"{exp.name}: {outcome.provenance['duration_s']:.2f} s on {outcome.provenance['device']}, "
+        f"digest {outcome.digest[:16]}"
+    )
     for key, value in metrics.items():
         flag = " *" if key in exp.agreement_metrics else ""
         print(f"  {key} = {value}{flag}")

@@ -53,14 +53,17 @@ def _source(x: Sequence[Any], y: Sequence[Any], label: str) -> ColumnDataSource:
 
 
 def add_theory(fig: Any, x: Sequence[Any], y: Sequence[Any], *, label: str, index: int = 0, dash: str = "solid") -> Any:
-    renderer = fig.line("x", "y", source=_source(x, y, label), color=color(index), line_width=2,
-                        line_dash=dash, legend_label=label)
+    renderer = fig.line(
+        "x", "y", source=_source(x, y, label), color=color(index), line_width=2, line_dash=dash, legend_label=label
+    )
     renderer.tags = ["theory"]
     renderer.name = f"theory:{label}"
     return renderer
 
 
-def add_measured(fig: Any, x: Sequence[Any], y: Sequence[Any], *, label: str, index: int = 0, line: bool = False) -> Any:
+def add_measured(
+    fig: Any, x: Sequence[Any], y: Sequence[Any], *, label: str, index: int = 0, line: bool = False
+) -> Any:
     source = _source(x, y, label)
     renderer = fig.scatter("x", "y", source=source, color=color(index), size=5, alpha=0.8, legend_label=label)
     renderer.tags = ["measured"]

@@ -287,34 +287,78 @@ def _command(stage: Path, job: Path, out: Path, python: str, limits: Limits, use
         "--die-with-parent",
         "--new-session",
         "--clearenv",
-        "--ro-bind", "/usr", "/usr",
-        "--symlink", "usr/lib", "/lib",
-        "--symlink", "usr/lib64", "/lib64",
-        "--symlink", "usr/bin", "/bin",
-        "--proc", "/proc",
-        "--dev", "/dev",
-        "--size", str(limits.disk_bytes), "--tmpfs", "/tmp",
-        "--ro-bind", str(stage / "site-packages"), "/sandbox/site-packages",
-        "--ro-bind", str(stage / "compute"), "/sandbox/lib/compute",
-        "--ro-bind", str(job), "/sandbox/job",
-        "--bind", str(out), "/sandbox/out",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        "--symlink",
+        "usr/lib",
+        "/lib",
+        "--symlink",
+        "usr/lib64",
+        "/lib64",
+        "--symlink",
+        "usr/bin",
+        "/bin",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(limits.disk_bytes),
+        "--tmpfs",
+        "/tmp",
+        "--ro-bind",
+        str(stage / "site-packages"),
+        "/sandbox/site-packages",
+        "--ro-bind",
+        str(stage / "compute"),
+        "/sandbox/lib/compute",
+        "--ro-bind",
+        str(job),
+        "/sandbox/job",
+        "--bind",
+        str(out),
+        "/sandbox/out",
     ]
     interpreter = python
     if "python" in sources:
         bwrap += ["--ro-bind", str(stage / "python"), sources["python"]]
         interpreter = str(Path(python).resolve())
     bwrap += [
-        "--remount-ro", "/",  # the sandbox's own root holds nothing writable
-        "--remount-ro", "/dev",
-        "--size", str(limits.disk_bytes // 4), "--tmpfs", "/dev/shm",
-        "--chdir", "/sandbox/out",
-        "--setenv", "PYTHONPATH", "/sandbox/lib:/sandbox/site-packages",
-        "--setenv", "HOME", "/tmp",
-        "--setenv", "PATH", "/usr/bin",
-        "--setenv", "MALLOC_ARENA_MAX", "2",
-        "--setenv", "OMP_NUM_THREADS", "1",
-        "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
-        interpreter, "-s", "-m", "compute.sandbox_child", "/sandbox/job", "/sandbox/out",
+        "--remount-ro",
+        "/",  # the sandbox's own root holds nothing writable
+        "--remount-ro",
+        "/dev",
+        "--size",
+        str(limits.disk_bytes // 4),
+        "--tmpfs",
+        "/dev/shm",
+        "--chdir",
+        "/sandbox/out",
+        "--setenv",
+        "PYTHONPATH",
+        "/sandbox/lib:/sandbox/site-packages",
+        "--setenv",
+        "HOME",
+        "/tmp",
+        "--setenv",
+        "PATH",
+        "/usr/bin",
+        "--setenv",
+        "MALLOC_ARENA_MAX",
+        "2",
+        "--setenv",
+        "OMP_NUM_THREADS",
+        "1",
+        "--setenv",
+        "PYTHONDONTWRITEBYTECODE",
+        "1",
+        interpreter,
+        "-s",
+        "-m",
+        "compute.sandbox_child",
+        "/sandbox/job",
+        "/sandbox/out",
     ]
     setpriv = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--"]
     binds = " && ".join(
@@ -408,8 +452,15 @@ def _run_locked(
     mounted = _mount_output(out, limits, user.pw_uid, user.pw_gid)
     started = time.monotonic()
     try:
-        return _supervise(_command(stage, job, out, python, limits, user), user, out, limits, started,
-                          cancel=cancel, on_progress=on_progress)
+        return _supervise(
+            _command(stage, job, out, python, limits, user),
+            user,
+            out,
+            limits,
+            started,
+            cancel=cancel,
+            on_progress=on_progress,
+        )
     finally:
         try:
             kill_uid(user.pw_uid)
@@ -433,8 +484,14 @@ def _report_progress(lines: list[bytes], on_progress: Callable[[float, str], Non
 
 
 def _supervise(
-    cmd: list[str], user: pwd.struct_passwd, out: Path, limits: Limits, started: float, *,
-    cancel: Callable[[], bool] | None = None, on_progress: Callable[[float, str], None] | None = None,
+    cmd: list[str],
+    user: pwd.struct_passwd,
+    out: Path,
+    limits: Limits,
+    started: float,
+    *,
+    cancel: Callable[[], bool] | None = None,
+    on_progress: Callable[[float, str], None] | None = None,
 ) -> Outcome:
     proc = subprocess.Popen(
         cmd,
@@ -503,8 +560,13 @@ def _supervise(
     if dropped["stdout"] or dropped["stderr"]:
         stderr += f"\n[{dropped['stdout'] + dropped['stderr']} bytes of output discarded]"
     outcome = Outcome(
-        ok=False, reason="", exit_code=code, stdout=stdout, stderr=stderr,
-        duration_s=round(time.monotonic() - started, 3), progress=progress,
+        ok=False,
+        reason="",
+        exit_code=code,
+        stdout=stdout,
+        stderr=stderr,
+        duration_s=round(time.monotonic() - started, 3),
+        progress=progress,
     )
     if cancelled:
         outcome.cancelled = True

@@ -31,7 +31,9 @@ class Config(ExperimentConfig):
     width: int = Field(32, ge=4, le=1024, description="Width of each hidden layer.")
     depth: int = Field(2, ge=1, le=4, description="Number of hidden tanh layers.")
     eos_lrs: list[float] = Field(
-        default_factory=lambda: [0.25, 0.3], min_length=1, max_length=4,
+        default_factory=lambda: [0.25, 0.3],
+        min_length=1,
+        max_length=4,
         description="Learning rates expected to reach the edge of stability (each in (0, 2]).",
     )
     small_lr: float = Field(0.05, gt=0, le=2.0, description="A small learning rate whose threshold 2/lr is never met.")
@@ -61,8 +63,13 @@ class Config(ExperimentConfig):
 PRESETS: dict[str, dict[str, Any]] = {
     "smoke": {"n_train": 500, "width": 32, "eos_lrs": [0.25, 0.3], "small_lr": 0.05, "steps": 2000},
     "full": {
-        "n_train": 1797, "width": 256, "eos_lrs": [0.1, 0.2, 0.3], "small_lr": 0.01, "steps": 20000,
-        "sharpness_every": 20, "power_iters": 10,
+        "n_train": 1797,
+        "width": 256,
+        "eos_lrs": [0.1, 0.2, 0.3],
+        "small_lr": 0.01,
+        "steps": 20000,
+        "sharpness_every": 20,
+        "power_iters": 10,
     },
 }
 
@@ -85,8 +92,8 @@ def forward(theta: Any, shapes: list[tuple[int, ...]], x: Any) -> Any:
     for i in range(n_layers):
         w_shape, b_shape = shapes[2 * i], shapes[2 * i + 1]
         w_size, b_size = w_shape[0] * w_shape[1], b_shape[0]
-        w = theta[offset:offset + w_size].view(w_shape)
-        b = theta[offset + w_size:offset + w_size + b_size]
+        w = theta[offset : offset + w_size].view(w_shape)
+        b = theta[offset + w_size : offset + w_size + b_size]
         offset += w_size + b_size
         h = h @ w.T + b
         if i < n_layers - 1:
@@ -209,12 +216,14 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Sharpness against step for each learning rate, with its 2/lr threshold as a dashed line."""
     from compute.figures import add_measured, add_theory, finish, new_figure
 
-    fig = new_figure("Edge of stability: sharpness against step", "step", "sharpness (top Hessian eigenvalue)",
-                     y_log=True)
+    fig = new_figure(
+        "Edge of stability: sharpness against step", "step", "sharpness (top Hessian eigenvalue)", y_log=True
+    )
     for i, (key, data) in enumerate(result["series"]["runs"].items()):
         steps = data["sharpness_steps"]
-        add_theory(fig, [steps[0], steps[-1]], [data["threshold"]] * 2, label=f"2/lr, lr = {key}", index=i,
-                   dash="dashed")
+        add_theory(
+            fig, [steps[0], steps[-1]], [data["threshold"]] * 2, label=f"2/lr, lr = {key}", index=i, dash="dashed"
+        )
         add_measured(fig, steps, data["sharpness"], label=f"sharpness, lr = {key}", index=i, line=True)
     fig = finish(fig)
     fig.legend.location = "bottom_right"

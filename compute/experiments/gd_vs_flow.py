@@ -49,10 +49,24 @@ class Config(ExperimentConfig):
 
 
 PRESETS: dict[str, dict[str, Any]] = {
-    "smoke": {"width": 32, "input_dim": 4, "samples": 64, "lr_max": 0.2, "num_lrs": 4, "horizon_steps": 25,
-              "ref_substeps": 2},
-    "full": {"width": 1024, "input_dim": 16, "samples": 1024, "lr_max": 0.2, "num_lrs": 6, "horizon_steps": 50,
-             "ref_substeps": 8},
+    "smoke": {
+        "width": 32,
+        "input_dim": 4,
+        "samples": 64,
+        "lr_max": 0.2,
+        "num_lrs": 4,
+        "horizon_steps": 25,
+        "ref_substeps": 2,
+    },
+    "full": {
+        "width": 1024,
+        "input_dim": 16,
+        "samples": 1024,
+        "lr_max": 0.2,
+        "num_lrs": 6,
+        "horizon_steps": 50,
+        "ref_substeps": 8,
+    },
 }
 
 
@@ -180,8 +194,13 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     from compute.figures import add_measured, add_theory, finish, new_figure
 
     s = result["series"]
-    top = new_figure(f"GD vs gradient flow at t = {result['metrics']['final_time']:.3g}", "learning rate h",
-                     "parameter distance |θ_GD − θ_flow|", x_log=True, y_log=True)
+    top = new_figure(
+        f"GD vs gradient flow at t = {result['metrics']['final_time']:.3g}",
+        "learning rate h",
+        "parameter distance |θ_GD − θ_flow|",
+        x_log=True,
+        y_log=True,
+    )
     add_theory(top, s["lrs"], s["first_order_prediction"], label="first-order theory h·|e(T)|", index=0)
     add_measured(top, s["lrs"], s["final_param_distance"], label="measured", index=1)
     finish(top)

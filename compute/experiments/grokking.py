@@ -54,10 +54,24 @@ class Config(ExperimentConfig):
 
 
 PRESETS: dict[str, dict[str, Any]] = {
-    "smoke": {"modulus": 31, "width": 128, "train_fraction": 0.5, "lr": 5e-3, "weight_decay": 1.0, "steps": 2000,
-              "eval_every": 25},
-    "full": {"modulus": 113, "width": 512, "train_fraction": 0.3, "lr": 2e-3, "weight_decay": 1.0, "steps": 40000,
-             "eval_every": 100},
+    "smoke": {
+        "modulus": 31,
+        "width": 128,
+        "train_fraction": 0.5,
+        "lr": 5e-3,
+        "weight_decay": 1.0,
+        "steps": 2000,
+        "eval_every": 25,
+    },
+    "full": {
+        "modulus": 113,
+        "width": 512,
+        "train_fraction": 0.3,
+        "lr": 2e-3,
+        "weight_decay": 1.0,
+        "steps": 40000,
+        "eval_every": 100,
+    },
 }
 
 
@@ -142,7 +156,8 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
         "metrics": {
             "step_train_acc_1": t_train,
             "step_test_acc_0.9": t_test,
-            "grokking_delay_ratio": (t_test / max(t_train, 1)) if (t_train is not None and t_test is not None)
+            "grokking_delay_ratio": (t_test / max(t_train, 1))
+            if (t_train is not None and t_test is not None)
             else None,
             "final_train_acc": train_acc[-1],
             "final_test_acc": test_acc[-1],
@@ -182,11 +197,18 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
             top.add_layout(Span(location=m[key], dimension="height", line_dash="dotted", line_color=colour))
     finish(top)
     top.legend.location = "top_left"
-    bottom = new_figure("Each neuron settles on one frequency", "training step",
-                        "power-weighted Fourier purity", x_log=True)
+    bottom = new_figure(
+        "Each neuron settles on one frequency", "training step", "power-weighted Fourier purity", x_log=True
+    )
     p_steps = [max(v, 1) for v in s["purity_steps"]]
-    add_theory(bottom, [p_steps[0], p_steps[-1]], [1.0, 1.0], label="analytic solution (one frequency per neuron)",
-               index=2, dash="dashed")
+    add_theory(
+        bottom,
+        [p_steps[0], p_steps[-1]],
+        [1.0, 1.0],
+        label="analytic solution (one frequency per neuron)",
+        index=2,
+        dash="dashed",
+    )
     add_measured(bottom, p_steps, s["purity"], label="measured purity", index=3, line=True)
     finish(bottom)
     bottom.legend.location = "top_left"

@@ -39,7 +39,9 @@ class Config(ExperimentConfig):
         "laplace", description="Kernel: 'laplace' (exponential of distance) or 'rbf' (Gaussian), on pixels in [0, 1]."
     )
     bandwidth: float = Field(
-        1.0, gt=0.05, le=20.0,
+        1.0,
+        gt=0.05,
+        le=20.0,
         description="Kernel width as a multiple of the median squared distance (rbf) or median distance (laplace).",
     )
     target: str = Field(
@@ -47,10 +49,14 @@ class Config(ExperimentConfig):
     )
     sizes: list[int] = Field(
         default_factory=lambda: [16, 32, 64, 128, 224],
-        min_length=2, max_length=12, description="Training-set sizes n (each at most 900).",
+        min_length=2,
+        max_length=12,
+        description="Training-set sizes n (each at most 900).",
     )
     ridges: list[float] = Field(
-        default_factory=lambda: [0.01, 0.1], min_length=1, max_length=4,
+        default_factory=lambda: [0.01, 0.1],
+        min_length=1,
+        max_length=4,
         description="Ridge parameters (added to the Gram matrix, whose diagonal is 1).",
     )
     trials: int = Field(30, ge=1, le=400, description="Random training draws averaged per (n, ridge).")
@@ -198,8 +204,13 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Test MSE against training-set size: theory lines, measured means as markers, log-log axes."""
     from compute.figures import add_measured, add_theory, finish, new_figure
 
-    fig = new_figure("Kernel ridge regression on digits: learning curves", "training-set size n",
-                     "test MSE (whole population)", x_log=True, y_log=True)
+    fig = new_figure(
+        "Kernel ridge regression on digits: learning curves",
+        "training-set size n",
+        "test MSE (whole population)",
+        x_log=True,
+        y_log=True,
+    )
     for i, (ridge, curve) in enumerate(result["series"]["curves"].items()):
         add_theory(fig, curve["theory_n"], curve["theory_dense"], label=f"eigenlearning, ridge {ridge}", index=i)
         add_measured(fig, curve["n"], curve["measured"], label=f"measured, ridge {ridge}", index=i)

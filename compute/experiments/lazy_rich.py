@@ -41,7 +41,9 @@ SCALINGS = ("ntk", "meanfield")
 
 class Config(ExperimentConfig):
     widths: list[int] = Field(
-        default_factory=lambda: [128, 256, 512, 1024, 2048], min_length=4, max_length=10,
+        default_factory=lambda: [128, 256, 512, 1024, 2048],
+        min_length=4,
+        max_length=10,
         description="Hidden widths N (at least four, each even, 4 to 65536).",
     )
     input_dim: int = Field(8, ge=3, le=512, description="Input dimension d of the synthetic Gaussian inputs.")
@@ -61,10 +63,22 @@ class Config(ExperimentConfig):
 
 
 PRESETS: dict[str, dict[str, Any]] = {
-    "smoke": {"widths": [128, 256, 512, 1024, 2048], "samples": 64, "input_dim": 8, "lr": 0.5, "steps": 100,
-              "trials": 2},
-    "full": {"widths": [256, 512, 1024, 2048, 4096, 8192, 16384], "samples": 256, "input_dim": 16, "lr": 0.5,
-             "steps": 2000, "trials": 8},
+    "smoke": {
+        "widths": [128, 256, 512, 1024, 2048],
+        "samples": 64,
+        "input_dim": 8,
+        "lr": 0.5,
+        "steps": 100,
+        "trials": 2,
+    },
+    "full": {
+        "widths": [256, 512, 1024, 2048, 4096, 8192, 16384],
+        "samples": 256,
+        "input_dim": 16,
+        "lr": 0.5,
+        "steps": 2000,
+        "trials": 8,
+    },
 }
 
 
@@ -91,8 +105,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     done = 0
     out: dict[str, dict[str, list[float]]] = {}
     for scaling in SCALINGS:
-        rows: dict[str, list[float]] = {"weight_change": [], "kernel_change": [], "final_loss": [],
-                                         "output_change": []}
+        rows: dict[str, list[float]] = {"weight_change": [], "kernel_change": [], "final_loss": [], "output_change": []}
         for width in config.widths:
             scale = width**-0.5 if scaling == "ntk" else 1.0 / width
             lr = config.lr if scaling == "ntk" else config.lr * width
@@ -150,11 +163,19 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
 
     s = result["series"]
     widths = s["widths"]
-    fig = new_figure("Lazy (NTK) versus rich (mean-field) training", "width N", "relative change after training",
-                     x_log=True, y_log=True)
-    curves = [("ntk", "weight_change", "NTK: |ΔW|/|W0|"), ("ntk", "kernel_change", "NTK: |ΔK|/|K0|"),
-              ("meanfield", "weight_change", "mean-field: |ΔW|/|W0|"),
-              ("meanfield", "kernel_change", "mean-field: |ΔK|/|K0|")]
+    fig = new_figure(
+        "Lazy (NTK) versus rich (mean-field) training",
+        "width N",
+        "relative change after training",
+        x_log=True,
+        y_log=True,
+    )
+    curves = [
+        ("ntk", "weight_change", "NTK: |ΔW|/|W0|"),
+        ("ntk", "kernel_change", "NTK: |ΔK|/|K0|"),
+        ("meanfield", "weight_change", "mean-field: |ΔW|/|W0|"),
+        ("meanfield", "kernel_change", "mean-field: |ΔK|/|K0|"),
+    ]
     for i, (scaling, key, label) in enumerate(curves):
         values = s[scaling][key]
         anchor = values[-1]

@@ -38,7 +38,8 @@ class Config(ExperimentConfig):
     test_size: int = Field(768, ge=50, le=1781, description="Held-out test images, drawn from the rest.")
     features: list[int] = Field(
         default_factory=lambda: [16, 32, 64, 128, 192, 256, 384, 512, 1024, 2048, 4096],
-        min_length=4, max_length=24,
+        min_length=4,
+        max_length=24,
         description="Numbers of random features p (each 1 to 65536); must reach below and above train_size.",
     )
     trials: int = Field(4, ge=1, le=200, description="Independent feature draws averaged per number of features.")
@@ -66,11 +67,19 @@ class Config(ExperimentConfig):
 
 
 PRESETS: dict[str, dict[str, Any]] = {
-    "smoke": {"train_size": 256, "test_size": 768,
-              "features": [16, 32, 64, 128, 192, 256, 384, 512, 1024, 2048, 4096], "trials": 4},
-    "full": {"train_size": 1000, "test_size": 797,
-             "features": [32, 64, 125, 250, 500, 750, 1000, 1333, 2000, 4000, 8000, 16000, 32000, 65536],
-             "trials": 64, "ridge_points": 57},
+    "smoke": {
+        "train_size": 256,
+        "test_size": 768,
+        "features": [16, 32, 64, 128, 192, 256, 384, 512, 1024, 2048, 4096],
+        "trials": 4,
+    },
+    "full": {
+        "train_size": 1000,
+        "test_size": 797,
+        "features": [32, 64, 125, 250, 500, 750, 1000, 1333, 2000, 4000, 8000, 16000, 32000, 65536],
+        "trials": 64,
+        "ridge_points": 57,
+    },
 }
 
 
@@ -181,10 +190,21 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
 
     s = result["series"]
     p = s["features"]
-    fig = new_figure("Random features on digits: more is better at the optimal ridge", "number of features p",
-                     "test squared error", x_log=True, y_log=True)
-    add_theory(fig, [p[0], p[-1]], [s["kernel_limit_error"]] * 2, label="kernel limit (p → ∞), optimal ridge",
-               index=0, dash="dashed")
+    fig = new_figure(
+        "Random features on digits: more is better at the optimal ridge",
+        "number of features p",
+        "test squared error",
+        x_log=True,
+        y_log=True,
+    )
+    add_theory(
+        fig,
+        [p[0], p[-1]],
+        [s["kernel_limit_error"]] * 2,
+        label="kernel limit (p → ∞), optimal ridge",
+        index=0,
+        dash="dashed",
+    )
     add_measured(fig, p, s["optimal_error"], label="random features, optimal ridge", index=1, line=True)
     add_measured(fig, p, s["ridgeless_error"], label="random features, near-ridgeless", index=3, line=True)
     fig.add_layout(Span(location=s["train_size"], dimension="height", line_dash="dotted", line_color="gray"))

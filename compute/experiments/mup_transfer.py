@@ -43,12 +43,16 @@ from compute.protocol import Context, Experiment, ExperimentConfig
 
 class Config(ExperimentConfig):
     widths: list[int] = Field(
-        default_factory=lambda: [32, 64, 128, 256], min_length=3, max_length=8,
+        default_factory=lambda: [32, 64, 128, 256],
+        min_length=3,
+        max_length=8,
         description="Hidden widths (at least three, each between 8 and 8192).",
     )
     log2_lrs: list[float] = Field(
         default_factory=lambda: [-11.0, -10.0, -9.0, -8.0, -7.0, -6.0, -5.0, -4.0, -3.0],
-        min_length=5, max_length=30, description="Learning-rate grid as base-2 logarithms (each in [-24, 2]).",
+        min_length=5,
+        max_length=30,
+        description="Learning-rate grid as base-2 logarithms (each in [-24, 2]).",
     )
     steps: int = Field(150, ge=10, le=20000, description="Adam steps per training run.")
     batch: int = Field(128, ge=8, le=1797, description="Minibatch size.")
@@ -84,7 +88,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     "full": {
         "widths": [64, 128, 256, 512, 1024, 2048],
         "log2_lrs": [v / 2 for v in range(-30, -3)],
-        "steps": 2000, "batch": 256,
+        "steps": 2000,
+        "batch": 256,
     },
 }
 
@@ -93,9 +98,12 @@ def _init(width: int, gen: Any) -> list[Any]:
     import torch
 
     return [
-        torch.randn(width, 64, generator=gen) / 8.0, torch.zeros(width),
-        torch.randn(width, width, generator=gen) / math.sqrt(width), torch.zeros(width),
-        torch.randn(10, width, generator=gen) / math.sqrt(width), torch.zeros(10),
+        torch.randn(width, 64, generator=gen) / 8.0,
+        torch.zeros(width),
+        torch.randn(width, width, generator=gen) / math.sqrt(width),
+        torch.zeros(width),
+        torch.randn(10, width, generator=gen) / math.sqrt(width),
+        torch.zeros(10),
     ]
 
 
@@ -107,8 +115,19 @@ def _forward(params: list[Any], x: Any, out_mult: float) -> tuple[Any, Any]:
     return h2, out_mult * (h2 @ params[4].T) + params[5]
 
 
-def _train(kind: str, width: int, base: int, lr: float, steps: int, batches: list[Any], x: Any, y: Any,
-           init: list[Any], ctx: Context, probe: Any = None) -> dict[str, Any]:
+def _train(
+    kind: str,
+    width: int,
+    base: int,
+    lr: float,
+    steps: int,
+    batches: list[Any],
+    x: Any,
+    y: Any,
+    init: list[Any],
+    ctx: Context,
+    probe: Any = None,
+) -> dict[str, Any]:
     import torch
 
     ratio = base / width
@@ -205,8 +224,9 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
             optima[kind][str(width)] = best
             if at_edge:
                 edge[kind].append(width)
-            check = _train(kind, width, base, 2.0**config.coord_log2_lr, config.coord_steps, batches, x, y, init,
-                           ctx, probe=probe)
+            check = _train(
+                kind, width, base, 2.0**config.coord_log2_lr, config.coord_steps, batches, x, y, init, ctx, probe=probe
+            )
             coords[kind]["hidden"].append(check["hidden_delta_rms"])
             coords[kind]["logits"].append(check["logit_delta_rms"])
             done += 1
@@ -245,18 +265,35 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     s = result["series"]
     widths = s["widths"]
     base = str(min(widths))
-    fig = new_figure("muP against SP: optimal Adam learning rate and coordinate check", "width",
-                     "optimal learning rate  |  RMS change after a few steps", x_log=True, y_log=True)
+    fig = new_figure(
+        "muP against SP: optimal Adam learning rate and coordinate check",
+        "width",
+        "optimal learning rate  |  RMS change after a few steps",
+        x_log=True,
+        y_log=True,
+    )
     start = 2.0 ** s["optimal_log2_lr"]["mup"][base]
     add_theory(fig, widths, [start] * len(widths), label="muP theory: optimum independent of width", index=0)
-    add_theory(fig, widths, [start * min(widths) / w for w in widths], label="SP theory: optimum ~ 1/width",
-               index=1, dash="dashed")
+    add_theory(
+        fig,
+        widths,
+        [start * min(widths) / w for w in widths],
+        label="SP theory: optimum ~ 1/width",
+        index=1,
+        dash="dashed",
+    )
     for i, kind in enumerate(("mup", "sp")):
         best = [2.0 ** s["optimal_log2_lr"][kind][str(w)] for w in widths]
         add_measured(fig, widths, best, label=f"{kind}: fitted optimal lr", index=i)
     for j, (kind, what) in enumerate((("mup", "hidden"), ("sp", "hidden"), ("mup", "logits"), ("sp", "logits"))):
-        add_measured(fig, widths, s["coordinate_check"][kind][what], label=f"{kind}: RMS change of {what}",
-                     index=j + 2, line=True)
+        add_measured(
+            fig,
+            widths,
+            s["coordinate_check"][kind][what],
+            label=f"{kind}: RMS change of {what}",
+            index=j + 2,
+            line=True,
+        )
     fig = finish(fig)
     fig.legend.location = "bottom_left"
     return fig

@@ -33,7 +33,9 @@ from compute.protocol import Context, Experiment, ExperimentConfig
 
 class Config(ExperimentConfig):
     widths: list[int] = Field(
-        default_factory=lambda: [8, 16, 32, 64, 128], min_length=2, max_length=10,
+        default_factory=lambda: [8, 16, 32, 64, 128],
+        min_length=2,
+        max_length=10,
         description="Hidden widths (each 2 to 8192); both hidden layers have the same width.",
     )
     seeds: int = Field(3, ge=2, le=16, description="Networks trained per width from independent initialisations.")
@@ -53,8 +55,13 @@ class Config(ExperimentConfig):
 
 PRESETS: dict[str, dict[str, Any]] = {
     "smoke": {"widths": [8, 16, 32, 64, 128], "seeds": 3, "steps": 100, "lr": 5e-3, "train_size": 600},
-    "full": {"widths": [16, 32, 64, 128, 256, 512, 1024, 2048, 4096], "seeds": 6, "steps": 2000, "lr": 1e-3,
-             "train_size": 1200},
+    "full": {
+        "widths": [16, 32, 64, 128, 256, 512, 1024, 2048, 4096],
+        "seeds": 6,
+        "steps": 2000,
+        "lr": 1e-3,
+        "train_size": 1200,
+    },
 }
 
 
@@ -166,8 +173,13 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
         metrics[f"{layer}_cka_monotone"] = all(b > a for a, b in zip(values, values[1:], strict=False))
     return {
         "metrics": metrics,
-        "series": {"widths": config.widths, "cka": cka, "cka_init": cka_init, "cka_spread": cka_spread,
-                   "test_accuracy": test_acc},
+        "series": {
+            "widths": config.widths,
+            "cka": cka,
+            "cka_init": cka_init,
+            "cka_spread": cka_spread,
+            "test_accuracy": test_acc,
+        },
     }
 
 
@@ -177,10 +189,12 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
 
     s = result["series"]
     widths = s["widths"]
-    fig = new_figure("Networks from different seeds: linear CKA of the same layer", "width", "linear CKA across seeds",
-                     x_log=True)
-    add_theory(fig, [widths[0], widths[-1]], [1.0, 1.0], label="identical representations (CKA = 1)", index=7,
-               dash="dashed")
+    fig = new_figure(
+        "Networks from different seeds: linear CKA of the same layer", "width", "linear CKA across seeds", x_log=True
+    )
+    add_theory(
+        fig, [widths[0], widths[-1]], [1.0, 1.0], label="identical representations (CKA = 1)", index=7, dash="dashed"
+    )
     for i, layer in enumerate(s["cka"]):
         add_measured(fig, widths, s["cka"][layer], label=f"{layer}, trained", index=i, line=True)
         add_measured(fig, widths, s["cka_init"][layer], label=f"{layer}, at initialisation", index=i + 2)

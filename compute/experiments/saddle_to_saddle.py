@@ -39,17 +39,23 @@ from compute.protocol import Context, Experiment, ExperimentConfig
 
 class Config(ExperimentConfig):
     singular_values: list[float] = Field(
-        default_factory=lambda: [3.0, 2.0, 1.0], min_length=2, max_length=8,
+        default_factory=lambda: [3.0, 2.0, 1.0],
+        min_length=2,
+        max_length=8,
         description="Distinct singular values s_k of the target map, each in [0.2, 10].",
     )
     hidden: int = Field(64, ge=1, le=512, description="Hidden width (at least the number of singular values).")
     alphas: list[float] = Field(
-        default_factory=lambda: [1e-2, 1e-4, 1e-8], min_length=1, max_length=6,
+        default_factory=lambda: [1e-2, 1e-4, 1e-8],
+        min_length=1,
+        max_length=6,
         description="Initialisation scales alpha, each between 1e-12 and 0.1.",
     )
     lr: float = Field(0.002, gt=0, le=0.05, description="Gradient-descent learning rate (time is lr * step).")
     extra_time: float = Field(
-        1.4, ge=1.05, le=3.0,
+        1.4,
+        ge=1.05,
+        le=3.0,
         description="Train until this multiple of the slowest mode's predicted drop time ln(1/alpha)/s_min.",
     )
     points: int = Field(400, ge=50, le=2000, description="Points kept per loss curve in the stored result.")
@@ -86,8 +92,11 @@ class Config(ExperimentConfig):
 PRESETS: dict[str, dict[str, Any]] = {
     "smoke": {"singular_values": [3.0, 2.0, 1.0], "hidden": 64, "alphas": [1e-2, 1e-4, 1e-8], "lr": 0.002},
     "full": {
-        "singular_values": [4.0, 3.0, 2.0, 1.0], "hidden": 256,
-        "alphas": [1e-2, 1e-4, 1e-8, 1e-12], "lr": 0.0005, "points": 1000,
+        "singular_values": [4.0, 3.0, 2.0, 1.0],
+        "hidden": 256,
+        "alphas": [1e-2, 1e-4, 1e-8, 1e-12],
+        "lr": 0.0005,
+        "points": 1000,
     },
 }
 
@@ -122,9 +131,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     plateau_errors: dict[str, list[float]] = {}
     refined_errors: list[float] = []
     init_gen = ctx.generator("init")
-    total_steps = sum(
-        int(config.extra_time * math.log(1 / a) / min(s_list) / config.lr) + 1 for a in config.alphas
-    )
+    total_steps = sum(int(config.extra_time * math.log(1 / a) / min(s_list) / config.lr) + 1 for a in config.alphas)
     steps_done = 0
     for alpha in config.alphas:
         log_inv = math.log(1 / alpha)
@@ -168,9 +175,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
         ratios[f"{alpha:g}"] = [
             sk * t / log_inv if t is not None else float("nan") for sk, t in zip(s_list, drop_times, strict=True)
         ]
-        refined_errors += [
-            abs(t - r) / r for t, r in zip(drop_times, refined, strict=True) if t is not None
-        ]
+        refined_errors += [abs(t - r) / r for t, r in zip(drop_times, refined, strict=True) if t is not None]
 
         # Plateaus: the loss halfway (in time) between consecutive predicted drops.
         predicted = [log_inv / sk for sk in s_list]
@@ -222,7 +227,7 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     end = max(r["t"][-1] / math.log(1 / r["alpha"]) for r in runs.values())
     xs, ys = [0.0], [0.5 * sum(x * x for x in s_list)]
     for k, sk in enumerate(s_list):
-        level = 0.5 * sum(x * x for x in s_list[k + 1:])
+        level = 0.5 * sum(x * x for x in s_list[k + 1 :])
         xs += [1 / sk, 1 / sk]
         ys += [ys[-1], level]
     xs.append(end)
@@ -230,8 +235,9 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     add_theory(fig, xs, ys, label="theory: plateaus, drops at 1/s_k", index=0)
     for i, (key, run_data) in enumerate(runs.items()):
         scale = math.log(1 / run_data["alpha"])
-        add_measured(fig, [t / scale for t in run_data["t"]], run_data["loss"], label=f"alpha = {key}",
-                     index=i + 1, line=True)
+        add_measured(
+            fig, [t / scale for t in run_data["t"]], run_data["loss"], label=f"alpha = {key}", index=i + 1, line=True
+        )
     fig = finish(fig)
     fig.legend.location = "top_right"
     return fig
@@ -248,8 +254,11 @@ EXPERIMENT = Experiment(
     presets=PRESETS,
     run=run,
     figure=figure,
-    agreement_metrics=("ratio_smallest_alpha_max_dev", "plateau_max_rel_error_smallest_alpha",
-                       "refined_drop_time_max_rel_error"),
+    agreement_metrics=(
+        "ratio_smallest_alpha_max_dev",
+        "plateau_max_rel_error_smallest_alpha",
+        "refined_drop_time_max_rel_error",
+    ),
     gpu_tolerance=1e-6,
     soft_time_limit_s=900,
     hard_time_limit_s=1080,

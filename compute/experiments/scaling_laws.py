@@ -42,11 +42,15 @@ class Config(ExperimentConfig):
     alpha: float = Field(1.0, ge=0.3, le=3.0, description="Spectral exponent: lambda_i = i^-(1 + alpha).")
     dim: int = Field(2000, ge=64, le=20000, description="Number of input dimensions (the spectrum's length).")
     sizes: list[int] = Field(
-        default_factory=lambda: [16, 32, 64, 128, 256], min_length=3, max_length=12,
+        default_factory=lambda: [16, 32, 64, 128, 256],
+        min_length=3,
+        max_length=12,
         description="Training-set sizes n and feature counts p (each at most dim / 4).",
     )
     trials: int = Field(
-        8, ge=1, le=200,
+        8,
+        ge=1,
+        le=200,
         description="Random draws at the largest size; a size m gets trials * min(16, max_size // m) draws, "
         "since small sizes are cheap and fluctuate most.",
     )
@@ -174,8 +178,13 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
 
     s = result["series"]
     alpha = -result["metrics"]["predicted_exponent"]
-    fig = new_figure(f"Scaling laws, spectrum i^-(1+alpha), alpha = {alpha:g}", "n (samples) or p (features)",
-                     "loss", x_log=True, y_log=True)
+    fig = new_figure(
+        f"Scaling laws, spectrum i^-(1+alpha), alpha = {alpha:g}",
+        "n (samples) or p (features)",
+        "loss",
+        x_log=True,
+        y_log=True,
+    )
     add_theory(fig, s["dense"], s["theory_data_dense"], label="theory, loss vs n", index=0)
     add_measured(fig, s["sizes"], s["data_loss"], label="measured, loss vs n", index=0)
     add_theory(fig, s["dense"], s["theory_features_dense"], label="theory, loss vs p", index=1, dash="dashed")
@@ -196,8 +205,7 @@ EXPERIMENT = Experiment(
     presets=PRESETS,
     run=run,
     figure=figure,
-    agreement_metrics=("data_exponent_error", "feature_exponent_error", "data_max_rel_error",
-                       "feature_max_rel_error"),
+    agreement_metrics=("data_exponent_error", "feature_exponent_error", "data_max_rel_error", "feature_max_rel_error"),
     gpu_tolerance=1e-6,
     soft_time_limit_s=900,
     hard_time_limit_s=1080,

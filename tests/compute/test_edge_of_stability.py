@@ -68,8 +68,11 @@ def test_sharpness_rises_and_settles_within_ten_percent_of_two_over_lr(smoke):
     for lr in config.eos_lrs:
         data = runs[f"{lr:g}"]
         threshold = 2 / lr
-        tail = [v for s, v in zip(data["sharpness_steps"], data["sharpness"], strict=True)
-                if s >= (1 - config.tail_fraction) * config.steps]
+        tail = [
+            v
+            for s, v in zip(data["sharpness_steps"], data["sharpness"], strict=True)
+            if s >= (1 - config.tail_fraction) * config.steps
+        ]
         settled = sum(tail) / len(tail)
         assert settled == pytest.approx(data["settled_sharpness"])
         assert data["sharpness"][0] < 0.9 * threshold  # it had to rise

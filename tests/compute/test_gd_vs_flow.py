@@ -26,8 +26,9 @@ def test_distance_to_the_flow_shrinks_linearly_in_the_learning_rate(smoke_outcom
     metrics, series = outcome.result["metrics"], outcome.result["series"]
     assert 0.9 <= metrics["slope_param_distance"] <= 1.1
     # The reported slope is the fit of the reported final distances.
-    assert math.isclose(loglog_slope(series["lrs"], series["final_param_distance"]),
-                        metrics["slope_param_distance"], rel_tol=1e-9)
+    assert math.isclose(
+        loglog_slope(series["lrs"], series["final_param_distance"]), metrics["slope_param_distance"], rel_tol=1e-9
+    )
     # Training did something: the flow reduced the loss substantially.
     assert metrics["flow_loss_final"] < 0.5 * metrics["flow_loss_initial"]
 

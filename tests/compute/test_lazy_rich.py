@@ -25,8 +25,9 @@ def test_ntk_scaling_moves_the_weights_like_width_to_the_minus_half(smoke_outcom
     _, outcome = smoke_outcome
     metrics, series = outcome.result["metrics"], outcome.result["series"]
     assert -0.6 <= metrics["ntk_weight_slope"] <= -0.4
-    assert math.isclose(loglog_slope(series["widths"], series["ntk"]["weight_change"]),
-                        metrics["ntk_weight_slope"], rel_tol=1e-9)
+    assert math.isclose(
+        loglog_slope(series["widths"], series["ntk"]["weight_change"]), metrics["ntk_weight_slope"], rel_tol=1e-9
+    )
 
 
 @pytest.mark.science

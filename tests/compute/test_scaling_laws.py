@@ -33,8 +33,9 @@ def test_fitted_exponents_are_within_a_tenth_of_the_predicted_one(smoke):
 def test_every_point_is_within_fifteen_percent_of_the_theory_curve(smoke):
     _, result = smoke
     s = result["series"]
-    for measured, theory in zip(s["data_loss"] + s["feature_loss"], s["theory_data"] + s["theory_features"],
-                                strict=True):
+    for measured, theory in zip(
+        s["data_loss"] + s["feature_loss"], s["theory_data"] + s["theory_features"], strict=True
+    ):
         assert abs(measured - theory) / theory < 0.15
 
 

@@ -21,8 +21,17 @@ pytestmark = pytest.mark.sandbox
 SLOT = 7  # a slot of its own, so a developer's worker is never disturbed
 # Generous wall time (a loaded machine starts Python slowly); attacks that
 # need the wall limit to stop them get a short one of their own.
-LIMITS = Limits(wall_s=60, cpu_s=8, memory_bytes=2 * 1024**3, processes=48, file_bytes=8 * 1024**2,
-                disk_bytes=16 * 1024**2, output_bytes=16 * 1024, result_bytes=256 * 1024, max_numbers=20_000)
+LIMITS = Limits(
+    wall_s=60,
+    cpu_s=8,
+    memory_bytes=2 * 1024**3,
+    processes=48,
+    file_bytes=8 * 1024**2,
+    disk_bytes=16 * 1024**2,
+    output_bytes=16 * 1024,
+    result_bytes=256 * 1024,
+    max_numbers=20_000,
+)
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 HEADER = """
@@ -88,7 +97,9 @@ def test_a_benign_experiment_succeeds() -> None:
 
 
 def test_a_fork_bomb_is_contained() -> None:
-    outcome = attempt(limits=short_wall(10), body="""
+    outcome = attempt(
+        limits=short_wall(10),
+        body="""
         import os
         def run(config, ctx):
             while True:
@@ -96,7 +107,8 @@ def test_a_fork_bomb_is_contained() -> None:
                     os.fork()
                 except OSError:
                     pass
-    """)
+    """,
+    )
     assert_contained(outcome, "wall-clock", "cpu time", "killed")
 
 
@@ -120,13 +132,16 @@ def test_a_busy_loop_hits_a_limit() -> None:
 
 
 def test_a_process_ignoring_sigterm_is_killed_at_the_wall_limit() -> None:
-    outcome = attempt("""
+    outcome = attempt(
+        """
         import signal, time
         def run(config, ctx):
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             while True:
                 time.sleep(0.1)
-    """, limits=short_wall(6))
+    """,
+        limits=short_wall(6),
+    )
     assert_contained(outcome, "wall-clock limit of 6 s")
 
 
@@ -146,13 +161,17 @@ def test_host_files_cannot_be_read(path: str) -> None:
 
 
 def test_the_environment_holds_no_secret() -> None:
-    outcome = attempt("""
+    outcome = attempt(
+        """
         import os
         def run(config, ctx):
             if any("sekrit" in v for v in os.environ.values()) or "DJANGO_SECRET_KEY" in os.environ:
                 return {"leaked": 1}
             raise RuntimeError("no secret visible: " + ",".join(sorted(os.environ)))
-    """, DJANGO_SECRET_KEY="sekrit-value-that-must-not-leak", DATABASE_URL="postgres://sekrit@127.0.0.1/x")
+    """,
+        DJANGO_SECRET_KEY="sekrit-value-that-must-not-leak",
+        DATABASE_URL="postgres://sekrit@127.0.0.1/x",
+    )
     assert_contained(outcome, "no secret visible")
 
 
@@ -172,7 +191,9 @@ def test_no_network_connection_can_be_opened(host: str, port: int) -> None:
     assert_contained(outcome, "unreachable", "refused", "timed out", "network")
 
 
-@pytest.mark.parametrize("path", ["/usr/lib/evil", "/sandbox/job/evil.py", "/sandbox/lib/compute/evil.py", "/evil", "/dev/evil"])
+@pytest.mark.parametrize(
+    "path", ["/usr/lib/evil", "/sandbox/job/evil.py", "/sandbox/lib/compute/evil.py", "/evil", "/dev/evil"]
+)
 def test_nothing_outside_its_directory_can_be_written(path: str) -> None:
     outcome = attempt(f"""
         def run(config, ctx):
@@ -199,13 +220,16 @@ def test_filling_the_disk_is_stopped(where: str) -> None:
 
 
 def test_printing_gigabytes_keeps_only_a_capped_tail() -> None:
-    outcome = attempt(limits=short_wall(10), body="""
+    outcome = attempt(
+        limits=short_wall(10),
+        body="""
         import sys
         def run(config, ctx):
             line = "y" * 65536
             while True:
                 sys.stdout.write(line)
-    """)
+    """,
+    )
     assert_contained(outcome, "wall-clock", "cpu time")
     assert len(outcome.stdout) <= LIMITS.output_bytes
 
@@ -263,7 +287,7 @@ def test_importing_django_does_not_reach_the_database() -> None:
             import django
             from django.conf import settings
             settings.configure(DATABASES={{
-                "default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": {REPO + '/var/db.sqlite3'!r}}},
+                "default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": {REPO + "/var/db.sqlite3"!r}}},
                 "pg": {{"ENGINE": "django.db.backends.postgresql", "NAME": "postgres", "USER": "postgres",
                         "HOST": "127.0.0.1", "PORT": "5432"}},
             }})
@@ -285,11 +309,14 @@ def test_importing_django_does_not_reach_the_database() -> None:
 
 
 def test_the_supervisor_keeps_serving_after_hostile_runs() -> None:
-    attempt("""
+    attempt(
+        """
         def run(config, ctx):
             while True:
                 pass
-    """, limits=short_wall(3))
+    """,
+        limits=short_wall(3),
+    )
     outcome = attempt("""
         def run(config, ctx):
             return {"metrics": {"after": 1.0}}
