@@ -294,6 +294,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # exceed every experiment's hard time limit or a long run would start twice.
 RUNS_VISIBILITY_TIMEOUT_S = env_int("RUNS_VISIBILITY_TIMEOUT_S", 6 * 3600, minimum=60)
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport, hardened against a full disk (config/embedded_broker.py).
+    CELERY_BROKER_TRANSPORT = "config.embedded_broker:Transport"
     # One folder for both directions: producer and consumer share a machine.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -312,13 +314,15 @@ else:
 # --- Experiments --------------------------------------------------------------
 RUNS_MAX_CONCURRENT_PER_USER = env_int("RUNS_MAX_CONCURRENT_PER_USER", 3, minimum=1)
 RUNS_MAX_PER_DAY_PER_USER = env_int("RUNS_MAX_PER_DAY_PER_USER", 50, minimum=1)
-# A worker holds a run for this long and renews the lease while it works; a run
-# whose lease expired is handed to another worker by the reaper.
-RUNS_LEASE_SECONDS = env_int("RUNS_LEASE_SECONDS", 60, minimum=1)
-RUNS_REAP_INTERVAL_SECONDS = env_int("RUNS_REAP_INTERVAL_SECONDS", 30, minimum=1)
+# A worker holds a run for this long and renews the lease every 2 s while it works; a run
+# whose lease expired is handed to another worker by the reaper. Together they bound how
+# long a dead worker's run waits: about lease + reap interval.
+RUNS_LEASE_SECONDS = env_int("RUNS_LEASE_SECONDS", 15, minimum=1)
+RUNS_REAP_INTERVAL_SECONDS = env_int("RUNS_REAP_INTERVAL_SECONDS", 5, minimum=1)
 RUNS_MAX_ATTEMPTS = env_int("RUNS_MAX_ATTEMPTS", 3, minimum=1)
-# A queued run nobody claimed for this long is enqueued again (a lost message).
-RUNS_REQUEUE_QUEUED_AFTER_SECONDS = env_int("RUNS_REQUEUE_QUEUED_AFTER_SECONDS", 3600, minimum=1)
+# A queued run nobody claimed for this long is published again when the broker holds fewer
+# messages than there are queued runs (a lost message, e.g. a broker restart).
+RUNS_REQUEUE_QUEUED_AFTER_SECONDS = env_int("RUNS_REQUEUE_QUEUED_AFTER_SECONDS", 120, minimum=1)
 
 # --- The sandbox of author experiments (docs/submissions.md) ----------------------
 # First sandbox slot of this worker node; a prefork child adds its pool index.

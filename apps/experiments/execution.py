@@ -57,7 +57,8 @@ def execute_run(run_id: int, *, soft_limit_s: float | None = None) -> str:
     """Claim run ``run_id`` and compute it; returns what happened ("skipped", "succeeded", "failed", ...).
 
     A run that is not ours to take (finished, cancelled, held by a live worker)
-    is skipped, so redelivered messages do nothing.
+    is skipped, so duplicate messages do nothing; a run whose holder on this
+    machine has died is taken at once.
     """
     from celery.exceptions import SoftTimeLimitExceeded
 
@@ -65,6 +66,8 @@ def execute_run(run_id: int, *, soft_limit_s: float | None = None) -> str:
 
     close_old_connections()
     claim = services.run_claim(run_id=run_id, worker=worker_id())
+    if claim is None and services.run_release_from_dead_worker(run_id=run_id):
+        claim = services.run_claim(run_id=run_id, worker=worker_id())
     if claim is None:
         return "skipped"
     superseded = services.run_rekey(claim=claim)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import socket
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +27,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.requesters import Requester, SystemRequest
-from apps.experiments.executors import Computed, RunPlan, executor_for
+from apps.experiments.executors import Computed, RunPlan, TimeLimits, executor_for
 from apps.experiments.models import ACTIVE, Experiment, ExperimentKind, Run, RunResult, RunStatus
 
 log = logging.getLogger(__name__)
@@ -153,21 +155,46 @@ def _check_quota(person: User, *, new_runs: int) -> None:
         )
 
 
-def enqueue(run: Run) -> None:
-    """Send the task message for ``run`` once the current transaction commits, with its kind's time limits."""
-    limits = executor_for(run.experiment.kind).time_limits(run)
+# Publishing happens inside a web request: try the broker briefly, then leave the run to the reaper.
+PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+# A queued run whose message never left is published again by the reaper after this long.
+UNPUBLISHED_GRACE = timedelta(seconds=10)
 
-    def send() -> None:
-        from apps.experiments.tasks import execute_run
-        from config.celery import ensure_broker_folders
 
+def run_publish(run: Run, limits: TimeLimits) -> bool:
+    """Send the task message of a queued run now; returns whether the broker took it.
+
+    When the broker is down (or the embedded broker's disk is full) the run
+    stays queued with ``enqueued_at`` empty and a message saying so, and the
+    reaper publishes it again: a run row is never left without a way forward.
+    """
+    from apps.experiments.tasks import execute_run
+    from config.celery import ensure_broker_folders
+
+    try:
         ensure_broker_folders()
         execute_run.apply_async(
-            args=[run.pk], queue="experiments", soft_time_limit=limits.soft_s, time_limit=limits.hard_s
+            args=[run.pk],
+            queue="experiments",
+            soft_time_limit=limits.soft_s,
+            time_limit=limits.hard_s,
+            retry_policy=PUBLISH_RETRY_POLICY,
         )
-
+    except Exception as exc:  # any broker failure: the row stays the truth
+        log.warning("could not publish run %s: %s", run.pk, exc)
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        Run.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+            enqueued_at=None, message=f"waiting for the message broker ({reason}); it will be sent again"[:300]
+        )
+        return False
     Run.objects.filter(pk=run.pk).update(enqueued_at=timezone.now())
-    transaction.on_commit(send)
+    return True
+
+
+def enqueue(run: Run) -> None:
+    """Publish ``run`` once the current transaction commits (a worker must find its row), with its kind's limits."""
+    limits = executor_for(run.experiment.kind).time_limits(run)
+    transaction.on_commit(lambda: run_publish(run, limits))
 
 
 @dataclass(frozen=True)
@@ -340,6 +367,41 @@ def run_claim(*, run_id: int, worker: str) -> Claim | None:
     return Claim(run_id=run_id, worker=worker, attempt=attempt)
 
 
+def worker_is_gone(worker: str) -> bool:
+    """Whether ``worker`` ("host:pid") is a process of this machine that no longer exists.
+
+    Only a holder on this host can be checked; elsewhere the lease decides.
+    (A reused pid reads as alive, which only makes the caller wait for the lease.)
+    """
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def run_release_from_dead_worker(*, run_id: int) -> bool:
+    """End the lease of a running run whose holder on this machine has died, so it can be claimed at once.
+
+    A worker's pool process killed mid-run gets its message redelivered to a
+    sibling at once; without this it would wait for the lease to expire.
+    """
+    holder = Run.objects.filter(pk=run_id, status=RunStatus.RUNNING).values_list("worker", flat=True).first()
+    if holder is None or not worker_is_gone(holder):
+        return False
+    released = Run.objects.filter(pk=run_id, status=RunStatus.RUNNING, worker=holder).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    if released:
+        log.info("run %s: its worker %s has died; releasing its lease", run_id, holder)
+    return bool(released)
+
+
 def _held(claim: Claim) -> Q:
     return Q(pk=claim.run_id, status=RunStatus.RUNNING, worker=claim.worker, attempts=claim.attempt)
 
@@ -438,10 +500,27 @@ def run_fail_hard_time_limit(*, run_id: int, limit_s: float) -> bool:
     )
 
 
-def runs_reap_expired() -> int:
-    """Re-enqueue runs whose worker was lost (expired lease) or whose message was lost; returns how many.
+def _republish(run: Run, now: datetime) -> int:
+    try:
+        limits = executor_for(run.experiment.kind).time_limits(run)
+    except (ValidationError, ImproperlyConfigured) as exc:  # the experiment is gone, or its kind
+        Run.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, finished_at=now, error=f"The experiment can no longer run: {exc}"
+        )
+        return 0
+    return int(run_publish(run, limits))
 
-    Runs that have used up RUNS_MAX_ATTEMPTS are failed instead.
+
+def runs_reap_expired() -> int:
+    """Give every stranded run a way forward; returns how many messages were sent again.
+
+    Runs whose worker stopped renewing its lease go back to the queue (past
+    RUNS_MAX_ATTEMPTS they fail instead); queued runs whose message never
+    reached the broker are published again; and queued runs waiting longer
+    than RUNS_REQUEUE_QUEUED_AFTER_SECONDS are published again when the
+    broker holds fewer messages than there are queued runs (a message was
+    lost, e.g. by a broker restart). A duplicate message is harmless: a run
+    is claimed by one conditional update.
     """
     now = timezone.now()
     expired = Q(status=RunStatus.RUNNING, lease_expires_at__lt=now)
@@ -450,32 +529,36 @@ def runs_reap_expired() -> int:
         finished_at=now,
         lease_expires_at=None,
         message="failed: too many attempts",
-        error=f"Gave up after {settings.RUNS_MAX_ATTEMPTS} attempts: the worker was lost each time.",
+        error=(
+            f"Gave up after {settings.RUNS_MAX_ATTEMPTS} attempts: each time, the worker computing it "
+            "stopped renewing its lease (it died or lost the database) before finishing."
+        ),
     )
-    stale = now - timedelta(seconds=settings.RUNS_REQUEUE_QUEUED_AFTER_SECONDS)
     count = 0
-    for run in Run.objects.select_related("experiment").filter(
-        expired | Q(status=RunStatus.QUEUED, enqueued_at__lt=stale)
-    ):
-        with transaction.atomic():
-            # Conditional, so that two reapers never both re-enqueue the same run.
-            moved = Run.objects.filter(
-                pk=run.pk, status=run.status, lease_expires_at=run.lease_expires_at, enqueued_at=run.enqueued_at
-            ).update(
-                status=RunStatus.QUEUED,
-                lease_expires_at=None,
-                message="requeued: its worker was lost",
-            )
-            if not moved:
-                continue
-            try:
-                enqueue(run)
-            except (ValidationError, ImproperlyConfigured) as exc:  # the experiment is gone, or its kind
-                Run.objects.filter(pk=run.pk).update(
-                    status=RunStatus.FAILED, finished_at=now, error=f"The experiment can no longer run: {exc}"
-                )
-                continue
-            count += 1
+    for run in Run.objects.select_related("experiment").filter(expired):
+        # Conditional, so that two reapers never both take the same run back.
+        moved = Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING, lease_expires_at=run.lease_expires_at).update(
+            status=RunStatus.QUEUED, lease_expires_at=None, message="requeued: its worker stopped answering"
+        )
+        if moved:
+            count += _republish(run, now)
+    never_sent = Q(status=RunStatus.QUEUED, enqueued_at__isnull=True, created_at__lt=now - UNPUBLISHED_GRACE)
+    candidates = list(Run.objects.select_related("experiment").filter(never_sent))
+    stale = now - timedelta(seconds=settings.RUNS_REQUEUE_QUEUED_AFTER_SECONDS)
+    waiting = list(Run.objects.select_related("experiment").filter(status=RunStatus.QUEUED, enqueued_at__lt=stale))
+    if waiting:
+        from config.celery import queue_depth
+
+        depth = queue_depth("experiments")
+        if depth is None or depth < Run.objects.filter(status=RunStatus.QUEUED).count():
+            candidates += waiting
+    for run in candidates:
+        # Conditional on the last publication, so that two reapers never both send it.
+        taken = Run.objects.filter(pk=run.pk, status=RunStatus.QUEUED, enqueued_at=run.enqueued_at).update(
+            enqueued_at=now
+        )
+        if taken:
+            count += _republish(run, now)
     if count:
-        log.info("reaper re-enqueued %d run(s)", count)
+        log.info("reaper sent %d run message(s) again", count)
     return count
