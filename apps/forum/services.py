@@ -19,6 +19,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from apps.accounts.roles import is_moderator
 from apps.forum import notify, trust
 from apps.forum.models import (
     Category,
@@ -32,7 +33,7 @@ from apps.forum.models import (
     Thread,
     Vote,
 )
-from apps.forum.permissions import can_delete_post, can_edit_post, can_see_thread, is_moderator, is_suspended
+from apps.forum.permissions import can_delete_post, can_edit_post, can_see_thread, is_suspended
 from apps.forum.rendering import render_body
 from apps.forum.targets import check_target
 

@@ -18,8 +18,9 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from apps.accounts.roles import is_moderator
 from apps.forum import conf
-from apps.forum.permissions import is_moderator, is_suspended
+from apps.forum.permissions import is_suspended
 
 NEW = 0
 MEMBER = 1

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from apps.accounts.roles import is_moderator
 from apps.forum import conf, services
 from apps.forum.forms import EditForm, FlagForm, PostForm, SettingsForm, ThreadForm
 from apps.forum.models import Category, Follow, ForumProfile, Notification, Post, Thread, Vote
@@ -25,7 +26,6 @@ from apps.forum.permissions import (
     can_edit_post,
     can_see_post_body,
     can_see_thread,
-    is_moderator,
 )
 from apps.forum.targets import resolve_target, target_label, target_name, target_url
 from apps.forum.trust import RateLimited
