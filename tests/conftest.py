@@ -2,7 +2,8 @@
 
 alice is an author, bob a regular member, charlie a brand-new member with no
 special rights, mallory a member acting on other people's objects, mod a forum
-moderator, ed an editor and admin a superuser.
+moderator, ed an editor, staff a staff account (no superuser flag) and admin
+a superuser.
 """
 
 from __future__ import annotations
@@ -104,6 +105,11 @@ def mod(make_user):
 @pytest.fixture
 def ed(make_user):
     return make_user("ed", groups=("editor",))
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("staff", is_staff=True)
 
 
 @pytest.fixture
