@@ -13,6 +13,7 @@ import re
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -20,7 +21,6 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.roles import Person, is_moderator
 from apps.accounts.trust import NEW, trust_level
-from apps.forum import conf
 from apps.forum.permissions import is_suspended
 
 _LINK = re.compile(r"(?i)\b(?:https?://|www\.)|\]\(")
@@ -66,17 +66,18 @@ def check_content(*, user: Person, body: str, mentions: int) -> None:
     errors: list[str] = []
     if level == NEW:
         links = count_links(body)
-        if links > conf.TL0_MAX_LINKS:
+        most = settings.FORUM_TL0_MAX_LINKS
+        if links > most:
             errors.append(
-                f"New members may include at most {conf.TL0_MAX_LINKS} links in a post (this one has {links}). "
+                f"New members may include at most {most} links in a post (this one has {links}). "
                 "The limit lifts after a day and a few posts."
             )
         if _FIGURE.search(body):
             errors.append("New members cannot embed experiment figures yet: figures start runs on the site's workers.")
-        if mentions > conf.TL0_MAX_MENTIONS:
-            errors.append(f"New members may mention at most {conf.TL0_MAX_MENTIONS} people in a post.")
-    elif mentions > conf.MAX_MENTIONS:
-        errors.append(f"A post may mention at most {conf.MAX_MENTIONS} people.")
+        if mentions > settings.FORUM_TL0_MAX_MENTIONS:
+            errors.append(f"New members may mention at most {settings.FORUM_TL0_MAX_MENTIONS} people in a post.")
+    elif mentions > settings.FORUM_MAX_MENTIONS:
+        errors.append(f"A post may mention at most {settings.FORUM_MAX_MENTIONS} people.")
     if errors:
         raise ValidationError({"body": errors})
 
@@ -97,9 +98,9 @@ def check_posting_allowed(user: Person) -> None:
     if trust_level(user) == NEW:
         since = timezone.now() - timedelta(days=1)
         today = Post.objects.filter(author=user, created__gte=since).count()
-        if today >= conf.TL0_POSTS_PER_DAY:
+        if today >= settings.FORUM_TL0_POSTS_PER_DAY:
             raise RateLimited(
-                f"New members may post {conf.TL0_POSTS_PER_DAY} times a day; please come back tomorrow.",
+                f"New members may post {settings.FORUM_TL0_POSTS_PER_DAY} times a day; please come back tomorrow.",
                 retry_after=3600,
             )
     bucket = int(time.time() // 60)
@@ -110,9 +111,9 @@ def check_posting_allowed(user: Person) -> None:
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=120)
         count = 1
-    if count > conf.POSTS_PER_MINUTE:
+    if count > settings.FORUM_POSTS_PER_MINUTE:
         raise RateLimited(
-            f"You are posting too quickly: at most {conf.POSTS_PER_MINUTE} posts a minute. "
+            f"You are posting too quickly: at most {settings.FORUM_POSTS_PER_MINUTE} posts a minute. "
             "Wait a moment and try again.",
             retry_after=60 - int(time.time()) % 60,
         )
