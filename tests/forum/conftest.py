@@ -81,3 +81,9 @@ def first_post(thread):
 def _fast_passwords(settings):
     # Many personas per test; the real hasher would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def broker(task_broker):
+    """No forum test sends a task message anywhere but a temporary folder; this is where they land."""
+    return task_broker
