@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.forum.models import Follow, ForumProfile, Notification, Post
 
 UNSUBSCRIBE_SALT = "forum.unsubscribe"
@@ -49,7 +50,7 @@ def email_mode(user: Any) -> str:
     return profile.email_mode if profile else ForumProfile.EmailMode.DIGEST
 
 
-def notify_new_post(*, post: Post, mentioned: Iterable[Any]) -> list[Notification]:
+def notify_new_post(*, post: Post, mentioned: Iterable[User]) -> list[Notification]:
     """Create notifications for a new post: mentions, then the replied-to author, then followers.
 
     Each person hears once, by the most specific reason; the author never hears about their own post.
