@@ -17,7 +17,8 @@ def send_digests() -> int:
     name="forum.send_notification_emails",
     # No queue attribute (deprecated in Celery 5): it goes to CELERY_TASK_DEFAULT_QUEUE, "default".
     acks_late=True,
-    # A mail outage is expected now and then: try again after 1, 2, 4... minutes; sent ones are skipped.
+    # A mail outage is expected now and then: try again after a random wait of at most 1, 2, 4... minutes
+    # (Celery's jitter spreads the retries); the ones already sent are skipped.
     autoretry_for=(notify.EmailsNotSent,),
     retry_backoff=60,
     retry_backoff_max=3600,
