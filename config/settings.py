@@ -331,6 +331,19 @@ SANDBOX_WALL_SECONDS = env_int("SANDBOX_WALL_SECONDS", 300, minimum=5)
 SANDBOX_CPU_SECONDS = env_int("SANDBOX_CPU_SECONDS", 300, minimum=5)
 SANDBOX_MEMORY_MB = env_int("SANDBOX_MEMORY_MB", 3072, minimum=256)
 
+# --- Forum --------------------------------------------------------------------
+# Posts (threads included) a minute for any member below moderator, counted in
+# the cache, so REDIS_CACHE_URL makes the count hold across web processes.
+FORUM_POSTS_PER_MINUTE = env_int("FORUM_POSTS_PER_MINUTE", 5, minimum=1)
+# New members (trust level 0, apps.accounts.trust) are held to these.
+FORUM_TL0_POSTS_PER_DAY = env_int("FORUM_TL0_POSTS_PER_DAY", 10, minimum=1)
+FORUM_TL0_MAX_LINKS = env_int("FORUM_TL0_MAX_LINKS", 2, minimum=0)
+FORUM_TL0_MAX_MENTIONS = env_int("FORUM_TL0_MAX_MENTIONS", 2, minimum=0)
+# Everyone else may still not mention a crowd at once.
+FORUM_MAX_MENTIONS = env_int("FORUM_MAX_MENTIONS", 10, minimum=1)
+FORUM_POSTS_PER_PAGE = env_int("FORUM_POSTS_PER_PAGE", 25, minimum=1)
+FORUM_THREADS_PER_PAGE = env_int("FORUM_THREADS_PER_PAGE", 30, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

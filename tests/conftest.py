@@ -2,7 +2,8 @@
 
 alice is an author, bob a regular member, charlie a brand-new member with no
 special rights, mallory a member acting on other people's objects, mod a forum
-moderator, ed an editor and admin a superuser.
+moderator, ed an editor, staff a staff account (no superuser flag) and admin
+a superuser.
 """
 
 from __future__ import annotations
@@ -39,6 +40,43 @@ def require_server(name: str, host: str, port: int) -> None:
 def redis_url() -> str:
     require_server("Redis", "127.0.0.1", 6379)
     return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def task_broker(tmp_path):
+    """Point Celery at a filesystem broker in a temporary folder; yields the folder where task messages land.
+
+    Each message is a JSON file: ``headers["task"]`` names the task, ``properties["delivery_info"]["routing_key"]``
+    is its queue, and the base64 ``body`` decodes to ``[args, kwargs, embed]``.
+    """
+    from config.celery import app
+
+    folder = tmp_path / "broker"
+    previous = app.conf.broker_url, app.conf.broker_transport_options
+    app.conf.broker_url = "filesystem://"
+    app.conf.broker_transport_options = {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
+        "store_processed": False,
+    }
+    _drop_broker_connections(app)
+    yield folder / "queue"
+    app.conf.broker_url, app.conf.broker_transport_options = previous
+    _drop_broker_connections(app)
+
+
+def _drop_broker_connections(app) -> None:
+    # kombu keeps connection pools in a global registry that compares connections
+    # by URL, and Celery caches its pools on the app: without dropping them all, a
+    # message could go out through a connection made with another test's folder
+    # (or a pool an earlier test closed).
+    import kombu.pools
+
+    kombu.pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture(autouse=True)
@@ -104,6 +142,11 @@ def mod(make_user):
 @pytest.fixture
 def ed(make_user):
     return make_user("ed", groups=("editor",))
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("staff", is_staff=True)
 
 
 @pytest.fixture

@@ -40,6 +40,8 @@ def _import_settings(**overrides: str) -> subprocess.CompletedProcess[str]:
         ("AXES_FAILURE_LIMIT", "0"),
         ("AXES_COOLOFF_HOURS", "quarter"),
         ("EMAIL_PORT", "smtp"),
+        ("FORUM_POSTS_PER_MINUTE", "0"),
+        ("FORUM_TL0_MAX_LINKS", "two"),
     ],
 )
 def test_a_malformed_variable_stops_start_up_and_is_named(name: str, value: str) -> None:

@@ -87,7 +87,7 @@ def _experiment(name: str) -> Experiment:
 
 
 def trust_run_ineligibility(user: User) -> str | None:
-    from apps.forum.trust import can_request_runs
+    from apps.accounts.trust import can_request_runs
 
     if can_request_runs(user):
         return None

@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from apps.accounts.roles import is_moderator
+
 
 class Category(models.Model):
     """A top-level room of the forum, defined in site/forum/categories.yaml."""
@@ -41,8 +43,6 @@ class Category(models.Model):
 class ThreadQuerySet(models.QuerySet["Thread"]):
     def visible_to(self, user: Any) -> ThreadQuerySet:
         """Threads the user may see: moderators see hidden ones too."""
-        from apps.forum.permissions import is_moderator
-
         if is_moderator(user):
             return self.filter(merged_into__isnull=True)
         return self.filter(is_hidden=False, merged_into__isnull=True)
@@ -110,8 +110,6 @@ class Thread(models.Model):
 class PostQuerySet(models.QuerySet["Post"]):
     def visible_to(self, user: Any) -> PostQuerySet:
         """Posts whose content the user may read (not deleted, not hidden unless moderator)."""
-        from apps.forum.permissions import is_moderator
-
         qs = self.filter(is_deleted=False, thread__merged_into__isnull=True)
         if is_moderator(user):
             return qs

@@ -1,4 +1,4 @@
-"""Reads other apps use: recent threads for the home page, discussions of an object."""
+"""Reads other apps use: recent threads for the home page, discussions of an object, a member's standing."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
-from apps.forum.models import Thread
+from apps.accounts.models import User
+from apps.accounts.trust import NO_STANDING, Standing
+from apps.forum.models import Post, Suspension, Thread
 
 
 def home_threads(*, limit: int = 6) -> list[Thread]:
@@ -32,3 +36,28 @@ def discussions_of(obj: models.Model, *, user: Any, limit: int = 20) -> list[Thr
     else:
         threads = threads.attached_to(obj)
     return list(threads.select_related("category", "author").order_by("-last_activity")[:limit])
+
+
+def member_standing(user: User) -> Standing:
+    """The forum's facts about a member, for apps.accounts.trust: readable posts, granted level, active suspension.
+
+    Registered as the standing provider in ForumConfig.ready(); one query.
+    """
+    posts = (
+        Post.objects.filter(author=OuterRef("pk"), is_deleted=False, is_hidden=False)
+        .order_by()
+        .values("author")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    suspension = Suspension.objects.active().filter(user=OuterRef("pk")).order_by("-until").values("until")[:1]
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(readable_posts=Coalesce(Subquery(posts), 0), suspended_until=Subquery(suspension))
+        .values_list("readable_posts", "forum_profile__granted_trust_level", "suspended_until")
+        .first()
+    )
+    if row is None:
+        return NO_STANDING
+    posts_count, granted, until = row
+    return Standing(posts=posts_count, granted_level=granted or 0, suspended_until=until)

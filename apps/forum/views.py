@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -16,7 +17,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from apps.forum import conf, services
+from apps.accounts.roles import is_moderator
+from apps.forum import services
 from apps.forum.forms import EditForm, FlagForm, PostForm, SettingsForm, ThreadForm
 from apps.forum.models import Category, Follow, ForumProfile, Notification, Post, Thread, Vote
 from apps.forum.permissions import (
@@ -25,7 +27,6 @@ from apps.forum.permissions import (
     can_edit_post,
     can_see_post_body,
     can_see_thread,
-    is_moderator,
 )
 from apps.forum.targets import resolve_target, target_label, target_name, target_url
 from apps.forum.trust import RateLimited
@@ -74,7 +75,7 @@ def post_page_url(post: Post) -> str:
         .filter(Q(created__lt=post.created) | Q(created=post.created, id__lt=post.id))
         .count()
     )
-    page = earlier // conf.POSTS_PER_PAGE + 1
+    page = earlier // settings.FORUM_POSTS_PER_PAGE + 1
     url = post.thread.get_absolute_url()
     return f"{url}?page={page}#post-{post.pk}" if page > 1 else f"{url}#post-{post.pk}"
 
@@ -103,7 +104,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("author")
         .order_by("-is_pinned", "-last_activity", "-id")
     )
-    page = Paginator(threads, conf.THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(threads, settings.FORUM_THREADS_PER_PAGE).get_page(request.GET.get("page"))
     following = request.user.is_authenticated and Follow.objects.filter(user=request.user, category=category).exists()
     return render(request, "forum/category.html", {"category": category, "page": page, "following": following})
 
@@ -136,7 +137,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 def render_thread(request: HttpRequest, thread: Thread, form: Any, status: int) -> HttpResponse:
     user = request.user
     posts = thread.posts.in_order().select_related("author", "reply_to", "reply_to__author")
-    page = Paginator(posts, conf.POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(posts, settings.FORUM_POSTS_PER_PAGE).get_page(request.GET.get("page"))
     moderator = is_moderator(user)
     voted: set[int] = set()
     following = False
@@ -436,7 +437,7 @@ def tag(request: HttpRequest, slug: str) -> HttpResponse:
     # Tags are a JSON list, which SQLite cannot query inside; recent threads are few enough to filter here.
     recent = Thread.objects.visible_to(request.user).select_related("category", "author").order_by("-last_activity")
     threads = [t for t in recent[:1000] if slug in (t.tags or [])]
-    page = Paginator(threads, conf.THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(threads, settings.FORUM_THREADS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "forum/tag.html", {"tag": slug, "page": page})
 
 

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from apps.accounts.roles import is_editor
+
 
 class State(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -22,18 +24,6 @@ class State(models.TextChoices):
 
 # States in which the authors may change the text.
 EDITABLE = (State.DRAFT, State.REVISIONS_REQUESTED)
-
-
-def is_editor(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(user.is_superuser or user.groups.filter(name="editor").exists())
-
-
-def is_author_member(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(user.is_superuser or user.groups.filter(name="author").exists())
 
 
 class SubmissionQuerySet(models.QuerySet["Submission"]):

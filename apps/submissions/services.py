@@ -21,6 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from apps.accounts.roles import EDITOR, holders, is_editor
+from apps.accounts.roles import is_author as is_author_member
 from apps.submissions.models import (
     EDITABLE,
     Assignment,
@@ -31,8 +33,6 @@ from apps.submissions.models import (
     Submission,
     Transition,
     Visibility,
-    is_author_member,
-    is_editor,
 )
 
 MAX_SOURCE_BYTES = 64 * 1024
@@ -88,9 +88,7 @@ def _notify(submission: Submission, subject: str, message: str, recipients: Iter
 
 
 def _editors() -> list[Any]:
-    from django.contrib.auth import get_user_model
-
-    return list(get_user_model().objects.filter(groups__name="editor", is_active=True))
+    return list(holders(EDITOR))
 
 
 def _move(*, submission: Submission, user: Any, to: str, note: str = "") -> Submission:

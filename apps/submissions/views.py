@@ -13,6 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.accounts.roles import is_author as is_author_member
+from apps.accounts.roles import is_editor
 from apps.experiments.models import Run, RunStatus
 from apps.submissions import services
 from apps.submissions.models import (
@@ -21,8 +23,6 @@ from apps.submissions.models import (
     State,
     Submission,
     Visibility,
-    is_author_member,
-    is_editor,
 )
 
 PREVIEW_MAX_CHARS = services.MAX_BODY_CHARS

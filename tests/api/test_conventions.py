@@ -50,8 +50,8 @@ def test_run_requests_have_a_tighter_bucket_than_other_writes(world: World, bob)
     assert client.put(f"/api/v1/forum/threads/{world.thread.pk}/follow/").status_code == 200
 
 
-def test_the_forums_own_posting_rate_answers_429_with_retry_after(world: World, bob, monkeypatch) -> None:
-    monkeypatch.setattr("apps.forum.conf.POSTS_PER_MINUTE", 1)
+def test_the_forums_own_posting_rate_answers_429_with_retry_after(world: World, bob, settings) -> None:
+    settings.FORUM_POSTS_PER_MINUTE = 1
     client = client_for(bob)
     path = f"/api/v1/forum/threads/{world.thread.pk}/posts/"
     assert client.post(path, {"body": "one"}, format="json").status_code == 201

@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from apps.accounts.trust import forget_standing
 from apps.forum import services
 from apps.forum.models import Category, Post, Thread
 
@@ -39,9 +40,7 @@ def season(user, *, days: int = 30, posts: int = 0):
                 for i in range(posts)
             ]
         )
-    for attr in ("_forum_trust_level",):
-        if hasattr(user, attr):
-            delattr(user, attr)
+    forget_standing(user)
     return user
 
 
@@ -82,3 +81,9 @@ def first_post(thread):
 def _fast_passwords(settings):
     # Many personas per test; the real hasher would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def broker(task_broker):
+    """No forum test sends a task message anywhere but a temporary folder; this is where they land."""
+    return task_broker
