@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.accounts.trust import run_ineligibility as trust_run_ineligibility
 from apps.core.requesters import Requester, SystemRequest
 from apps.experiments.executors import Computed, RunPlan, TimeLimits, executor_for
 from apps.experiments.models import ACTIVE, Experiment, ExperimentKind, Run, RunResult, RunStatus
@@ -86,17 +87,6 @@ def _experiment(name: str) -> Experiment:
     return row
 
 
-def trust_run_ineligibility(user: User) -> str | None:
-    from apps.accounts.trust import can_request_runs
-
-    if can_request_runs(user):
-        return None
-    return (
-        "New accounts can request runs once they are a day old and have taken part in the forum "
-        "(three posts); suspended accounts cannot request runs."
-    )
-
-
 def run_ineligibility(requester: Requester) -> str | None:
     """Why ``requester`` may not have the site compute anything now (None if they may).
 
@@ -106,7 +96,7 @@ def run_ineligibility(requester: Requester) -> str | None:
     """
     if isinstance(requester, SystemRequest):
         return None
-    if not isinstance(requester, User) or not requester.is_authenticated:
+    if not isinstance(requester, User):
         return "Sign in to run experiments."
     return trust_run_ineligibility(requester)
 
