@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import Field
 
-from compute.experiments._b_util import even_indices, loglog_slope
+from compute.experiments._numerics import loglog_slope, subsample_indices
 from compute.protocol import Context, Experiment, ExperimentConfig
 
 
@@ -161,7 +161,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     final_fn = [fn_distances[f"{lr:g}"][-1] for lr in lrs]
     theory_final = [lr * err_norms[-1] for lr in lrs]
     ratios = [m / t for m, t in zip(final, theory_final, strict=True)]
-    keep = even_indices(len(times), 200)
+    keep = subsample_indices(len(times), 200)
     return {
         "metrics": {
             "slope_param_distance": loglog_slope(lrs, final),

@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from compute.experiments._b_util import even_indices
+from compute.experiments._numerics import subsample_indices
 from compute.protocol import Context, Experiment, ExperimentConfig
 
 
@@ -151,7 +151,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     freq_power = [0.0] * ((p - 1) // 2)
     for k, nrm in zip(freq.tolist(), norms.tolist(), strict=True):
         freq_power[k - 1] += nrm**2
-    keep = even_indices(len(steps_log), 400)
+    keep = subsample_indices(len(steps_log), 400)
     return {
         "metrics": {
             "step_train_acc_1": t_train,

@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from compute.experiments._a_util import solve_kappa
+from compute.experiments._numerics import solve_kappa
 from compute.protocol import Context, Experiment, ExperimentConfig
 
 POPULATION = 1797  # images in sklearn's digits

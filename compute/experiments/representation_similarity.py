@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from compute.experiments._b_util import loglog_slope
+from compute.experiments._numerics import loglog_slope
 from compute.protocol import Context, Experiment, ExperimentConfig
 
 

@@ -33,7 +33,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from compute.experiments._a_util import subsample_indices
+from compute.experiments._numerics import subsample_indices
 from compute.protocol import Context, Experiment, ExperimentConfig
 
 

@@ -5,7 +5,7 @@ import math
 import pytest
 from bokeh.embed import json_item
 
-from compute.experiments._b_util import loglog_slope
+from compute.experiments._numerics import loglog_slope
 from compute.experiments.lazy_rich import EXPERIMENT
 from compute.protocol import ConfigError
 

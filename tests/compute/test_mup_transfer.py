@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from compute.experiments._a_util import loglog_slope
+from compute.experiments._numerics import loglog_slope
 from compute.experiments.mup_transfer import EXPERIMENT, _optimum
 from compute.protocol import ConfigError
 

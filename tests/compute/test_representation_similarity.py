@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from bokeh.embed import json_item
 
-from compute.experiments._b_util import loglog_slope
+from compute.experiments._numerics import loglog_slope
 from compute.experiments.representation_similarity import EXPERIMENT, linear_cka
 from compute.protocol import ConfigError
 

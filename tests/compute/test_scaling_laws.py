@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from compute.experiments._a_util import loglog_slope
+from compute.experiments._numerics import loglog_slope
 from compute.experiments.scaling_laws import EXPERIMENT, theory_data, theory_features
 from compute.protocol import ConfigError
 
