@@ -188,7 +188,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 def figure(result: dict[str, Any], options: Any = None) -> Any:
     """Mode strengths against time: measured markers, the closed-form sigmoid as lines."""
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     fig = new_figure("Deep linear network: mode strengths", "time t = lr × step", "mode strength u(t)")
     times = result["times"]

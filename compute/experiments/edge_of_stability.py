@@ -214,7 +214,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Sharpness against step for each learning rate, with its 2/lr threshold as a dashed line."""
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     fig = new_figure(
         "Edge of stability: sharpness against step", "step", "sharpness (top Hessian eigenvalue)", y_log=True

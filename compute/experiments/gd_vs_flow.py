@@ -191,7 +191,7 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Distance to the flow at the final time against learning rate (log-log), and against time per rate."""
     from bokeh.layouts import column
 
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     s = result["series"]
     top = new_figure(

@@ -185,7 +185,7 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     from bokeh.layouts import column
     from bokeh.models.annotations import Span
 
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     s, m = result["series"], result["metrics"]
     steps = [max(v, 1) for v in s["steps"]]

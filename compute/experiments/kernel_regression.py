@@ -202,7 +202,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Test MSE against training-set size: theory lines, measured means as markers, log-log axes."""
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     fig = new_figure(
         "Kernel ridge regression on digits: learning curves",

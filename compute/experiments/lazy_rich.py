@@ -159,7 +159,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Relative weight and kernel change against width, log-log, with the N^-1/2 and N^0 laws as lines."""
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     s = result["series"]
     widths = s["widths"]

@@ -186,7 +186,7 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Test error against number of features (log-log): optimal ridge, near-ridgeless, and the kernel limit."""
     from bokeh.models.annotations import Span
 
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     s = result["series"]
     p = s["features"]

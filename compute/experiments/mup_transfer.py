@@ -260,7 +260,7 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     Theory lines: the optimum stays at its base-width value under muP and
     falls like base/width under SP (the Adam scaling argument).
     """
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     s = result["series"]
     widths = s["widths"]

@@ -185,7 +185,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Same-layer CKA across seeds against width (log x), trained and at initialisation, with the limit CKA = 1."""
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     s = result["series"]
     widths = s["widths"]

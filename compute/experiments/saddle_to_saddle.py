@@ -219,7 +219,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Loss against rescaled time t/ln(1/alpha): every alpha on one staircase with steps at 1/s_k."""
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     s_list = result["singular_values"]
     fig = new_figure("Saddle-to-saddle: loss against t / ln(1/alpha)", "t / ln(1/alpha)", "loss")

@@ -174,7 +174,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Loss against n and against p on log-log axes, theory lines over measured markers."""
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     s = result["series"]
     alpha = -result["metrics"]["predicted_exponent"]
