@@ -62,12 +62,6 @@ def test_purity_is_one_for_a_pure_cosine_neuron_and_small_for_noise():
     assert noise < 0.3
 
 
-def test_an_absurd_width_is_rejected_naming_the_field():
-    with pytest.raises(ConfigError) as excinfo:
-        EXPERIMENT.validate({"width": 10**9})
-    assert "width" in excinfo.value.errors
-
-
 def test_a_composite_modulus_is_rejected():
     with pytest.raises(ConfigError) as excinfo:
         EXPERIMENT.validate({"modulus": 33})

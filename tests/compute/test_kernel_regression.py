@@ -54,12 +54,6 @@ def test_an_oversized_training_set_is_refused_naming_the_field():
     assert "sizes" in info.value.errors
 
 
-def test_too_many_trials_are_refused_naming_the_field():
-    with pytest.raises(ConfigError) as info:
-        EXPERIMENT.validate({"trials": 10**9})
-    assert "trials" in info.value.errors
-
-
 @pytest.mark.science
 def test_the_figure_builds_from_the_stored_result(smoke):
     from bokeh.embed import json_item
@@ -67,8 +61,3 @@ def test_the_figure_builds_from_the_stored_result(smoke):
     config, result = smoke
     item = json_item(EXPERIMENT.figure(result, config.model_dump()))
     assert item["doc"]["roots"]
-
-
-def test_the_smoke_and_full_presets_are_valid_configurations():
-    for preset in ("smoke", "full"):
-        EXPERIMENT.validate(preset=preset)

@@ -56,7 +56,7 @@ def test_both_parameterisations_actually_train(smoke_outcome):
     assert metrics["meanfield_final_loss_widest"] < 0.6 * metrics["initial_loss"]
 
 
-def test_an_absurd_width_is_rejected_naming_the_field():
+def test_an_absurd_width_in_the_list_is_rejected_naming_the_field():
     with pytest.raises(ConfigError) as excinfo:
         EXPERIMENT.validate({"widths": [64, 128, 256, 10**9]})
     assert "widths" in excinfo.value.errors

@@ -47,7 +47,7 @@ def test_the_near_ridgeless_curve_peaks_where_features_equal_samples(smoke_outco
     assert curve[peak] > 2 * curve[0] and curve[peak] > 2 * curve[-1]
 
 
-def test_an_absurd_number_of_features_is_rejected_naming_the_field():
+def test_an_absurd_number_of_features_in_the_list_is_rejected_naming_the_field():
     with pytest.raises(ConfigError) as excinfo:
         EXPERIMENT.validate({"features": [16, 10**9]})
     assert "features" in excinfo.value.errors

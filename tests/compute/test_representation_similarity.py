@@ -54,7 +54,7 @@ def test_linear_cka_of_a_representation_with_itself_is_one_and_of_independent_no
     assert linear_cka(x, y) < 0.1
 
 
-def test_an_absurd_width_is_rejected_naming_the_field():
+def test_an_absurd_width_in_the_list_is_rejected_naming_the_field():
     with pytest.raises(ConfigError) as excinfo:
         EXPERIMENT.validate({"widths": [16, 10**9]})
     assert "widths" in excinfo.value.errors
