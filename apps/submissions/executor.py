@@ -163,7 +163,7 @@ class SandboxExecutor:
 
     def figure(self, run: Run) -> BokehModel:
         from compute.figure_spec import FigureSpecError, build_figure
-        from compute.figures import new_figure
+        from compute.plotting import new_figure
 
         spec = _author_experiment(run.experiment).figure_spec
         try:

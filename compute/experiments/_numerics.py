@@ -1,4 +1,9 @@
-"""Small helpers shared by the group-a reference experiments (the registry skips this module)."""
+"""Numerical helpers shared by the reference experiments: fits, subsampling, eigenlearning.
+
+The leading underscore keeps the registry from looking for an experiment here;
+``compute.runner.code_hash`` still hashes this file, so changing a helper
+invalidates every cached result that might depend on it.
+"""
 
 from __future__ import annotations
 
@@ -6,33 +11,36 @@ import math
 from collections.abc import Sequence
 
 
-def subsample_indices(length: int, count: int, *, log: bool = False) -> list[int]:
-    """At most ``count`` sorted, distinct indices into a series of ``length`` points.
-
-    With ``log`` the indices are spaced geometrically, which keeps the early
-    part of a curve drawn on a log axis.
-    """
-    if length <= 0:
-        return []
-    if length <= count:
-        return list(range(length))
-    if log:
-        raw = [math.exp(math.log(length) * k / (count - 1)) - 1 for k in range(count)]
-    else:
-        raw = [(length - 1) * k / (count - 1) for k in range(count)]
-    picked = sorted({min(length - 1, max(0, int(round(r)))) for r in raw})
-    return picked
-
-
 def loglog_slope(x: Sequence[float], y: Sequence[float]) -> float:
-    """Least-squares slope of log(y) against log(x)."""
-    lx = [math.log(v) for v in x]
-    ly = [math.log(v) for v in y]
+    """Least-squares slope of log(y) against log(x); every value must be positive."""
+    if len(x) != len(y) or len(x) < 2:
+        raise ValueError("need at least two matching points")
+    lx = [math.log(float(v)) for v in x]
+    ly = [math.log(float(v)) for v in y]
     mx = sum(lx) / len(lx)
     my = sum(ly) / len(ly)
     sxx = sum((a - mx) ** 2 for a in lx)
     sxy = sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True))
     return sxy / sxx
+
+
+def subsample_indices(length: int, count: int, *, log: bool = False) -> list[int]:
+    """At most ``count`` sorted, distinct indices into a series of ``length`` points, first and last included.
+
+    Evenly spaced by default; with ``log`` the indices are spaced
+    geometrically, which keeps the early part of a curve drawn on a log axis.
+    """
+    if length <= 0:
+        return []
+    if length <= count:
+        return list(range(length))
+    if count < 2:
+        raise ValueError("need a count of at least two to keep both ends")
+    if log:
+        raw = [math.exp(math.log(length) * k / (count - 1)) - 1 for k in range(count)]
+    else:
+        raw = [(length - 1) * k / (count - 1) for k in range(count)]
+    return sorted({min(length - 1, max(0, round(r))) for r in raw})
 
 
 def solve_kappa(eigenvalues: Sequence[float], n: float, ridge: float) -> float:

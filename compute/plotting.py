@@ -1,4 +1,4 @@
-"""Shared building blocks for experiment figures.
+"""Shared Bokeh building blocks for experiment figures: axes, theory lines, measured markers, colours.
 
 Theory is drawn as lines and measurement as markers. Renderers carry a tag
 ("theory" or "measured") so that the site's own JavaScript can toggle the
