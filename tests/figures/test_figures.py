@@ -124,7 +124,7 @@ def test_publishing_caches_a_placeholder_that_names_the_runs(alice):
 def test_the_deep_linear_article_in_site_embeds_a_grid_and_every_site_figure_validates():
     from django.conf import settings
 
-    from apps.core.rendering.figures import parse_directive
+    from apps.core.rendering.directives import parse_directive
 
     parsed = {}
     for path in sorted((settings.BASE_DIR / "site").rglob("*.md")):

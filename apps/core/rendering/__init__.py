@@ -7,7 +7,7 @@ Public interface (other apps import only these names)::
 
 from __future__ import annotations
 
-from .figures import FigureDirective, FigureError
+from .directives import FigureDirective, FigureError
 from .pipeline import Rendered, TocEntry, count_words, render_markdown
 from .sanitize import sanitize_html
 

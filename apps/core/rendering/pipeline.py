@@ -32,7 +32,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
 from .citations import Bibliography, anchor_id, parse_bibliography, reference_record, references_html
-from .figures import DirectiveError, FigureDirective, FigureError, error_box, parse_directive, static_figure
+from .directives import DirectiveError, FigureDirective, FigureError, error_box, parse_directive, static_figure
 from .mathml import latex_to_mathml
 from .sanitize import sanitize_html
 
