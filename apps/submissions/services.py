@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from apps.perspectives.models import Kind
 from apps.submissions.models import (
     EDITABLE,
     Assignment,
@@ -143,9 +144,10 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
     if not slug:
         errors["slug"] = ["The address needs at least one letter or digit."]
     cleaned["slug"] = slug
-    kind = str(fields.get("kind", "perspective"))
-    if kind not in ("perspective", "tutorial", "guide"):
-        errors["kind"] = ["Choose perspective, tutorial or guide."]
+    kind = str(fields.get("kind", Kind.PERSPECTIVE))
+    if kind not in Kind.values:
+        *others, last = (label.lower() for label in Kind.labels)
+        errors["kind"] = [f"Choose {', '.join(others)} or {last}."]
     cleaned["kind"] = kind
     body = str(fields.get("body", ""))
     if len(body) > MAX_BODY_CHARS:

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.perspectives.models import Kind
 from apps.submissions import services
 from apps.submissions.models import (
     AuthorExperiment,
@@ -85,12 +86,12 @@ def _form_context(submission: Submission | None, post: Any = None, errors: Any =
         values["coauthors"] = ", ".join(u.username for u in submission.coauthors.order_by("username"))
         values["tags"] = ", ".join(t.slug for t in submission.tags.all())
     else:
-        values = {"kind": "perspective"}
+        values = {"kind": Kind.PERSPECTIVE}
     return {
         "submission": submission,
         "values": values,
         "errors": errors or {},
-        "kinds": [("perspective", "Perspective"), ("tutorial", "Tutorial"), ("guide", "Guide")],
+        "kinds": Kind.choices,
     }
 
 
