@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.forum",
     "apps.submissions",
     "apps.api",
+    "apps.content",
 ]
 
 MIDDLEWARE = [

@@ -200,12 +200,12 @@ def test_every_problem_is_listed_at_once(db, site):
 
 
 def test_a_failure_while_writing_rolls_back_the_whole_load(db, alice, site, monkeypatch):
-    from apps.core import sitecontent
+    from apps.content import reader
 
     def boom(f):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(sitecontent, "_sync_question", boom)
+    monkeypatch.setattr(reader, "_sync_question", boom)
     with pytest.raises(RuntimeError):
         load(site)
     assert not Article.objects.exists()

@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.core.sitecontent import SiteContentError, site_load
+from apps.content.reader import SiteContentError, site_load
 
 
 class Command(BaseCommand):
