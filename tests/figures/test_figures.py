@@ -138,7 +138,8 @@ def test_the_deep_linear_article_in_site_embeds_a_grid_and_every_site_figure_val
 
 
 def test_loadsite_refuses_an_article_whose_figure_does_not_validate_and_writes_nothing(tmp_path):
-    from apps.content.reader import SiteContentError, site_load
+    from apps.content.errors import SiteContentError
+    from apps.content.loader import site_load
 
     root = tmp_path / "site"
     (root / "perspectives").mkdir(parents=True)
