@@ -195,8 +195,8 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     "apps.experiments.staticfinders.BokehFinder",
 ]
-# Figure directives in articles become live embeds backed by runs (apps/experiments/figures.py).
-FIGURE_RESOLVER = "apps.experiments.figures.figure_resolver"
+# Figure directives in articles become live embeds backed by runs (apps/experiments/embeds.py).
+FIGURE_RESOLVER = "apps.experiments.embeds.figure_resolver"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -320,6 +320,13 @@ RUNS_REAP_INTERVAL_SECONDS = env_int("RUNS_REAP_INTERVAL_SECONDS", 30, minimum=1
 RUNS_MAX_ATTEMPTS = env_int("RUNS_MAX_ATTEMPTS", 3, minimum=1)
 # A queued run nobody claimed for this long is enqueued again (a lost message).
 RUNS_REQUEUE_QUEUED_AFTER_SECONDS = env_int("RUNS_REQUEUE_QUEUED_AFTER_SECONDS", 3600, minimum=1)
+
+# --- The sandbox of author experiments (docs/submissions.md) ----------------------
+# First sandbox slot of this worker node; a prefork child adds its pool index.
+SANDBOX_SLOT_BASE = env_int("SANDBOX_SLOT_BASE", 0, minimum=0)
+SANDBOX_WALL_SECONDS = env_int("SANDBOX_WALL_SECONDS", 300, minimum=5)
+SANDBOX_CPU_SECONDS = env_int("SANDBOX_CPU_SECONDS", 300, minimum=5)
+SANDBOX_MEMORY_MB = env_int("SANDBOX_MEMORY_MB", 3072, minimum=256)
 
 LOGGING = {
     "version": 1,

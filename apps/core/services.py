@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from apps.core.models import Page, Tag
+from apps.core.requesters import Requester
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,6 +24,8 @@ class RenderedSource:
     word_count: int
     reading_minutes: int
     errors: list[str]
+    # Figures whose runs were refused to the requester (trust or quota); also in errors.
+    refusals: list[str] = dataclasses.field(default_factory=list)
 
 
 def _figure_resolver() -> Callable[..., str] | None:
@@ -47,18 +50,20 @@ def _plain(value: Any) -> Any:
 
 
 def source_render(
-    *, source: str, bibliography: str = "", request_runs: bool = True, id_prefix: str = ""
+    *, source: str, bibliography: str = "", requester: Requester | None = None, id_prefix: str = ""
 ) -> RenderedSource:
     """Render Markdown through the shared pipeline into cacheable plain data.
 
-    With ``request_runs`` False, figure directives only show runs that already
-    exist (member content such as forum posts must not spend compute).
+    Figure directives request the runs they need on behalf of ``requester``: a
+    person is charged (trust and quota; refusals are listed in ``refusals``),
+    a ``SystemRequest`` is the site's own work. Without a requester the
+    rendering is a preview: figures show the runs that exist and request none.
     """
     from apps.core.rendering import render_markdown
 
     resolver = _figure_resolver()
-    if resolver is not None and not request_runs:
-        resolver = functools.partial(resolver, request_runs=False)
+    if resolver is not None:
+        resolver = functools.partial(resolver, requester=requester)
     rendered = render_markdown(source, bibliography=bibliography, figure_resolver=resolver, id_prefix=id_prefix)
     toc = [{"level": int(entry.level), "id": str(entry.id), "title": str(entry.title)} for entry in rendered.toc]
     return RenderedSource(
@@ -68,6 +73,7 @@ def source_render(
         word_count=int(rendered.word_count),
         reading_minutes=max(1, int(rendered.reading_minutes)),
         errors=list(rendered.errors),
+        refusals=list(rendered.refusals),
     )
 
 

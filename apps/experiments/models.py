@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+if TYPE_CHECKING:
+    from compute.protocol import Experiment as ReferenceSpec
+
+
+class ExperimentKind(models.TextChoices):
+    """Who wrote an experiment's code, which decides how its runs execute (see apps.experiments.executors)."""
+
+    REFERENCE = "reference", "Reference experiment"
+    AUTHOR = "author", "Author experiment"
+
 
 class Experiment(models.Model):
-    """One row per experiment in compute.registry, kept in step by ``experiment_sync``."""
+    """An experiment the site can run: a reference experiment mirrored from compute.registry, or an author's."""
 
     name = models.CharField(primary_key=True, max_length=64, help_text="Registry name, e.g. deep_linear.")
+    kind = models.CharField(
+        max_length=16,
+        choices=ExperimentKind.choices,
+        default=ExperimentKind.REFERENCE,
+        help_text="Reference experiments run trusted code from compute/; author experiments run in the sandbox.",
+    )
     title = models.CharField(max_length=200, help_text="Human title shown on the site.")
     summary = models.TextField(blank=True, help_text="One or two sentences on what the experiment shows.")
     citation = models.TextField(blank=True, help_text="The work whose theory the experiment checks.")
-    available = models.BooleanField(default=True, help_text="False when the code no longer registers it.")
+    available = models.BooleanField(
+        default=True, help_text="Listed on the experiments page; False when the code no longer registers it."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -26,10 +44,12 @@ class Experiment(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("experiments:detail", args=[self.name])
+        from apps.experiments.executors import executor_for
 
-    def spec(self) -> Any:
-        """The compute.protocol.Experiment behind this row (imports no torch)."""
+        return executor_for(self.kind).experiment_url(self)
+
+    def spec(self) -> ReferenceSpec:
+        """The compute.protocol.Experiment behind a reference experiment (imports no torch)."""
         from compute import registry
 
         return registry.get(self.name)
@@ -142,12 +162,6 @@ class Run(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED
-
-    def can_manage(self, user: Any) -> bool:
-        """Owner or staff may cancel or reproduce."""
-        if not getattr(user, "is_authenticated", False):
-            return False
-        return bool(user.is_staff or (self.requested_by_id is not None and self.requested_by_id == user.pk))
 
 
 class RunResult(models.Model):

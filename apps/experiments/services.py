@@ -11,17 +11,22 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from apps.experiments.models import ACTIVE, Experiment, Run, RunResult, RunStatus
+from apps.accounts.models import User
+from apps.core.requesters import Requester, SystemRequest
+from apps.experiments.executors import Computed, RunPlan, executor_for
+from apps.experiments.models import ACTIVE, Experiment, ExperimentKind, Run, RunResult, RunStatus
 
 log = logging.getLogger(__name__)
 
@@ -51,21 +56,81 @@ def experiment_sync(*, force: bool = False) -> int:
     return len(experiments)
 
 
-def _spec(name: str) -> Any:
-    from compute import registry
-
-    try:
-        return registry.get(name)
-    except registry.UnknownExperiment:
-        raise ValidationError({"experiment": [f"There is no experiment named {name!r}."]}) from None
-
-
-def _cache_key(experiment: str, config_hash: str, code_hash: str) -> str:
+def run_cache_key(experiment: str, config_hash: str, code_hash: str) -> str:
+    """The key under which identical requests share one run: sha256 of experiment, configuration and code."""
     return hashlib.sha256(f"{experiment}\n{config_hash}\n{code_hash}".encode()).hexdigest()
 
 
-def _check_quota(user: Any) -> None:
-    active = Run.objects.active().filter(requested_by=user).count()
+def _experiment(name: str) -> Experiment:
+    """The Experiment row for ``name``; a registered reference experiment gets its row on first use."""
+    from compute import registry
+
+    row = Experiment.objects.filter(name=name).first()
+    if row is not None:
+        return row
+    try:
+        spec = registry.get(name)
+    except registry.UnknownExperiment:
+        raise ValidationError({"experiment": [f"There is no experiment named {name!r}."]}) from None
+    row, _ = Experiment.objects.get_or_create(
+        name=spec.name,
+        defaults={
+            "kind": ExperimentKind.REFERENCE,
+            "title": spec.title,
+            "summary": spec.summary,
+            "citation": spec.citation,
+        },
+    )
+    return row
+
+
+def trust_run_ineligibility(user: User) -> str | None:
+    from apps.forum.trust import can_request_runs
+
+    if can_request_runs(user):
+        return None
+    return (
+        "New accounts can request runs once they are a day old and have taken part in the forum "
+        "(three posts); suspended accounts cannot request runs."
+    )
+
+
+def run_ineligibility(requester: Requester) -> str | None:
+    """Why ``requester`` may not have the site compute anything now (None if they may).
+
+    The site itself always may. A person must be signed in and past the trust
+    gate of apps.accounts (new and suspended members are not); the reason says
+    what lifts the restriction.
+    """
+    if isinstance(requester, SystemRequest):
+        return None
+    if not isinstance(requester, User) or not requester.is_authenticated:
+        return "Sign in to run experiments."
+    return trust_run_ineligibility(requester)
+
+
+def _charged_person(requester: Requester) -> User | None:
+    """The person a request is charged to (None for the site); PermissionDenied if they may not ask."""
+    if isinstance(requester, SystemRequest):
+        return None
+    reason = run_ineligibility(requester)
+    if reason is not None:
+        raise PermissionDenied(reason)
+    assert isinstance(requester, User)
+    return requester
+
+
+def _check_quota(person: User, *, new_runs: int) -> None:
+    """Raise ValidationError (field ``quota``) if ``person`` may not start ``new_runs`` more runs now.
+
+    A request is accepted while the person has fewer than
+    RUNS_MAX_CONCURRENT_PER_USER runs queued or running; every new run it
+    creates counts towards RUNS_MAX_PER_DAY_PER_USER. (A figure's grid is one
+    request of several runs.) Staff run the site and are held to neither.
+    """
+    if person.is_staff or new_runs == 0:
+        return
+    active = Run.objects.active().filter(requested_by=person).count()
     if active >= settings.RUNS_MAX_CONCURRENT_PER_USER:
         raise ValidationError(
             {
@@ -75,20 +140,22 @@ def _check_quota(user: Any) -> None:
                 ]
             }
         )
-    today = Run.objects.filter(requested_by=user, created_at__gte=timezone.now() - timedelta(days=1)).count()
-    if today >= settings.RUNS_MAX_PER_DAY_PER_USER:
+    today = Run.objects.filter(requested_by=person, created_at__gte=timezone.now() - timedelta(days=1)).count()
+    if today + new_runs > settings.RUNS_MAX_PER_DAY_PER_USER:
+        asking = f"this needs {new_runs} new runs and you" if new_runs > 1 else "you"
         raise ValidationError(
             {
                 "quota": [
-                    f"You have requested {today} runs in the last 24 hours (the limit is "
-                    f"{settings.RUNS_MAX_PER_DAY_PER_USER}); try again later."
+                    f"You have requested {today} runs in the last 24 hours and {asking} may request "
+                    f"{settings.RUNS_MAX_PER_DAY_PER_USER} in all; try again later."
                 ]
             }
         )
 
 
-def _enqueue(run: Run, spec: Any) -> None:
-    """Send the task message for ``run`` once the current transaction commits."""
+def enqueue(run: Run) -> None:
+    """Send the task message for ``run`` once the current transaction commits, with its kind's time limits."""
+    limits = executor_for(run.experiment.kind).time_limits(run)
 
     def send() -> None:
         from apps.experiments.tasks import execute_run
@@ -96,93 +163,103 @@ def _enqueue(run: Run, spec: Any) -> None:
 
         ensure_broker_folders()
         execute_run.apply_async(
-            args=[run.pk],
-            queue="experiments",
-            soft_time_limit=spec.soft_time_limit_s,
-            time_limit=spec.hard_time_limit_s,
+            args=[run.pk], queue="experiments", soft_time_limit=limits.soft_s, time_limit=limits.hard_s
         )
 
     Run.objects.filter(pk=run.pk).update(enqueued_at=timezone.now())
     transaction.on_commit(send)
 
 
-def run_request(
-    *,
-    user: Any,
-    experiment: str,
-    params: dict[str, Any] | None,
-    preset: str | None = None,
-    enforce_quota: bool = True,
-) -> tuple[Run, bool]:
-    """Return the live run for this experiment and configuration, or create and enqueue one.
+@dataclass(frozen=True)
+class RunAsk:
+    """One configuration asked for: an experiment, parameter overrides and the preset they start from."""
 
-    Raises ValidationError with a field dict on unknown experiment, bad
-    parameters or an exhausted quota; nothing is written or enqueued then.
-    ``user`` None is a system request (precompute, article figures); an
-    anonymous user may not request runs.
+    experiment: str
+    params: Mapping[str, Any] | None = None
+    preset: str | None = None
+
+
+@dataclass
+class _Planned:
+    ask: RunAsk
+    experiment: Experiment
+    plan: RunPlan
+    key: str
+
+
+def runs_request(*, requester: Requester, asks: Sequence[RunAsk]) -> list[tuple[Run, bool]]:
+    """For each ask, the live run of that configuration, or a new one queued for it; all or nothing.
+
+    The one way anything asks for a run: the re-run form, the API, figure
+    blocks in drafts and posts (charged to the person who wrote them),
+    publishing and loading ``site/`` (explicit system requests). Identical
+    configurations share one run and are never computed twice. Raises
+    ValidationError (bad parameters, quota) or PermissionDenied (trust, or the
+    experiment's own rule), and then writes and enqueues nothing. Returns
+    (run, created) per ask, in order.
     """
-    from compute.protocol import ConfigError
-    from compute.runner import canonical_config, code_hash, config_hash
-
-    if user is not None and not getattr(user, "is_authenticated", False):
-        raise PermissionDenied("Sign in to request a run.")
-    if user is not None:
-        from apps.forum.trust import can_request_runs
-
-        if not can_request_runs(user):
-            # New accounts (forum trust level 0) and suspended members may not
-            # spend the site's compute; see apps/forum/trust.py.
-            raise PermissionDenied(
-                "New accounts can request runs once they are a day old and have taken part in the forum "
-                "(three posts); suspended accounts cannot request runs."
-            )
-    spec = _spec(experiment)
-    if params is not None and not isinstance(params, dict):
-        raise ValidationError({"params": ["Parameters must be an object of name: value pairs."]})
-    try:
-        config = spec.validate(params or {}, preset=preset or None)
-    except ConfigError as exc:
-        raise ValidationError(exc.errors) from None
-    c_hash, k_hash = config_hash(config), code_hash(spec)
-    key = _cache_key(spec.name, c_hash, k_hash)
-    Experiment.objects.get_or_create(
-        name=spec.name, defaults={"title": spec.title, "summary": spec.summary, "citation": spec.citation}
-    )
+    person = _charged_person(requester)
+    planned: list[_Planned] = []
+    for ask in asks:
+        experiment = _experiment(ask.experiment)
+        executor = executor_for(experiment.kind)
+        executor.authorize(experiment, requester)
+        plan = executor.plan(experiment, ask.params, ask.preset or None)
+        key = run_cache_key(experiment.name, plan.config_hash, plan.code_hash)
+        planned.append(_Planned(ask=ask, experiment=experiment, plan=plan, key=key))
+    keys = {p.key for p in planned}
     for _ in range(3):
-        existing = Run.objects.live().originals().filter(cache_key=key).first()
-        if existing is not None:
-            return existing, False
-        if user is not None and enforce_quota:
-            _check_quota(user)
+        existing = {run.cache_key: run for run in Run.objects.live().originals().filter(cache_key__in=keys)}
+        if person is not None:
+            _check_quota(person, new_runs=len(keys - set(existing)))
+        created: dict[str, Run] = {}
         try:
             with transaction.atomic():
-                run = Run.objects.create(
-                    experiment_id=spec.name,
-                    preset=preset or "",
-                    config=canonical_config(config),
-                    seed=config.seed,
-                    config_hash=c_hash,
-                    code_hash=k_hash,
-                    cache_key=key,
-                    requested_by=user,
-                    message="waiting for a worker",
-                )
-                _enqueue(run, spec)
-            return run, True
+                for p in planned:
+                    if p.key in existing or p.key in created:
+                        continue
+                    run = Run.objects.create(
+                        experiment=p.experiment,
+                        preset=p.ask.preset or "",
+                        config=p.plan.config,
+                        seed=p.plan.seed,
+                        config_hash=p.plan.config_hash,
+                        code_hash=p.plan.code_hash,
+                        cache_key=p.key,
+                        requested_by=person,
+                        message="waiting for a worker",
+                    )
+                    enqueue(run)
+                    created[p.key] = run
         except IntegrityError:
-            # A concurrent identical request won the race; return its run.
+            # A concurrent identical request won the race; look again and return its run.
             continue
+        return [(created[p.key], True) if p.key in created else (existing[p.key], False) for p in planned]
     raise ValidationError({"__all__": ["Could not create the run; please try again."]})
 
 
-def run_cancel(*, run: Run, user: Any) -> Run:
+def run_request(
+    *, requester: Requester, experiment: str, params: Mapping[str, Any] | None, preset: str | None = None
+) -> tuple[Run, bool]:
+    """The live run for this experiment and configuration, or a new one queued for it: ``runs_request`` of one."""
+    [outcome] = runs_request(requester=requester, asks=[RunAsk(experiment=experiment, params=params, preset=preset)])
+    return outcome
+
+
+def run_may_manage(run: Run, user: User | AnonymousUser) -> bool:
+    """Whether ``user`` may cancel or reproduce ``run``: the person who requested it, or staff."""
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_staff or (run.requested_by_id is not None and run.requested_by_id == user.pk))
+
+
+def run_cancel(*, run: Run, user: User | AnonymousUser) -> Run:
     """Cancel a queued or running run (owner or staff); the worker notices and stops."""
-    if not run.can_manage(user):
+    if not run_may_manage(run, user):
         raise PermissionDenied("Only the person who requested a run, or staff, may cancel it.")
-    who = getattr(user, "username", "system")
     Run.objects.filter(pk=run.pk, status__in=ACTIVE).update(
         status=RunStatus.CANCELLED,
-        message=f"cancelled by {who}",
+        message=f"cancelled by {user.get_username()}",
         finished_at=timezone.now(),
         lease_expires_at=None,
     )
@@ -190,29 +267,34 @@ def run_cancel(*, run: Run, user: Any) -> Run:
     return run
 
 
-def run_reproduce(*, run: Run, user: Any) -> Run:
-    """Re-run a succeeded run ignoring the cache; the new run records whether it matched."""
-    if not getattr(user, "is_authenticated", False):
-        raise PermissionDenied("Sign in to reproduce a run.")
+def run_reproduce(*, run: Run, user: User | AnonymousUser) -> Run:
+    """Re-run a succeeded run ignoring the cache; the new run records whether it matched.
+
+    Allowed to the person who requested the run and to staff, while they may
+    request runs at all (a suspended member may not); charged to their quota.
+    """
+    if not run_may_manage(run, user):
+        raise PermissionDenied("Only the person who requested this run, or staff, may reproduce it.")
+    person = _charged_person(user)
+    assert person is not None
     if run.status != RunStatus.SUCCEEDED:
         raise ValidationError({"run": ["Only a run that succeeded can be reproduced."]})
-    spec = _spec(run.experiment_id)
-    if not user.is_staff:
-        _check_quota(user)
+    executor_for(run.experiment.kind).authorize(run.experiment, person)
+    _check_quota(person, new_runs=1)
     with transaction.atomic():
         copy = Run.objects.create(
-            experiment_id=run.experiment_id,
+            experiment=run.experiment,
             preset=run.preset,
             config=run.config,
             seed=run.seed,
             config_hash=run.config_hash,
             code_hash=run.code_hash,
             cache_key=run.cache_key,
-            requested_by=user,
+            requested_by=person,
             reproduction_of=run,
             message="waiting for a worker (reproduction)",
         )
-        _enqueue(copy, spec)
+        enqueue(copy)
     return copy
 
 
@@ -275,36 +357,52 @@ def run_renew_lease(*, claim: Claim, progress: float | None = None, message: str
     return "cancelled" if status == RunStatus.CANCELLED else "lost"
 
 
-def _reproduction_verdict(run_id: int, result: dict[str, Any], provenance: dict[str, Any], digest: str) -> bool | None:
-    from compute import registry
-    from compute.canonical import max_relative_difference
+def run_rekey(*, claim: Claim) -> str | None:
+    """Give a just-claimed run the cache key of the code that will compute it; returns a reason to fail, or None.
 
-    original = Run.objects.filter(reproductions__pk=run_id).select_related("result").first()
-    if original is None or not hasattr(original, "result"):
+    A run queued before its experiment's code changed is computed by the new
+    code, so its code hash and cache key follow. A reproduction keeps the
+    original's keys (its verdict compares like with like). If an identical run
+    under the new code exists already, this one is superseded.
+    """
+    run = Run.objects.select_related("experiment").get(pk=claim.run_id)
+    if run.reproduction_of_id is not None:
         return None
-    if digest == original.digest:
-        return True
-    on_gpu = "cuda" in str(provenance.get("device", "")) or "cuda" in str(original.provenance.get("device", ""))
-    if not on_gpu:
-        return False  # on CPU the result must be byte-identical
-    tolerance = registry.get(original.experiment_id).gpu_tolerance
-    return max_relative_difference(result, original.result.data) <= tolerance
+    code = executor_for(run.experiment.kind).current_code_hash(run)
+    if code == run.code_hash:
+        return None
+    key = run_cache_key(run.experiment_id, run.config_hash, code)
+    try:
+        with transaction.atomic():
+            Run.objects.filter(_held(claim)).update(code_hash=code, cache_key=key)
+    except IntegrityError:
+        other = Run.objects.live().originals().filter(cache_key=key).values_list("pk", flat=True).first()
+        return f"The experiment's code changed after this run was queued; run #{other} computes it with the new code."
+    log.info("run %s re-keyed: code %s -> %s", run.pk, run.code_hash, code)
+    return None
 
 
-def run_finish(*, claim: Claim, result: dict[str, Any], provenance: dict[str, Any], digest: str) -> bool:
-    """Store the result and mark the run succeeded, only if ``claim`` still holds it."""
+def run_finish(*, claim: Claim, computed: Computed) -> bool:
+    """Store the result and mark the run succeeded, only if ``claim`` still holds it.
+
+    A reproduction also records whether it agreed with the original.
+    """
     with transaction.atomic():
-        run = Run.objects.select_for_update().filter(_held(claim)).first()
+        run = Run.objects.select_for_update().select_related("experiment").filter(_held(claim)).first()
         if run is None:
             return False
-        match = _reproduction_verdict(run.pk, result, provenance, digest) if run.reproduction_of_id else None
-        RunResult.objects.update_or_create(run=run, defaults={"data": result})
+        match = None
+        if run.reproduction_of_id is not None:
+            original = Run.objects.select_related("result").get(pk=run.reproduction_of_id)
+            if hasattr(original, "result"):
+                match = executor_for(run.experiment.kind).reproduces(original, computed)
+        RunResult.objects.update_or_create(run=run, defaults={"data": computed.result})
         Run.objects.filter(_held(claim)).update(
             status=RunStatus.SUCCEEDED,
             progress=1.0,
             message="done",
-            provenance=provenance,
-            digest=digest,
+            provenance=computed.provenance,
+            digest=computed.digest,
             finished_at=timezone.now(),
             lease_expires_at=None,
             reproduced_match=match,
@@ -345,8 +443,6 @@ def runs_reap_expired() -> int:
 
     Runs that have used up RUNS_MAX_ATTEMPTS are failed instead.
     """
-    from compute import registry
-
     now = timezone.now()
     expired = Q(status=RunStatus.RUNNING, lease_expires_at__lt=now)
     Run.objects.filter(expired, attempts__gte=settings.RUNS_MAX_ATTEMPTS).update(
@@ -358,7 +454,9 @@ def runs_reap_expired() -> int:
     )
     stale = now - timedelta(seconds=settings.RUNS_REQUEUE_QUEUED_AFTER_SECONDS)
     count = 0
-    for run in Run.objects.filter(expired | Q(status=RunStatus.QUEUED, enqueued_at__lt=stale)):
+    for run in Run.objects.select_related("experiment").filter(
+        expired | Q(status=RunStatus.QUEUED, enqueued_at__lt=stale)
+    ):
         with transaction.atomic():
             # Conditional, so that two reapers never both re-enqueue the same run.
             moved = Run.objects.filter(
@@ -370,18 +468,13 @@ def runs_reap_expired() -> int:
             )
             if not moved:
                 continue
-            if run.experiment_id.startswith("author-"):  # an author experiment: queued for the sandbox
-                from apps.submissions.execution import enqueue as enqueue_sandboxed
-
-                enqueue_sandboxed(run)
-                count += 1
-                continue
             try:
-                spec = registry.get(run.experiment_id)
-            except registry.UnknownExperiment:
-                Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error="The experiment no longer exists.")
+                enqueue(run)
+            except (ValidationError, ImproperlyConfigured) as exc:  # the experiment is gone, or its kind
+                Run.objects.filter(pk=run.pk).update(
+                    status=RunStatus.FAILED, finished_at=now, error=f"The experiment can no longer run: {exc}"
+                )
                 continue
-            _enqueue(run, spec)
             count += 1
     if count:
         log.info("reaper re-enqueued %d run(s)", count)

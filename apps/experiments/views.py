@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -17,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.experiments.forms import config_fields, general_errors, parse_params
 from apps.experiments.models import Experiment, Run
-from apps.experiments.services import experiment_sync, run_cancel, run_reproduce, run_request
+from apps.experiments.services import experiment_sync, run_cancel, run_may_manage, run_reproduce, run_request
 
 
 def _experiment_or_404(name: str) -> tuple[Experiment, Any]:
@@ -51,7 +48,9 @@ def experiment_detail(request: HttpRequest, name: str) -> HttpResponse:
             return redirect(f"{_login_url()}?next={request.path}")
         params = parse_params(spec, request.POST)
         try:
-            run, created = run_request(user=request.user, experiment=spec.name, params=params, preset=preset or None)
+            run, created = run_request(
+                requester=request.user, experiment=spec.name, params=params, preset=preset or None
+            )
         except ValidationError as exc:
             errors = exc.message_dict
             values.update(params)
@@ -102,7 +101,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     context = {
         "run": run,
         "metrics": metrics,
-        "can_manage": run.can_manage(request.user),
+        "can_manage": run_may_manage(run, request.user),
         "provenance": sorted((k, v) for k, v in run.provenance.items() if k != "config"),
         "config_items": sorted(run.config.items()),
         "reproductions": run.reproductions.all()[:10],
@@ -126,69 +125,6 @@ def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
     )
 
 
-def _result_or_404(run_id: int) -> tuple[Run, Any]:
-    run = _run(run_id)
-    result = getattr(run, "result", None)
-    if run.status != "succeeded" or result is None:
-        raise Http404("this run has no result")
-    return run, result.data
-
-
-@require_GET
-def run_result_json(request: HttpRequest, run_id: int) -> HttpResponse:
-    run, data = _result_or_404(run_id)
-    body = json.dumps(
-        {
-            "run": run.pk,
-            "experiment": run.experiment_id,
-            "config": run.config,
-            "digest": run.digest,
-            "provenance": run.provenance,
-            "result": data,
-        },
-        indent=1,
-    )
-    response = HttpResponse(body, content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="{run.experiment_id}-run{run.pk}.json"'
-    return response
-
-
-def flatten_columns(data: Any) -> dict[str, list[Any]]:
-    """Every numeric array in a result as CSV columns: 1-D arrays as is, rows of 2-D arrays as ``name[i]``."""
-    columns: dict[str, list[Any]] = {}
-
-    def scalar(value: Any) -> bool:
-        return value is None or isinstance(value, (int, float, str, bool))
-
-    def visit(prefix: str, value: Any) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                visit(f"{prefix}.{key}" if prefix else str(key), inner)
-        elif isinstance(value, list) and value and all(scalar(v) for v in value) and len(value) > 1:
-            columns[prefix] = value
-        elif isinstance(value, list) and value and all(isinstance(v, list) for v in value):
-            for i, row in enumerate(value):
-                visit(f"{prefix}[{i}]", row)
-
-    visit("", data)
-    return columns
-
-
-@require_GET
-def run_result_csv(request: HttpRequest, run_id: int) -> HttpResponse:
-    run, data = _result_or_404(run_id)
-    columns = flatten_columns(data)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(list(columns))
-    length = max((len(c) for c in columns.values()), default=0)
-    for i in range(length):
-        writer.writerow([col[i] if i < len(col) else "" for col in columns.values()])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{run.experiment_id}-run{run.pk}.csv"'
-    return response
-
-
 @login_required
 @require_POST
 def run_cancel_view(request: HttpRequest, run_id: int) -> HttpResponse:
@@ -205,10 +141,10 @@ def run_cancel_view(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_POST
 def run_reproduce_view(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run(run_id)
-    if not run.can_manage(request.user):
-        return HttpResponse("Only the person who requested this run, or staff, may reproduce it.", status=403)
     try:
         copy = run_reproduce(run=run, user=request.user)
+    except PermissionDenied as exc:
+        return HttpResponse(str(exc), status=403)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

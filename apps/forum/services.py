@@ -112,7 +112,7 @@ def _clean_tags(tags: Any) -> list[str]:
 
 
 def _insert_post(*, user: Any, thread: Thread, body: str, reply_to: Post | None, mentioned: list[Any]) -> Post:
-    html, errors = render_body(body, mentions=[u.username for u in mentioned])
+    html, errors = render_body(body, author=user, mentions=[u.username for u in mentioned])
     now = timezone.now()
     post = Post.objects.create(thread=thread, author=user, body=body, html=html, reply_to=reply_to, created=now)
     post.render_errors = errors  # type: ignore[attr-defined]  # problems the author should fix, for the view
@@ -230,7 +230,7 @@ def post_edit(*, user: Any, post: Post, body: str) -> Post:
     trust.check_content(user=user, body=body, mentions=len(mentioned))
     PostRevision.objects.create(post=post, body=post.body, edited_by=user)
     post.body = body
-    post.html, errors = render_body(body, mentions=[u.username for u in mentioned])
+    post.html, errors = render_body(body, author=user, mentions=[u.username for u in mentioned])
     post.render_errors = errors  # type: ignore[attr-defined]
     post.edited = timezone.now()
     post.save(update_fields=["body", "html", "edited"])

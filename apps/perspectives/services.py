@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.core.requesters import PUBLICATION
 from apps.core.services import SyncOutcome, source_render, tags_ensure
 from apps.perspectives.models import Article, Authorship, Kind, Sequence, SequenceItem, Status, Version
 
@@ -30,7 +31,8 @@ def article_publish(
     # Lock the article so two publishers cannot both take the same number.
     locked = Article.objects.select_for_update().get(pk=article.pk)
     number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    rendered = source_render(source=article.body, bibliography=article.bibliography)
+    # Publishing is the site's own work: the runs its figures need are never charged to a person.
+    rendered = source_render(source=article.body, bibliography=article.bibliography, requester=PUBLICATION)
     # A figure that cannot be drawn would be frozen into the version; the author fixes it first.
     figure_errors = [e for e in rendered.errors if e.startswith("Figure ")]
     if figure_errors:
@@ -62,7 +64,7 @@ def article_publish(
 
 def version_rerender(*, version: Version) -> None:
     """Refresh a version's cached HTML after the rendering pipeline changed; its text stays as published."""
-    rendered = source_render(source=version.body, bibliography=version.bibliography)
+    rendered = source_render(source=version.body, bibliography=version.bibliography, requester=PUBLICATION)
     Version.objects.filter(pk=version.pk).refresh_cache(
         rendered_html=rendered.html,
         toc=rendered.toc,

@@ -239,6 +239,14 @@ class AuthorExperiment(models.Model):
         help_text="The editor who approved the current source.",
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    registry_entry = models.OneToOneField(
+        "experiments.Experiment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="author_experiment",
+        help_text="The Experiment row (kind author, unlisted) that this module's runs belong to.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -259,12 +267,12 @@ class AuthorExperiment(models.Model):
 
     @property
     def registry_name(self) -> str:
-        """The Experiment row its runs hang from (kept out of the public list: available=False)."""
+        """The name of the Experiment row its runs hang from (kept out of the public list: available=False)."""
         return f"author-{self.pk}"
 
 
 class SandboxRun(models.Model):
-    """Marks an experiments.Run as an author experiment's run, at the source hash it ran."""
+    """What the sandbox recorded of one author run: the approved source hash it executed and its standard error."""
 
     run = models.OneToOneField("experiments.Run", primary_key=True, on_delete=models.CASCADE, related_name="sandbox")
     experiment = models.ForeignKey(AuthorExperiment, on_delete=models.CASCADE, related_name="runs")

@@ -28,7 +28,6 @@ from apps.submissions.models import (
     AuthorExperiment,
     Recommendation,
     Review,
-    SandboxRun,
     State,
     Submission,
     Transition,
@@ -55,7 +54,8 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 
 
-def _role_allows(role: str, submission: Submission, user: Any) -> bool:
+def may_act_as(role: str, submission: Submission, user: Any) -> bool:
+    """Whether ``user`` may act on ``submission`` in ``role`` ("author" or "editor"; an editor never on their own)."""
     if role == "author":
         return submission.is_author(user)
     if role == "editor":
@@ -67,9 +67,7 @@ def _role_allows(role: str, submission: Submission, user: Any) -> bool:
 def allowed_moves(submission: Submission, user: Any) -> list[str]:
     """The states ``user`` may move ``submission`` to now."""
     return [
-        to
-        for (frm, to), role in TRANSITIONS.items()
-        if frm == submission.state and _role_allows(role, submission, user)
+        to for (frm, to), role in TRANSITIONS.items() if frm == submission.state and may_act_as(role, submission, user)
     ]
 
 
@@ -101,7 +99,7 @@ def _move(*, submission: Submission, user: Any, to: str, note: str = "") -> Subm
     if role is None:
         now, then = State(submission.state).label.lower(), State(to).label.lower()
         raise ValidationError({"state": [f"A submission that is {now} cannot become {then}."]})
-    if not _role_allows(role, submission, user):
+    if not may_act_as(role, submission, user):
         raise PermissionDenied(f"Only {'an author' if role == 'author' else 'an editor'} may do that.")
     with transaction.atomic():
         locked = Submission.objects.select_for_update().get(pk=submission.pk)
@@ -229,10 +227,22 @@ def submission_update(
 
 
 def submission_submit(*, submission: Submission, user: Any, note: str = "") -> Submission:
-    """Send the draft (or its revision, with ``note`` answering the reviewers) to the editors."""
+    """Send the draft (or its revision, with ``note`` answering the reviewers) to the editors.
+
+    The runs its figure blocks need are requested now, charged to the author
+    who submits (previews and views of a draft never request any). If trust or
+    quota refuses them, nothing is submitted and nothing is requested.
+    """
+    from apps.core.services import source_render
+
     if submission.is_author(user) and not submission.body.strip():
         raise ValidationError({"body": ["Write the article before submitting it."]})
-    return _move(submission=submission, user=user, to=State.SUBMITTED, note=note)
+    with transaction.atomic():
+        moved = _move(submission=submission, user=user, to=State.SUBMITTED, note=note)
+        rendered = source_render(source=submission.body, bibliography=submission.bibliography, requester=user)
+        if rendered.refusals:
+            raise ValidationError({"body": rendered.refusals})
+    return moved
 
 
 # --- Review -----------------------------------------------------------------------
@@ -316,7 +326,7 @@ def submission_publish(*, submission: Submission, editor: Any, changelog: str = 
     from apps.perspectives.models import Article
     from apps.perspectives.services import article_publish, article_set_authors
 
-    if not _role_allows("editor", submission, editor):
+    if not may_act_as("editor", submission, editor):
         raise PermissionDenied("Only an editor may publish.")
     if submission.state != State.ACCEPTED:
         raise ValidationError({"state": ["Only an accepted submission can be published."]})
@@ -417,12 +427,31 @@ def author_experiment_save(
         if changed:
             experiment.approved_hash, experiment.approved_by, experiment.approved_at = "", None, None
         experiment.save()
+        _register_runnable(experiment)
     return experiment
+
+
+def _register_runnable(experiment: AuthorExperiment) -> None:
+    """Create or rename the unlisted Experiment row (kind author) that the module's runs belong to."""
+    from apps.experiments.models import Experiment, ExperimentKind
+
+    entry, _ = Experiment.objects.update_or_create(
+        name=experiment.registry_name,
+        defaults={
+            "kind": ExperimentKind.AUTHOR,
+            "available": False,
+            "title": f"{experiment.submission.title}: {experiment.name}"[:200],
+            "summary": "An author experiment of a submission, run in the sandbox.",
+        },
+    )
+    if experiment.registry_entry_id != entry.pk:
+        experiment.registry_entry = entry
+        experiment.save(update_fields=["registry_entry"])
 
 
 def author_experiment_approve(*, experiment: AuthorExperiment, editor: Any, sha256: str) -> AuthorExperiment:
     """Approve exactly the source the editor read (its hash), so that later edits need a new approval."""
-    if not _role_allows("editor", experiment.submission, editor):
+    if not may_act_as("editor", experiment.submission, editor):
         raise PermissionDenied("Only an editor who is not an author may approve experiment code.")
     if sha256 != experiment.sha256:
         raise ValidationError({"sha256": ["The source changed since you read it; read it again before approving."]})
@@ -440,48 +469,15 @@ def author_experiment_approve(*, experiment: AuthorExperiment, editor: Any, sha2
 
 
 def author_experiment_run(*, experiment: AuthorExperiment, user: Any, preset: str = "smoke") -> tuple[Any, bool]:
-    """Queue a sandboxed run of the approved source at ``preset``; returns (Run, created).
+    """Queue a sandboxed run of the approved source at ``preset``, charged to ``user``; returns (Run, created).
 
-    The author's configuration is validated inside the sandbox when the run
-    starts (an invalid preset fails the run with the pydantic message); the
-    web process never imports the module.
+    apps.experiments owns the run; the sandbox executor (apps/submissions/executor.py)
+    checks who may run it and that the source is approved. The author's
+    configuration is validated inside the sandbox when the run starts; the web
+    process never imports the module.
     """
-    from apps.experiments.models import Experiment, Run
-    from apps.submissions.execution import enqueue
+    from apps.experiments.services import run_request
 
-    submission = experiment.submission
-    if not (submission.is_author(user) or _role_allows("editor", submission, user)):
-        raise PermissionDenied("Only the authors and editors may run a submission's experiments.")
-    if not experiment.approved:
-        raise ValidationError({"approval": ["An editor must approve this source before it can run."]})
-    if preset not in ("smoke", "full"):
-        raise ValidationError({"preset": ["Choose the smoke or full preset."]})
-    code = experiment.sha256[:16]
-    config_hash = hashlib.sha256(preset.encode()).hexdigest()[:16]
-    key = hashlib.sha256(f"{experiment.registry_name}\n{config_hash}\n{code}".encode()).hexdigest()
-    existing = Run.objects.live().originals().filter(cache_key=key).first()
-    if existing is not None:
-        return existing, False
-    with transaction.atomic():
-        Experiment.objects.update_or_create(
-            name=experiment.registry_name,
-            defaults={
-                "title": f"{submission.title}: {experiment.name}"[:200],
-                "available": False,
-                "summary": "An author experiment of a submission, run in the sandbox.",
-            },
-        )
-        run = Run.objects.create(
-            experiment_id=experiment.registry_name,
-            preset=preset,
-            config={"preset": preset},
-            seed=0,
-            config_hash=config_hash,
-            code_hash=code,
-            cache_key=key,
-            requested_by=user,
-            message="waiting for a sandbox worker",
-        )
-        SandboxRun.objects.create(run=run, experiment=experiment, source_sha256=experiment.sha256)
-        enqueue(run)
-    return run, True
+    if experiment.registry_entry_id is None:
+        raise ValidationError({"experiment": ["Save the experiment again before running it."]})
+    return run_request(requester=user, experiment=experiment.registry_entry_id, params=None, preset=preset)

@@ -90,8 +90,8 @@ def world(alice, bob, charlie, mallory, mod, admin_user) -> World:
     category = Category.objects.create(slug="general", name="General", description="Anything.")
     thread = forum.thread_create(user=alice, category=category, title="Is it universal?", body="Does it always?")
     post = thread.posts.get()
-    run, _ = run_request(user=alice, experiment="deep_linear", params={}, preset="smoke")
-    done, _ = run_request(user=alice, experiment="deep_linear", params={"steps": 50}, preset="smoke")
+    run, _ = run_request(requester=alice, experiment="deep_linear", params={}, preset="smoke")
+    done, _ = run_request(requester=alice, experiment="deep_linear", params={"steps": 50}, preset="smoke")
     Run.objects.filter(pk=done.pk).update(
         status="succeeded", progress=1.0, finished_at=timezone.now(), digest="d" * 64, provenance={"device": "cpu"}
     )

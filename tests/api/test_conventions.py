@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from apps.accounts import services as accounts
 from apps.api import conf
+from apps.core.requesters import SystemRequest
 from apps.forum.models import Thread
 from tests.api.conftest import World, client_for
 
@@ -297,5 +298,7 @@ def test_a_list_costs_the_same_number_of_queries_for_one_row_or_many(world: Worl
     for i in range(5):
         make_article(f"more-{i}", authors=[(alice, ""), (None, "Grace Hopper")], tags=("eos", f"t{i}"))
         Thread.objects.create(category=world.category, title=f"More {i}", author=alice)
-        run_request(user=None, experiment="deep_linear", params={"steps": 100 + i}, preset="smoke")
+        run_request(
+            requester=SystemRequest("test"), experiment="deep_linear", params={"steps": 100 + i}, preset="smoke"
+        )
     assert count() == few

@@ -82,7 +82,8 @@ def test_an_author_experiment_figure_is_drawn_from_its_spec(
     Run.objects.filter(pk=run.pk).update(status="succeeded", digest="browser-squares")
 
     _log_in(chromium, live_server, alice)
-    chromium.get(f"{live_server.url}/write/experiments/{exp.pk}/")
-    plot = chromium.find_element(By.CSS_SELECTOR, "[data-figure-url]")
-    WebDriverWait(chromium, 30).until(lambda d: max(d.execute_script(DRAWN_PIXELS_JS, plot) or [0]) > 1000)
-    assert _console_errors(chromium) == []
+    for page in (f"/write/experiments/{exp.pk}/", f"/experiments/runs/{run.pk}/"):
+        chromium.get(live_server.url + page)
+        plot = chromium.find_element(By.CSS_SELECTOR, ".lm-figure-plot")
+        WebDriverWait(chromium, 30).until(lambda d, p=plot: max(d.execute_script(DRAWN_PIXELS_JS, p) or [0]) > 1000)
+        assert _console_errors(chromium) == [], page

@@ -18,13 +18,13 @@ def _no_broker(monkeypatch):
 @pytest.mark.django_db
 def test_a_brand_new_member_cannot_request_a_run(charlie):
     with pytest.raises(PermissionDenied, match="New accounts"):
-        run_request(user=charlie, experiment="deep_linear", params={}, preset="smoke")
+        run_request(requester=charlie, experiment="deep_linear", params={}, preset="smoke")
     assert Run.objects.count() == 0
 
 
 @pytest.mark.django_db
 def test_an_established_member_can_request_a_run(bob):
-    run, created = run_request(user=bob, experiment="deep_linear", params={}, preset="smoke")
+    run, created = run_request(requester=bob, experiment="deep_linear", params={}, preset="smoke")
     assert created and run.requested_by == bob
 
 

@@ -24,7 +24,7 @@ def deep_linear_outcomes() -> dict[float, Any]:
 
 
 def _run_row(params: dict[str, Any], *, status: str, preset: str = "smoke", **fields: Any) -> Run:
-    from apps.experiments.services import _cache_key
+    from apps.experiments.services import run_cache_key
     from compute import registry
     from compute.runner import canonical_config, code_hash, config_hash
 
@@ -39,7 +39,7 @@ def _run_row(params: dict[str, Any], *, status: str, preset: str = "smoke", **fi
         seed=config.seed,
         config_hash=c_hash,
         code_hash=k_hash,
-        cache_key=_cache_key(spec.name, c_hash, k_hash),
+        cache_key=run_cache_key(spec.name, c_hash, k_hash),
         status=status,
         **fields,
     )

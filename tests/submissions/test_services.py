@@ -243,7 +243,8 @@ def test_running_an_approved_experiment_queues_one_run_per_source_and_preset(
     run, created = services.author_experiment_run(experiment=exp, user=alice)
     again, created_again = services.author_experiment_run(experiment=exp, user=alice)
     assert created and not created_again and again.pk == run.pk
-    assert run.experiment_id == f"author-{exp.pk}" and run.sandbox.source_sha256 == exp.sha256
+    assert run.experiment.kind == "author" and run.code_hash == exp.sha256[:16]
+    assert run.experiment.author_experiment == exp
     assert run.experiment.available is False  # never listed with the reference experiments
     with pytest.raises(PermissionDenied):
         services.author_experiment_run(experiment=exp, user=mallory)
@@ -302,3 +303,33 @@ def test_only_reviews_marked_public_are_published_with_the_article(in_review: An
     services.submission_decide(submission=in_review, editor=ed, decision="accept")
     version = services.submission_publish(submission=in_review, editor=ed)
     assert [r.body for r in published_reviews(version.article)] == ["Open."]
+
+
+FIGURE_BODY = (
+    "Intro.\n\n```figure\nexperiment: deep_linear\npreset: smoke\n"
+    "grid: {init_scale: [0.001, 0.01]}\ncaption: Modes.\n```\n"
+)
+
+
+def test_submitting_a_draft_requests_its_figures_on_the_submitting_authors_quota(alice: Any) -> None:
+    from apps.experiments.models import Run
+
+    draft = services.submission_create(author=alice, fields={"title": "T", "summary": "S", "body": FIGURE_BODY})
+    assert not Run.objects.exists()  # saving a draft computes nothing
+    services.submission_submit(submission=draft, user=alice)
+    runs = Run.objects.order_by("pk")
+    assert [r.config["init_scale"] for r in runs] == [0.001, 0.01]
+    assert {r.requested_by for r in runs} == {alice}
+
+
+def test_a_draft_whose_figures_exceed_the_quota_is_not_submitted(alice: Any, settings: Any) -> None:
+    from apps.experiments.models import Run
+
+    settings.RUNS_MAX_PER_DAY_PER_USER = 1
+    draft = services.submission_create(author=alice, fields={"title": "T", "summary": "S", "body": FIGURE_BODY})
+    with pytest.raises(ValidationError) as info:
+        services.submission_submit(submission=draft, user=alice)
+    assert "quota" not in info.value.message_dict and "runs" in " ".join(info.value.message_dict["body"])
+    draft.refresh_from_db()
+    assert draft.state == State.DRAFT and not draft.transitions.exists()
+    assert not Run.objects.exists()

@@ -17,7 +17,7 @@ from apps.api import serializers as s
 from apps.api.base import ApiMixin
 from apps.api.etags import conditional
 from apps.api.schema import LIST, READ, WRITE
-from apps.experiments import views as experiment_views
+from apps.experiments import exports
 from apps.experiments.models import Experiment, Run, RunStatus
 from apps.experiments.services import experiment_sync, run_cancel, run_reproduce, run_request
 
@@ -97,7 +97,7 @@ class RunList(ApiMixin, generics.ListAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         run, created = run_request(
-            user=request.user,
+            requester=request.user,
             experiment=data["experiment"],
             params=data["params"],
             preset=data["preset"] or None,
@@ -109,7 +109,7 @@ class RunList(ApiMixin, generics.ListAPIView):
 
 
 def _run(pk: int) -> Run:
-    return get_object_or_404(Run.objects.select_related("requested_by"), pk=pk)
+    return get_object_or_404(Run.objects.select_related("requested_by", "experiment"), pk=pk)
 
 
 @extend_schema(tags=["runs"], responses={200: s.RunDetailSerializer, 304: OpenApiResponse(None), **READ})
@@ -143,16 +143,8 @@ class RunResult(ApiMixin, generics.GenericAPIView):
     pagination_class = None
 
     def get(self, request: Request, pk: int) -> Response:
-        run, data = _result(pk)
-        body = {
-            "run": run.pk,
-            "experiment": run.experiment_id,
-            "config": run.config,
-            "digest": run.digest,
-            "provenance": run.provenance,
-            "result": data,
-        }
-        return conditional(request, body)
+        run, _ = _result(pk)
+        return conditional(request, exports.result_document(run))
 
 
 @extend_schema(tags=["runs"], responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR), **READ})
@@ -163,10 +155,10 @@ class RunResultCsv(ApiMixin, generics.GenericAPIView):
     pagination_class = None
 
     def get(self, request: Request, pk: int) -> HttpResponse:
-        _result(pk)  # 404 in the API's error format when there is nothing to download
-        # The web page's CSV writer, so the two downloads are the same file.
-        response = experiment_views.run_result_csv(request._request, run_id=pk)
-        response["Content-Type"] = "text/csv; charset=utf-8"
+        run, _ = _result(pk)  # 404 in the API's error format when there is nothing to download
+        # The same file as the run page's download.
+        response = HttpResponse(exports.result_csv(run), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{exports.filename(run, ".csv")}"'
         return response
 
 
@@ -195,12 +187,6 @@ class RunReproduce(ApiMixin, generics.GenericAPIView):
         responses={202: OpenApiResponse(s.RunDetailSerializer, description="The reproduction, queued."), **WRITE},
     )
     def post(self, request: Request, pk: int) -> Response:
-        run = _run(pk)
-        if not run.can_manage(request.user):
-            # The run page allows this to the owner or staff only; so does the API.
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied("Only the person who requested this run, or staff, may reproduce it.")
-        copy = run_reproduce(run=run, user=request.user)
+        copy = run_reproduce(run=_run(pk), user=request.user)
         body = s.RunDetailSerializer(copy).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})

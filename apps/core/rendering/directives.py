@@ -25,6 +25,14 @@ class FigureError(Exception):
     """Raised by a figure resolver when a directive cannot be shown; the message is shown to the author."""
 
 
+class FigureRefused(FigureError):
+    """The figure's runs were refused to the person who asked for them (trust or quota).
+
+    Callers that must not save half of a change (a forum post, a submitted
+    draft) look for these in ``Rendered.refusals`` and refuse the whole change.
+    """
+
+
 @dataclass(frozen=True)
 class FigureDirective:
     """One ```figure block, in document order (``index`` from 0, ``line`` 1-based in the source)."""

@@ -32,7 +32,15 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
 from .citations import Bibliography, anchor_id, parse_bibliography, reference_record, references_html
-from .directives import DirectiveError, FigureDirective, FigureError, error_box, parse_directive, static_figure
+from .directives import (
+    DirectiveError,
+    FigureDirective,
+    FigureError,
+    FigureRefused,
+    error_box,
+    parse_directive,
+    static_figure,
+)
 from .mathml import latex_to_mathml
 from .sanitize import sanitize_html
 
@@ -60,6 +68,8 @@ class Rendered:
     figures: list[FigureDirective] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     references: list[dict[str, Any]] = field(default_factory=list)
+    # Figures whose runs were refused to the requester (also listed in errors).
+    refusals: list[str] = field(default_factory=list)
 
 
 FigureResolver = Callable[[FigureDirective], str]
@@ -70,6 +80,7 @@ class _State:
     nonce: str
     bibliography: Bibliography
     errors: list[str] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
     # Each figure slot holds a directive, or the error message for a bad block.
     figure_slots: list[FigureDirective | str] = field(default_factory=list)
     # One entry per [@...] group: (key, locator) pairs, e.g. ("saxe2014", "p. 3").
@@ -403,6 +414,8 @@ def _insert_figures(safe: str, state: _State, resolver: FigureResolver | None) -
             return resolver(slot)
         except FigureError as exc:
             message = f"Figure {slot.index + 1} ({slot.experiment}, line {slot.line}): {exc}"
+            if isinstance(exc, FigureRefused):
+                state.refusals.append(message)
         except Exception:  # a bug in a resolver must not take the article down
             logger.exception("figure resolver failed for %r", slot)
             message = f"Figure {slot.index + 1} ({slot.experiment}, line {slot.line}) could not be drawn"
@@ -505,4 +518,5 @@ def render_markdown(
         figures=figures,
         errors=state.errors,
         references=records,
+        refusals=state.refusals,
     )

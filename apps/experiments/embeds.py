@@ -1,9 +1,10 @@
 """Figures in articles: figure directives become live Bokeh embeds backed by recorded runs.
 
 The rendering pipeline calls ``figure_resolver`` (settings.FIGURE_RESOLVER) for
-each ```figure block. We validate the directive against the experiment's typed
-configuration for the base parameters and every grid point, find or request a
-run per grid point, and return placeholder HTML that names those runs by id.
+each ```figure block, with the requester of the rendering. We validate the
+directive against the experiment's typed configuration for the base
+parameters and every grid point, find (or, for a requester, request) a run
+per grid point, and return placeholder HTML that names those runs by id.
 The HTML is cached when a version is published, so it holds nothing that goes
 stale: the live state of each run (progress, failure, the figure itself) comes
 from ``/experiments/runs/<id>/figure.json`` and is drawn by static/js/figures.js.
@@ -16,16 +17,23 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from apps.core.rendering import FigureDirective, FigureError
-from apps.experiments.models import Run, RunStatus
+from apps.core.rendering import FigureDirective, FigureError, FigureRefused
+from apps.core.requesters import Requester
+from apps.experiments.executors import executor_for
+from apps.experiments.models import ExperimentKind, Run, RunStatus
+
+if TYPE_CHECKING:
+    from bokeh.model import Model as BokehModel
+
+    from compute.protocol import Experiment as ReferenceSpec
 
 # A reader switches between grid points with widgets; each point is one run.
 MAX_GRID_POINTS = 12
@@ -53,9 +61,15 @@ class GridPoint:
 
 @dataclass
 class ResolvedFigure:
+    """A validated directive: the experiment it draws and its grid points (with their runs once known)."""
+
     directive: FigureDirective
-    spec: Any
+    experiment: str
     points: list[GridPoint] = field(default_factory=list)
+    # Where "Run it yourself" leads when the experiment has no re-run form (author experiments).
+    experiment_url: str = ""
+    # The reference experiment a directive names (None for one run's figure on its page).
+    spec: ReferenceSpec | None = None
 
 
 def _text(value: Any) -> str:
@@ -107,7 +121,7 @@ def directive_validate(directive: FigureDirective) -> ResolvedFigure:
         spec.validate(directive.params, preset=preset)
     except ConfigError as exc:
         raise FigureError(_describe(exc.errors, "params.")) from None
-    resolved = ResolvedFigure(directive=directive, spec=spec)
+    resolved = ResolvedFigure(directive=directive, experiment=spec.name, spec=spec)
     for values in combos:
         params = {**directive.params, **values}
         try:
@@ -119,47 +133,47 @@ def directive_validate(directive: FigureDirective) -> ResolvedFigure:
     return resolved
 
 
-def _existing_run(spec: Any, params: dict[str, Any], preset: str | None) -> Run | None:
-    from apps.experiments.services import _cache_key
+def _existing_run(spec: ReferenceSpec, params: dict[str, Any], preset: str | None) -> Run | None:
+    from apps.experiments.services import run_cache_key
     from compute.runner import code_hash, config_hash
 
     config = spec.validate(params, preset=preset)
-    key = _cache_key(spec.name, config_hash(config), code_hash(spec))
+    key = run_cache_key(spec.name, config_hash(config), code_hash(spec))
     return Run.objects.live().originals().filter(cache_key=key).first()
 
 
-def resolve_figure(directive: FigureDirective, *, request_runs: bool) -> str:
-    """Validate a figure directive and return its placeholder HTML; with ``request_runs`` runs are requested.
+def figure_resolver(directive: FigureDirective, *, requester: Requester | None) -> str:
+    """The FIGURE_RESOLVER hook: validate a directive and return its placeholder HTML.
 
-    Requests are system requests (no user, no quota) and never compute twice:
-    an identical configuration returns its existing run. Raises FigureError
+    With a requester, the runs of every grid point are requested on its behalf
+    in one request (all or nothing; identical configurations return their
+    existing runs). A person is charged: when trust or quota refuses them the
+    figure raises FigureRefused naming why. Without a requester (a preview) the
+    figure shows the runs that exist and requests none. Raises FigureError
     with a message naming the offending field.
     """
-    from apps.experiments.services import run_request
+    from apps.experiments.services import RunAsk, runs_request
 
     resolved = directive_validate(directive)
+    spec = resolved.spec
+    assert spec is not None
     preset = directive.preset or None
-    for point in resolved.points:
-        if request_runs:
-            try:
-                point.run, _ = run_request(
-                    user=None, experiment=resolved.spec.name, params=point.params, preset=preset, enforce_quota=False
-                )
-            except ValidationError as exc:
-                raise FigureError(_describe(exc.message_dict, "")) from None
-        else:
-            point.run = _existing_run(resolved.spec, point.params, preset)
+    if requester is None:
+        for point in resolved.points:
+            point.run = _existing_run(spec, point.params, preset)
+        return figure_placeholder(resolved)
+    asks = [RunAsk(experiment=spec.name, params=point.params, preset=preset) for point in resolved.points]
+    try:
+        outcomes = runs_request(requester=requester, asks=asks)
+    except PermissionDenied as exc:
+        raise FigureRefused(str(exc)) from None
+    except ValidationError as exc:
+        if "quota" in exc.message_dict:
+            raise FigureRefused(" ".join(exc.message_dict["quota"])) from None
+        raise FigureError(_describe(exc.message_dict, "")) from None
+    for point, (run, _) in zip(resolved.points, outcomes, strict=True):
+        point.run = run
     return figure_placeholder(resolved)
-
-
-def figure_resolver(directive: FigureDirective, *, request_runs: bool = True) -> str:
-    """The FIGURE_RESOLVER hook: resolve the directive, requesting its runs unless told not to.
-
-    Publishing, loadsite and previews request runs; forum posts do not (a post
-    would otherwise spend compute outside every member's quota): they show
-    runs that exist and offer "Run it yourself" for the others.
-    """
-    return resolve_figure(directive, request_runs=request_runs)
 
 
 def rerun_url(spec_name: str, preset: str | None, params: dict[str, Any]) -> str:
@@ -172,8 +186,9 @@ def rerun_url(spec_name: str, preset: str | None, params: dict[str, Any]) -> str
     return f"{base}?{urlencode(query)}" if query else base
 
 
-def _point_json(point: GridPoint, spec_name: str, preset: str | None) -> dict[str, Any]:
+def _point_json(point: GridPoint, resolved: ResolvedFigure, preset: str | None) -> dict[str, Any]:
     run = point.run
+    rerun = resolved.experiment_url or rerun_url(resolved.experiment, preset, point.params)
     return {
         "choice": point.choice,
         "label": point.label,
@@ -182,7 +197,7 @@ def _point_json(point: GridPoint, spec_name: str, preset: str | None) -> dict[st
         "page": run.get_absolute_url() if run else None,
         "csv": reverse("experiments:run_figure_csv", args=[run.pk]) if run else None,
         "json": reverse("experiments:run_figure_data", args=[run.pk]) if run else None,
-        "rerun": rerun_url(spec_name, preset, point.params),
+        "rerun": rerun,
     }
 
 
@@ -191,7 +206,7 @@ def figure_placeholder(resolved: ResolvedFigure, *, dom_id: str = "") -> str:
     directive = resolved.directive
     preset = directive.preset or None
     dom_id = dom_id or f"lm-figure-{directive.index + 1}"
-    points = [_point_json(p, resolved.spec.name, preset) for p in resolved.points]
+    points = [_point_json(p, resolved, preset) for p in resolved.points]
     controls = [
         {"key": key, "id": f"{dom_id}-{key}", "options": [_text(v) for v in values]}
         for key, values in directive.grid.items()
@@ -199,7 +214,7 @@ def figure_placeholder(resolved: ResolvedFigure, *, dom_id: str = "") -> str:
     tables = point_tables([(p.run, p.label) for p in resolved.points if p.run is not None])
     context = {
         "dom_id": dom_id,
-        "experiment": resolved.spec,
+        "experiment": resolved.experiment,
         "caption_html": directive.caption_html or "",
         "points": resolved.points,
         "points_json": json.dumps(points, separators=(",", ":")),
@@ -222,9 +237,7 @@ def point_tables(runs_and_labels: list[tuple[Run, str]]) -> list[dict[str, Any]]
 
 
 def run_figure_html(run: Run) -> str:
-    """The same embed for one run, as shown on its run page."""
-    from compute import registry
-
+    """The same embed for one run of any kind, as shown on its run page."""
     directive = FigureDirective(
         experiment=run.experiment_id,
         preset=run.preset,
@@ -234,25 +247,23 @@ def run_figure_html(run: Run) -> str:
         index=0,
         line=0,
     )
-    spec = registry.get(run.experiment_id)
     point = GridPoint(values={}, params=dict(run.config), run=run)
-    resolved = ResolvedFigure(directive=directive, spec=spec, points=[point])
+    experiment = run.experiment
+    resolved = ResolvedFigure(
+        directive=directive,
+        experiment=experiment.name,
+        points=[point],
+        experiment_url="" if experiment.kind == ExperimentKind.REFERENCE else experiment.get_absolute_url(),
+    )
     return figure_placeholder(resolved, dom_id=f"lm-run-figure-{run.pk}")
 
 
 # --- Figures and their data from stored results ------------------------------------
 
 
-def build_figure(run: Run) -> Any:
-    """The Bokeh figure of a succeeded run, built by the experiment's own trusted code from its stored result."""
-    from compute import registry
-
-    if run.experiment_id.startswith("author-"):  # an author experiment: drawn from its declarative spec
-        from apps.submissions.execution import author_figure
-
-        return author_figure(run)
-    spec = registry.get(run.experiment_id)
-    return spec.figure(run.result.data, run.config)
+def build_figure(run: Run) -> BokehModel:
+    """The Bokeh figure of a succeeded run, drawn by trusted code (its kind's executor) from its stored result."""
+    return executor_for(run.experiment.kind).figure(run)
 
 
 def figure_item(run: Run) -> dict[str, Any]:
