@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -87,7 +87,11 @@ def tags_ensure(*, slugs: Iterable[str]) -> list[Tag]:
     return [existing[s] for s in wanted]
 
 
-def tag_upsert(*, slug: str, name: str) -> str:
+# What a sync from files did to one object; loadsite counts these per kind.
+SyncOutcome = Literal["created", "updated", "unchanged"]
+
+
+def tag_upsert(*, slug: str, name: str) -> SyncOutcome:
     """Create a tag or rename it; returns 'created', 'updated' or 'unchanged'."""
     tag = Tag.objects.filter(slug=slug).first()
     if tag is None:
@@ -100,7 +104,7 @@ def tag_upsert(*, slug: str, name: str) -> str:
     return "updated"
 
 
-def page_upsert(*, slug: str, title: str, body: str) -> tuple[Page, str]:
+def page_upsert(*, slug: str, title: str, body: str) -> tuple[Page, SyncOutcome]:
     """Create or update a flat page and its cached HTML; returns (page, 'created'|'updated'|'unchanged')."""
     page = Page.objects.filter(slug=slug).first()
     if page is not None and page.title == title and page.body == body:
@@ -111,3 +115,12 @@ def page_upsert(*, slug: str, title: str, body: str) -> tuple[Page, str]:
     page.title, page.body, page.rendered_html = title, body, html
     page.save()
     return page, "updated"
+
+
+def page_rerender_all() -> int:
+    """Refresh the cached HTML of every flat page from its Markdown; returns how many were rendered."""
+    n = 0
+    for page in Page.objects.only("pk", "body"):
+        Page.objects.filter(pk=page.pk).update(rendered_html=source_render(source=page.body).html)
+        n += 1
+    return n

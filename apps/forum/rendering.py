@@ -1,51 +1,16 @@
-"""Post bodies go through the site's one rendering pipeline and sanitiser.
-
-Until apps.core.rendering lands, a conservative fallback (Markdown then an nh3
-allowlist) keeps the forum safe on its own.
-"""
+"""Post bodies go through the site's one rendering pipeline and sanitiser."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
-import markdown
-import nh3
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import escape
 
 from apps.core.requesters import Requester
-
-_FALLBACK_TAGS = {
-    "a",
-    "abbr",
-    "b",
-    "blockquote",
-    "br",
-    "code",
-    "del",
-    "em",
-    "h2",
-    "h3",
-    "h4",
-    "hr",
-    "i",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "strong",
-    "sub",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-}
+from apps.core.services import source_render
 
 
 def render_body(body: str, *, author: Requester, mentions: Iterable[str] = ()) -> tuple[str, list[str]]:
@@ -60,19 +25,6 @@ def render_body(body: str, *, author: Requester, mentions: Iterable[str] = ()) -
 
 
 def _render(body: str, author: Requester) -> tuple[str, list[str]]:
-    try:
-        # The shared entry point: the same pipeline as articles, with the configured figure resolver.
-        from apps.core.services import source_render
-    except ImportError:
-        html = markdown.markdown(body, extensions=["fenced_code", "tables", "sane_lists"])
-        clean = nh3.clean(
-            html,
-            tags=_FALLBACK_TAGS,
-            attributes={"a": {"href", "title"}, "code": {"class"}},
-            url_schemes={"http", "https", "mailto"},
-            link_rel="nofollow ugc noopener",
-        )
-        return clean, []
     # Heading ids are prefixed so they cannot collide with the page's.
     rendered = source_render(source=body, requester=author, id_prefix="post-")
     if rendered.refusals:

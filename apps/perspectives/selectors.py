@@ -77,3 +77,13 @@ def side_by_side_diff(old: str, new: str, old_label: str, new_label: str) -> str
     return difflib.HtmlDiff(tabsize=4, wrapcolumn=72).make_table(
         old.splitlines(), new.splitlines(), fromdesc=old_label, todesc=new_label, context=True, numlines=3
     )
+
+
+def article_slugs() -> set[str]:
+    """The slug of every article, drafts included."""
+    return set(Article.objects.values_list("slug", flat=True))
+
+
+def sequence_slugs() -> set[str]:
+    """The slug of every reading sequence."""
+    return set(Sequence.objects.values_list("slug", flat=True))

@@ -12,7 +12,6 @@ from apps.core.models import Tag
 from apps.core.services import source_render
 from apps.perspectives import citation, selectors
 from apps.perspectives.models import Article, Kind, Sequence, Version
-from apps.submissions.selectors import published_reviews
 
 PAGE_SIZE = 20
 
@@ -64,8 +63,6 @@ def _article_context(request: HttpRequest, article: Article, version: Version | 
         "is_latest": version is not None and version.pk == article.latest_version_id,
         "questions": article.questions.order_by("number"),
         "sequence_navs": selectors.sequence_navigation(article),
-        # Open reviews the reviewers chose to publish with the article (lazy: one query when shown).
-        "published_reviews": published_reviews(article),
     }
     if version is not None:
         context.update(

@@ -1,4 +1,4 @@
-"""Writes to open questions: following, and syncing progress logs."""
+"""Writes to open questions: following, and their sync (progress logs included) from the files in site/."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from typing import Any
 
 from django.db import transaction
 
-from apps.questions.models import ProgressEntry, Question
+from apps.core.services import SyncOutcome, source_render, tags_ensure
+from apps.perspectives.models import Article
+from apps.perspectives.models import Sequence as ReadingSequence
+from apps.questions.models import ProgressEntry, Question, QuestionStatus
 
 
 def question_follow(*, question: Question, user: Any) -> None:
@@ -33,3 +36,70 @@ def question_progress_sync(*, question: Question, entries: Sequence[dict[str, An
         for d, w, s, link in wanted
     )
     return True
+
+
+def question_sync(
+    *,
+    number: int,
+    slug: str,
+    title: str,
+    statement: str,
+    status: QuestionStatus,
+    discussion: str,
+    tags: Sequence[str],
+    articles: Sequence[str],
+    sequences: Sequence[str],
+    progress: Sequence[dict[str, Any]],
+) -> SyncOutcome:
+    """Make the question with this number match its file in site/, rendering its discussion when that changed.
+
+    Text, status, tags, the related articles and sequences (named by slug) and
+    the progress log loaded from site/ all follow the file; progress reported
+    on the site is kept.
+    """
+    question = Question.objects.filter(number=number).first()
+    created = question is None
+    wanted: dict[str, str] = {
+        "slug": slug,
+        "title": title,
+        "statement": statement,
+        "status": status,
+        "discussion": discussion,
+    }
+    changed = False
+    if question is None:
+        html = source_render(source=discussion).html
+        question = Question.objects.create(number=number, rendered_html=html, **wanted)
+    else:
+        stale = [field for field, value in wanted.items() if getattr(question, field) != value]
+        if stale:
+            for field in stale:
+                setattr(question, field, wanted[field])
+            if "discussion" in stale:
+                question.rendered_html = source_render(source=discussion).html
+            question.save()
+            changed = True
+    tag_objects = tags_ensure(slugs=tags)
+    if {t.pk for t in question.tags.all()} != {t.pk for t in tag_objects}:
+        question.tags.set(tag_objects)
+        changed = True
+    related = list(Article.objects.filter(slug__in=articles))
+    if set(question.articles.values_list("pk", flat=True)) != {a.pk for a in related}:
+        question.articles.set(related)
+        changed = True
+    paths = list(ReadingSequence.objects.filter(slug__in=sequences))
+    if set(question.sequences.values_list("pk", flat=True)) != {s.pk for s in paths}:
+        question.sequences.set(paths)
+        changed = True
+    if question_progress_sync(question=question, entries=progress):
+        changed = True
+    return "created" if created else ("updated" if changed else "unchanged")
+
+
+def question_rerender_all() -> int:
+    """Refresh the cached HTML of every question's discussion; returns how many were rendered."""
+    n = 0
+    for question in Question.objects.only("pk", "discussion"):
+        Question.objects.filter(pk=question.pk).update(rendered_html=source_render(source=question.discussion).html)
+        n += 1
+    return n

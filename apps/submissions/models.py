@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from apps.accounts.roles import is_editor
+from apps.perspectives.models import Kind
 
 
 class State(models.TextChoices):
@@ -66,8 +67,8 @@ class Submission(models.Model):
     summary = models.TextField(help_text="One or two sentences shown in lists and feeds.")
     kind = models.CharField(
         max_length=20,
-        default="perspective",
-        choices=[("perspective", "Perspective"), ("tutorial", "Tutorial"), ("guide", "Guide")],
+        default=Kind.PERSPECTIVE,
+        choices=Kind.choices,
         help_text="What sort of piece this is.",
     )
     body = models.TextField(blank=True, help_text="Markdown with $math$, [@citations] and figure directives.")

@@ -23,6 +23,7 @@ from django.utils.text import slugify
 
 from apps.accounts.roles import EDITOR, holders, is_editor
 from apps.accounts.roles import is_author as is_author_member
+from apps.perspectives.models import Kind
 from apps.submissions.models import (
     EDITABLE,
     Assignment,
@@ -139,9 +140,10 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
     if not slug:
         errors["slug"] = ["The address needs at least one letter or digit."]
     cleaned["slug"] = slug
-    kind = str(fields.get("kind", "perspective"))
-    if kind not in ("perspective", "tutorial", "guide"):
-        errors["kind"] = ["Choose perspective, tutorial or guide."]
+    kind = str(fields.get("kind", Kind.PERSPECTIVE))
+    if kind not in Kind.values:
+        *others, last = (label.lower() for label in Kind.labels)
+        errors["kind"] = [f"Choose {', '.join(others)} or {last}."]
     cleaned["kind"] = kind
     body = str(fields.get("body", ""))
     if len(body) > MAX_BODY_CHARS:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.roles import is_author as is_author_member
 from apps.accounts.roles import is_editor
 from apps.experiments.models import Run, RunStatus
+from apps.perspectives.models import Kind
 from apps.submissions import services
 from apps.submissions.models import (
     AuthorExperiment,
@@ -86,12 +87,12 @@ def _form_context(submission: Submission | None, post: Any = None, errors: Any =
         values["coauthors"] = ", ".join(u.username for u in submission.coauthors.order_by("username"))
         values["tags"] = ", ".join(t.slug for t in submission.tags.all())
     else:
-        values = {"kind": "perspective"}
+        values = {"kind": Kind.PERSPECTIVE}
     return {
         "submission": submission,
         "values": values,
         "errors": errors or {},
-        "kinds": [("perspective", "Perspective"), ("tutorial", "Tutorial"), ("guide", "Guide")],
+        "kinds": Kind.choices,
     }
 
 

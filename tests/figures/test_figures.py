@@ -128,7 +128,7 @@ def test_publishing_caches_a_placeholder_that_names_the_runs(alice):
 def test_the_deep_linear_article_in_site_embeds_a_grid_and_every_site_figure_validates():
     from django.conf import settings
 
-    from apps.core.rendering.figures import parse_directive
+    from apps.core.rendering.directives import parse_directive
 
     parsed = {}
     for path in sorted((settings.BASE_DIR / "site").rglob("*.md")):
@@ -142,7 +142,8 @@ def test_the_deep_linear_article_in_site_embeds_a_grid_and_every_site_figure_val
 
 
 def test_loadsite_refuses_an_article_whose_figure_does_not_validate_and_writes_nothing(tmp_path):
-    from apps.core.sitecontent import SiteContentError, site_load
+    from apps.content.errors import SiteContentError
+    from apps.content.loader import site_load
 
     root = tmp_path / "site"
     (root / "perspectives").mkdir(parents=True)

@@ -8,7 +8,7 @@ Public interface (other apps import only these names)::
 
 from __future__ import annotations
 
-from .figures import FigureDirective, FigureError, FigureRefused
+from .directives import FigureDirective, FigureError, FigureRefused
 from .pipeline import Rendered, TocEntry, count_words, render_markdown
 from .sanitize import sanitize_html
 

@@ -32,7 +32,8 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
 from .citations import Bibliography, anchor_id, parse_bibliography, reference_record, references_html
-from .figures import (
+from .defuse import defuse_blocks
+from .directives import (
     DirectiveError,
     FigureDirective,
     FigureError,
@@ -146,7 +147,7 @@ class _BlockPreprocessor(Preprocessor):
             out.append(line)
             verbatim.append(False)
             i += 1
-        return _defuse_blocks(out, verbatim)
+        return defuse_blocks(out, verbatim)
 
     def _figure(self, body: str, *, line_no: int, closed: bool) -> str:
         index = len(self.state.figure_slots)
@@ -167,55 +168,6 @@ class _BlockPreprocessor(Preprocessor):
         if result.error:
             self.state.errors.append(f"Math error in $${_short(body)}$$: {result.error}")
         return self.md.htmlStash.store(result.html)
-
-
-# Python-Markdown scans ahead from every unmatched '[' or '<' to the end of the
-# paragraph, so a paragraph of many of them costs (openers x length) and a few
-# kilobytes of "[a [a [a" take minutes. When a paragraph's cost passes this
-# budget its brackets are escaped (outside code, math and citations): it then
-# renders as the same text, only without links or inline HTML.
-DEFUSE_BUDGET = 200_000
-_PROTECTED_RE = re.compile(r"(`+).+?\1|\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)|\$[^$\n]+\$|\[\s*@[^\[\]\n]*\]", re.DOTALL)
-_OPENER_RE = re.compile(r"(?<!\\)[\[\]<]")
-
-
-def _entity(m: re.Match[str]) -> str:
-    # Character references, not backslashes: "\\[" would open display math.
-    return f"&#{ord(m.group(0))};"
-
-
-def _defuse_text(text: str) -> str:
-    pieces: list[str] = []
-    pos = 0
-    for m in _PROTECTED_RE.finditer(text):
-        pieces.append(_OPENER_RE.sub(_entity, text[pos : m.start()]))
-        pieces.append(m.group(0))
-        pos = m.end()
-    pieces.append(_OPENER_RE.sub(_entity, text[pos:]))
-    return "".join(pieces)
-
-
-def _defuse_blocks(lines: list[str], verbatim: list[bool]) -> list[str]:
-    out: list[str] = []
-    block: list[str] = []
-
-    def flush() -> None:
-        if block:
-            text = "\n".join(block)
-            openers = text.count("[") + text.count("<")
-            if openers * len(text) > DEFUSE_BUDGET:
-                text = _defuse_text(text)
-            out.extend(text.split("\n"))
-            block.clear()
-
-    for line, keep in zip(lines, verbatim, strict=True):
-        if keep or not line.strip():
-            flush()
-            out.append(line)
-        else:
-            block.append(line)
-    flush()
-    return out
 
 
 def _short(text: str, limit: int = 60) -> str:

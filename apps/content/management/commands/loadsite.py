@@ -6,7 +6,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.core.sitecontent import SiteContentError, site_load
+from apps.content.errors import SiteContentError
+from apps.content.loader import site_load
+from apps.core.services import page_rerender_all
+from apps.perspectives.services import version_rerender_all
+from apps.questions.services import question_rerender_all
 
 
 class Command(BaseCommand):
@@ -32,25 +36,6 @@ class Command(BaseCommand):
         for warning in report.warnings:
             self.stderr.write(f"warning: {warning}")
         if options["rerender"]:
-            self.stdout.write(f"re-rendered {rerender_all()} cached documents")
+            rendered = version_rerender_all() + question_rerender_all() + page_rerender_all()
+            self.stdout.write(f"re-rendered {rendered} cached documents")
         self.stdout.write(report.summary())
-
-
-def rerender_all() -> int:
-    from apps.core.models import Page
-    from apps.core.services import source_render
-    from apps.perspectives.models import Version
-    from apps.perspectives.services import version_rerender
-    from apps.questions.models import Question
-
-    n = 0
-    for version in Version.objects.all():
-        version_rerender(version=version)
-        n += 1
-    for question in Question.objects.all():
-        Question.objects.filter(pk=question.pk).update(rendered_html=source_render(source=question.discussion).html)
-        n += 1
-    for page in Page.objects.all():
-        Page.objects.filter(pk=page.pk).update(rendered_html=source_render(source=page.body).html)
-        n += 1
-    return n
