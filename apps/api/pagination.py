@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework.pagination import CursorPagination
-
-from apps.api import conf
+from rest_framework.request import Request
 
 
 class Cursor(CursorPagination):
     """Newest first by default; views set `ordering` to a tuple that ends in a unique field."""
 
-    page_size = conf.PAGE_SIZE
     page_size_query_param = "page_size"
-    max_page_size = conf.MAX_PAGE_SIZE
     ordering = ("-created_at", "-id")
+
+    def get_page_size(self, request: Request) -> int | None:
+        # Read on every request rather than once at import, so that a changed setting takes effect.
+        self.page_size = settings.API_PAGE_SIZE
+        self.max_page_size = settings.API_MAX_PAGE_SIZE
+        return super().get_page_size(request)
 
     def get_ordering(self, request, queryset, view):  # type: ignore[no-untyped-def]
         # Without an OrderingFilter, DRF would use only this class's default; each view names its own.

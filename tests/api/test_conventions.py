@@ -10,7 +10,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts import services as accounts
-from apps.api import conf
 from apps.core.requesters import SystemRequest
 from apps.forum.models import Thread
 from tests.api.conftest import World, client_for
@@ -21,8 +20,13 @@ pytestmark = pytest.mark.django_db
 # --- throttling -------------------------------------------------------------------------
 
 
-def test_writes_over_the_rate_get_429_with_retry_after(world: World, bob) -> None:
-    conf.RATES["write"] = "2/minute"
+def _limit(settings, scope: str, rate: str) -> None:
+    # A new dict, never the settings' own: the settings fixture restores the attribute, not its contents.
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, scope: rate}
+
+
+def test_writes_over_the_rate_get_429_with_retry_after(world: World, bob, settings) -> None:
+    _limit(settings, "write", "2/minute")
     client = client_for(bob)
     path = f"/api/v1/forum/threads/{world.thread.pk}/follow/"
     assert [client.put(path).status_code for _ in range(2)] == [200, 200]
@@ -32,15 +36,15 @@ def test_writes_over_the_rate_get_429_with_retry_after(world: World, bob) -> Non
     assert response.json()["error"]["code"] == "throttled"
 
 
-def test_anonymous_reads_over_the_rate_get_429_but_members_have_their_own_bucket(world: World, bob) -> None:
-    conf.RATES["anon"] = "3/minute"
+def test_anonymous_reads_over_the_rate_get_429_but_members_have_their_own_bucket(world: World, bob, settings) -> None:
+    _limit(settings, "anon", "3/minute")
     anonymous = APIClient()
     assert [anonymous.get("/api/v1/questions/").status_code for _ in range(4)] == [200, 200, 200, 429]
     assert client_for(bob).get("/api/v1/questions/").status_code == 200
 
 
-def test_run_requests_have_a_tighter_bucket_than_other_writes(world: World, bob) -> None:
-    conf.RATES["runs"] = "1/minute"
+def test_run_requests_have_a_tighter_bucket_than_other_writes(world: World, bob, settings) -> None:
+    _limit(settings, "runs", "1/minute")
     client = client_for(bob)
     first = client.post("/api/v1/runs/", {"experiment": "deep_linear", "params": {"steps": 11}}, format="json")
     second = client.post("/api/v1/runs/", {"experiment": "deep_linear", "params": {"steps": 12}}, format="json")
@@ -132,6 +136,15 @@ def test_the_page_size_is_capped_at_100(world: World, alice) -> None:
     response = APIClient().get("/api/v1/forum/threads/?page_size=100000")
     assert response.status_code == 200
     assert len(response.json()["results"]) == 100
+
+
+def test_page_sizes_come_from_settings(world: World, alice, settings) -> None:
+    Thread.objects.bulk_create([Thread(category=world.category, title=f"T{i}", author=alice) for i in range(6)])
+    settings.API_PAGE_SIZE = 2
+    settings.API_MAX_PAGE_SIZE = 3
+    client = APIClient()
+    assert len(client.get("/api/v1/forum/threads/").json()["results"]) == 2
+    assert len(client.get("/api/v1/forum/threads/?page_size=50").json()["results"]) == 3
 
 
 def test_lists_filter_and_order(world: World) -> None:
