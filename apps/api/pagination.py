@@ -20,6 +20,13 @@ class Cursor(CursorPagination):
         return super().get_page_size(request)
 
     def get_ordering(self, request, queryset, view):  # type: ignore[no-untyped-def]
+        # A list's FilterSet (apps/<app>/filters.py) orders the queryset when the query has ?ordering=;
+        # keep that order, with the id after it so that rows which tie still come in one fixed order.
+        chosen = queryset.query.order_by
+        if chosen and all(isinstance(field, str) for field in chosen):
+            if chosen[-1].lstrip("-") in ("id", "pk"):
+                return tuple(chosen)
+            return (*chosen, "-id" if chosen[0].startswith("-") else "id")
         # Without an OrderingFilter, DRF would use only this class's default; each view names its own.
         has_filter = any(hasattr(backend, "get_ordering") for backend in getattr(view, "filter_backends", []))
         if not has_filter and getattr(view, "ordering", None):

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,6 +10,7 @@ from django.utils.safestring import mark_safe
 from apps.core.models import Tag
 from apps.core.services import source_render
 from apps.perspectives import citation, selectors
+from apps.perspectives.filters import ORDERINGS, ArticleFilter
 from apps.perspectives.models import Article, Kind, Sequence, Version
 from apps.submissions.selectors import published_reviews
 
@@ -23,30 +23,32 @@ def _visible_article(request: HttpRequest, slug: str) -> Article:
 
 
 def article_list(request: HttpRequest) -> HttpResponse:
-    articles = Article.objects.published().for_listing().order_by("-latest_version__published_at", "-pk")
-    kind = request.GET.get("kind", "")
-    if kind in Kind.values:
-        articles = articles.filter(kind=kind)
-    else:
-        kind = ""
-    tag = None
-    if tag_slug := request.GET.get("tag", ""):
-        tag = Tag.objects.filter(slug=tag_slug).first()
-        articles = articles.filter(tags=tag) if tag else articles.none()
+    published = Article.objects.published().for_listing().order_by("-latest_version__published_at", "-pk")
+    filters = ArticleFilter(request.GET, queryset=published, request=request)
+    valid = filters.is_valid()
+    # An invalid value is shown with its error and matches nothing: never quietly the whole list.
+    articles = filters.qs if valid else published.none()
+    kind, tag_slug = request.GET.get("kind", ""), request.GET.get("tag", "")
+    query = request.GET.copy()
+    query.pop("page", None)
     page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "perspectives/article_list.html",
         {
             "page_obj": page,
+            "filter": filters,
             "kinds": Kind.choices,
             "kind": kind,
-            "tag": tag,
+            "orderings": ORDERINGS,
+            "ordering": request.GET.get("ordering", ""),
+            "tag": Tag.objects.filter(slug=tag_slug).first() if tag_slug else None,
             "tag_slug": tag_slug,
-            "filter_query": urlencode({k: v for k, v in (("kind", kind), ("tag", tag_slug)) if v}),
+            "filter_query": query.urlencode(),
             "tags": Tag.objects.filter(articles__status="published").distinct(),
-            "sequences": Sequence.objects.all() if page.number == 1 and not (kind or tag_slug) else [],
+            "sequences": Sequence.objects.all() if page.number == 1 and valid and not (kind or tag_slug) else [],
         },
+        status=200 if valid else 400,
     )
 
 
