@@ -220,6 +220,40 @@ def test_cacheable_reads_answer_304_to_a_matching_if_none_match(world: World, pa
     assert client.get(path, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("if_none_match", "status"),
+    [
+        ("{etag}", 304),
+        ("W/{etag}", 304),  # If-None-Match compares weakly
+        ('"older", {etag}', 304),
+        ("*", 304),
+        ('"older", W/"other"', 200),
+        ("", 200),
+    ],
+)
+def test_if_none_match_follows_rfc_9110(world: World, if_none_match: str, status: int) -> None:
+    client = APIClient()
+    path = f"/api/v1/runs/{world.done.pk}/result/"
+    etag = client.get(path)["ETag"]
+    response = client.get(path, HTTP_IF_NONE_MATCH=if_none_match.format(etag=etag))
+    assert response.status_code == status
+    assert response["ETag"] == etag
+    assert {"Accept", "Authorization", "Cookie"} <= {v.strip() for v in response["Vary"].split(",")}
+
+
+def test_a_304_has_no_body_and_a_head_request_gets_one_too(world: World) -> None:
+    client = APIClient()
+    path = "/api/v1/questions/1/"
+    etag = client.get(path)["ETag"]
+    assert client.head(path, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert client.get(path, HTTP_IF_NONE_MATCH=etag).content == b""
+
+
+def test_if_match_with_another_etag_is_a_failed_precondition(world: World) -> None:
+    response = APIClient().get("/api/v1/questions/1/", HTTP_IF_MATCH='"not-this-one"')
+    assert response.status_code == 412
+
+
 def test_a_finished_run_has_an_etag_and_an_active_one_does_not(world: World) -> None:
     client = APIClient()
     done = client.get(f"/api/v1/runs/{world.done.pk}/")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -49,7 +49,7 @@ class ArticleDetail(ApiMixin, generics.GenericAPIView):
     serializer_class = s.ArticleDetailSerializer
     pagination_class = None
 
-    def get(self, request: Request, slug: str) -> Response:
+    def get(self, request: Request, slug: str) -> HttpResponseBase:
         article = _visible_article(request, slug)
         return conditional(request, s.ArticleDetailSerializer(article).data)
 
@@ -76,7 +76,7 @@ class VersionDetail(ApiMixin, generics.GenericAPIView):
     serializer_class = s.VersionSerializer
     pagination_class = None
 
-    def get(self, request: Request, slug: str, number: int) -> Response:
+    def get(self, request: Request, slug: str, number: int) -> HttpResponseBase:
         article = _visible_article(request, slug)
         version = get_object_or_404(Version, article=article, number=number)
         version.article = article
@@ -159,7 +159,7 @@ class QuestionDetail(ApiMixin, generics.GenericAPIView):
     serializer_class = s.QuestionDetailSerializer
     pagination_class = None
 
-    def get(self, request: Request, number: int) -> Response:
+    def get(self, request: Request, number: int) -> HttpResponseBase:
         question = get_object_or_404(Question.objects.prefetch_related("tags", "progress", "sequences"), number=number)
         return conditional(request, s.QuestionDetailSerializer(question).data)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -108,7 +108,7 @@ class RunDetail(ApiMixin, generics.GenericAPIView):
     serializer_class = s.RunDetailSerializer
     pagination_class = None
 
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         run = _run(pk)
         return conditional(request, s.RunDetailSerializer(run).data, cacheable=run.is_finished)
 
@@ -128,7 +128,7 @@ class RunResult(ApiMixin, generics.GenericAPIView):
     serializer_class = s.RunResultSerializer
     pagination_class = None
 
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         run, _ = _result(pk)
         return conditional(request, exports.result_document(run))
 
