@@ -196,6 +196,9 @@ STATICFILES_FINDERS = [
 ]
 # Figure directives in articles become live embeds backed by runs (apps/experiments/embeds.py).
 FIGURE_RESOLVER = "apps.experiments.embeds.figure_resolver"
+# Article and question pages list their forum threads; their ETags ask the forum for the threads'
+# state through this hook (apps/perspectives/pages.py), since those apps may not import the forum.
+DISCUSSION_STATE = "apps.forum.selectors.discussion_state"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {

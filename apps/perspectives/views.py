@@ -3,13 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 
 from apps.core.models import Tag
 from apps.core.services import source_render
-from apps.perspectives import citation, selectors
+from apps.perspectives import citation, pages, selectors
 from apps.perspectives.filters import ORDERINGS, ArticleFilter
 from apps.perspectives.models import Article, Kind, Sequence, Version
 from apps.submissions.selectors import published_reviews
@@ -91,17 +91,25 @@ def _article_context(request: HttpRequest, article: Article, version: Version | 
     return context
 
 
-def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def _article_page(request: HttpRequest, article: Article, version: Version | None) -> HttpResponseBase:
+    # Drafts (version None) are shown to staff only, so they never get validators.
+    state = selectors.article_page_state(article, version) if version and pages.for_everyone(request) else None
+    return pages.conditional_page(
+        request,
+        state,
+        lambda: render(request, "perspectives/article_detail.html", _article_context(request, article, version)),
+    )
+
+
+def article_detail(request: HttpRequest, slug: str) -> HttpResponseBase:
     article = _visible_article(request, slug)
-    context = _article_context(request, article, article.latest_version)
-    return render(request, "perspectives/article_detail.html", context)
+    return _article_page(request, article, article.latest_version)
 
 
-def version_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def version_detail(request: HttpRequest, slug: str, number: int) -> HttpResponseBase:
     article = _visible_article(request, slug)
     version = get_object_or_404(Version, article=article, number=number)
-    context = _article_context(request, article, version)
-    return render(request, "perspectives/article_detail.html", context)
+    return _article_page(request, article, version)
 
 
 def _version_number(raw: str | None, default: int | None) -> int | None:

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from apps.core.models import Tag
+from apps.perspectives import pages
 from apps.perspectives.models import Article
-from apps.questions import services
+from apps.questions import selectors, services
 from apps.questions.filters import ORDERINGS, QuestionFilter
 from apps.questions.models import Question, QuestionStatus
 
@@ -44,22 +45,30 @@ def question_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def question_detail(request: HttpRequest, number: int) -> HttpResponse:
+def question_detail(request: HttpRequest, number: int) -> HttpResponseBase:
     question = get_object_or_404(Question.objects.prefetch_related("tags", "sequences"), number=number)
-    articles = Article.objects.visible_to(request.user).filter(questions=question).for_listing()
-    following = request.user.is_authenticated and question.followers.filter(pk=request.user.pk).exists()
-    return render(
-        request,
-        "questions/question_detail.html",
-        {
-            "question": question,
-            "discussion_html": mark_safe(question.rendered_html),  # sanitised when it was rendered
-            "progress": question.progress.select_related("reported_by"),
-            "articles": articles,
-            "following": following,
-            "follower_count": question.followers.count(),
-        },
+    follower_count = question.followers.count()
+    state = (
+        selectors.question_page_state(question, follower_count=follower_count) if pages.for_everyone(request) else None
     )
+
+    def render_page() -> HttpResponse:
+        articles = Article.objects.visible_to(request.user).filter(questions=question).for_listing()
+        following = request.user.is_authenticated and question.followers.filter(pk=request.user.pk).exists()
+        return render(
+            request,
+            "questions/question_detail.html",
+            {
+                "question": question,
+                "discussion_html": mark_safe(question.rendered_html),  # sanitised when it was rendered
+                "progress": question.progress.select_related("reported_by"),
+                "articles": articles,
+                "following": following,
+                "follower_count": follower_count,
+            },
+        )
+
+    return pages.conditional_page(request, state, render_page)
 
 
 @login_required
