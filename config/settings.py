@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -197,6 +197,9 @@ STATICFILES_FINDERS = [
 ]
 # Figure directives in articles become live embeds backed by runs (apps/experiments/embeds.py).
 FIGURE_RESOLVER = "apps.experiments.embeds.figure_resolver"
+# Article and question pages list their forum threads; their ETags ask the forum for the threads'
+# state through this hook (apps/perspectives/pages.py), since those apps may not import the forum.
+DISCUSSION_STATE = "apps.forum.selectors.discussion_state"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -255,6 +258,18 @@ REST_FRAMEWORK = {
     # API views also set these on apps.api.base.ApiMixin; here they cover DRF's own views (the schema).
     "EXCEPTION_HANDLER": "apps.api.errors.exception_handler",
 }
+# Throttle scope -> rate (apps/api/throttles.py reads it on every request). Reads
+# are generous (lists are cached and cheap); writes and run requests are the
+# scarce resources, so they have their own, tighter buckets. None: no limit.
+API_THROTTLE_RATES: dict[str, str | None] = {
+    "anon": env_rate("API_THROTTLE_ANON", "1000/minute"),
+    "user": env_rate("API_THROTTLE_USER", "2000/minute"),
+    "write": env_rate("API_THROTTLE_WRITE", "60/minute"),
+    "runs": env_rate("API_THROTTLE_RUNS", "20/minute"),
+}
+# Rows per page of an API list, and the most a client may ask for with ?page_size=.
+API_PAGE_SIZE = 20
+API_MAX_PAGE_SIZE = 100
 SPECTACULAR_SETTINGS = {
     "TITLE": "learningmechanics.pub API",
     "DESCRIPTION": "Articles, open questions, the forum and reproducible experiment runs.",

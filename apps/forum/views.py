@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.roles import is_moderator
 from apps.forum import services
+from apps.forum.filters import ThreadFilter
 from apps.forum.forms import EditForm, FlagForm, PostForm, SettingsForm, ThreadForm
 from apps.forum.models import Category, Follow, ForumProfile, Notification, Post, Thread, Vote
 from apps.forum.permissions import (
@@ -96,17 +97,39 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "forum/index.html", {"categories": categories, "recent": recent})
 
 
+def filtered_threads(
+    request: HttpRequest, *, order: tuple[str, ...], **fixed: str
+) -> tuple[ThreadFilter, Page[Thread], str]:
+    """Threads the user may see that match the query string, read by ThreadFilter as in the API, and the URL's part.
+
+    Returns the filter, one page of threads (none when a value is invalid: the page shows why) and the
+    query string for the links to the other pages.
+    """
+    data = request.GET.copy()
+    for name, value in fixed.items():
+        data[name] = value  # the URL's own category or tag wins over one in the query string
+    visible = Thread.objects.visible_to(request.user).select_related("category", "author").order_by(*order)
+    filters = ThreadFilter(data, queryset=visible, request=request)
+    threads = filters.qs if filters.is_valid() else visible.none()
+    page = Paginator(threads, settings.FORUM_THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return filters, page, query.urlencode()
+
+
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
-    threads = (
-        Thread.objects.visible_to(request.user)
-        .filter(category=category)
-        .select_related("author")
-        .order_by("-is_pinned", "-last_activity", "-id")
-    )
-    page = Paginator(threads, settings.FORUM_THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    filters, page, query = filtered_threads(request, order=("-is_pinned", "-last_activity", "-id"), category=slug)
     following = request.user.is_authenticated and Follow.objects.filter(user=request.user, category=category).exists()
-    return render(request, "forum/category.html", {"category": category, "page": page, "following": following})
+    context = {
+        "category": category,
+        "page": page,
+        "filter": filters,
+        "filter_query": query,
+        "is_question": request.GET.get("is_question", ""),
+        "following": following,
+    }
+    return render(request, "forum/category.html", context, status=400 if filters.errors else 200)
 
 
 def thread_redirect(request: HttpRequest, pk: int) -> HttpResponse:
@@ -434,11 +457,15 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def tag(request: HttpRequest, slug: str) -> HttpResponse:
-    # Tags are a JSON list, which SQLite cannot query inside; recent threads are few enough to filter here.
-    recent = Thread.objects.visible_to(request.user).select_related("category", "author").order_by("-last_activity")
-    threads = [t for t in recent[:1000] if slug in (t.tags or [])]
-    page = Paginator(threads, settings.FORUM_THREADS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "forum/tag.html", {"tag": slug, "page": page})
+    filters, page, query = filtered_threads(request, order=("-last_activity", "-id"), tag=slug)
+    context = {
+        "tag": slug,
+        "page": page,
+        "filter": filters,
+        "filter_query": query,
+        "is_question": request.GET.get("is_question", ""),
+    }
+    return render(request, "forum/tag.html", context, status=400 if filters.errors else 200)
 
 
 def search(request: HttpRequest) -> HttpResponse:

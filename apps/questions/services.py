@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from apps.core.services import SyncOutcome, source_render, tags_ensure
 from apps.perspectives.models import Article
@@ -25,7 +26,10 @@ def question_unfollow(*, question: Question, user: Any) -> None:
 
 @transaction.atomic
 def question_progress_sync(*, question: Question, entries: Sequence[dict[str, Any]]) -> bool:
-    """Make the site-sourced progress log match `entries` (date, who, summary, link); returns whether it changed."""
+    """Make the site-sourced progress log match `entries` (date, who, summary, link); returns whether it changed.
+
+    A change also moves the question's updated time: the log is part of the question.
+    """
     wanted = [(e["date"], e["who"], e["summary"], e.get("link") or "") for e in entries]
     current = [p.as_tuple() for p in question.progress.filter(from_site=True).order_by("id")]
     if current == wanted:
@@ -35,6 +39,8 @@ def question_progress_sync(*, question: Question, entries: Sequence[dict[str, An
         ProgressEntry(question=question, date=d, who=w, summary=s, link=link, from_site=True)
         for d, w, s, link in wanted
     )
+    question.updated_at = timezone.now()
+    Question.objects.filter(pk=question.pk).update(updated_at=question.updated_at)
     return True
 
 

@@ -18,7 +18,6 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from apps.api import conf
 from apps.experiments.models import Run, RunResult
 from apps.experiments.services import run_request
 from apps.forum import services as forum
@@ -28,10 +27,9 @@ from tests.perspectives.factories import make_article
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(monkeypatch):
+def _fresh_cache():
     # Throttle and forum rate counters live in the cache; each test starts with none.
     cache.clear()
-    monkeypatch.setattr(conf, "RATES", dict(conf.RATES))
     yield
     cache.clear()
 

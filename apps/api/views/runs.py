@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -18,6 +17,7 @@ from apps.api.base import ApiMixin
 from apps.api.etags import conditional
 from apps.api.schema import LIST, READ, WRITE
 from apps.experiments import exports
+from apps.experiments.filters import RunFilter
 from apps.experiments.models import Experiment, Run, RunStatus
 from apps.experiments.services import experiment_sync, run_cancel, run_reproduce, run_request
 
@@ -52,20 +52,6 @@ class ExperimentDetail(ApiMixin, generics.GenericAPIView):
         except registry.UnknownExperiment:
             raise Http404("No such experiment") from None
         return Response(s.ExperimentDetailSerializer(experiment).data)
-
-
-class RunFilter(django_filters.FilterSet):
-    experiment = django_filters.CharFilter(field_name="experiment_id")
-    status = django_filters.ChoiceFilter(choices=RunStatus.choices)
-    requested_by = django_filters.CharFilter(field_name="requested_by__username", help_text="Username.")
-    mine = django_filters.BooleanFilter(method="filter_mine", help_text="true: only runs you requested.")
-
-    class Meta:
-        model = Run
-        fields = ["experiment", "status", "requested_by", "mine"]
-
-    def filter_mine(self, queryset: Any, name: str, value: bool | None) -> Any:
-        return queryset.for_user(self.request.user) if value else queryset
 
 
 class RunList(ApiMixin, generics.ListAPIView):
@@ -122,7 +108,7 @@ class RunDetail(ApiMixin, generics.GenericAPIView):
     serializer_class = s.RunDetailSerializer
     pagination_class = None
 
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         run = _run(pk)
         return conditional(request, s.RunDetailSerializer(run).data, cacheable=run.is_finished)
 
@@ -142,7 +128,7 @@ class RunResult(ApiMixin, generics.GenericAPIView):
     serializer_class = s.RunResultSerializer
     pagination_class = None
 
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         run, _ = _result(pk)
         return conditional(request, exports.result_document(run))
 
