@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from apps.core.models import Page, Tag
-from apps.core.requesters import Requester
+from apps.core.requesters import LOADSITE, Requester
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,11 +105,14 @@ def tag_upsert(*, slug: str, name: str) -> SyncOutcome:
 
 
 def page_upsert(*, slug: str, title: str, body: str) -> tuple[Page, SyncOutcome]:
-    """Create or update a flat page and its cached HTML; returns (page, 'created'|'updated'|'unchanged')."""
+    """Create or update a flat page from site/ and its cached HTML (its figures are LOADSITE's requests).
+
+    Returns (page, 'created' | 'updated' | 'unchanged').
+    """
     page = Page.objects.filter(slug=slug).first()
     if page is not None and page.title == title and page.body == body:
         return page, "unchanged"
-    html = source_render(source=body).html
+    html = source_render(source=body, requester=LOADSITE).html
     if page is None:
         return Page.objects.create(slug=slug, title=title, body=body, rendered_html=html), "created"
     page.title, page.body, page.rendered_html = title, body, html
@@ -121,6 +124,6 @@ def page_rerender_all() -> int:
     """Refresh the cached HTML of every flat page from its Markdown; returns how many were rendered."""
     n = 0
     for page in Page.objects.only("pk", "body"):
-        Page.objects.filter(pk=page.pk).update(rendered_html=source_render(source=page.body).html)
+        Page.objects.filter(pk=page.pk).update(rendered_html=source_render(source=page.body, requester=LOADSITE).html)
         n += 1
     return n

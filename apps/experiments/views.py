@@ -13,7 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.experiments.forms import config_fields, general_errors, parse_params
-from apps.experiments.models import Experiment, Run
+from apps.experiments.filters import RunFilter
+from apps.experiments.models import Experiment, Run, RunStatus
 from apps.experiments.services import experiment_sync, run_cancel, run_may_manage, run_reproduce, run_request
 
 
@@ -69,7 +70,15 @@ def experiment_detail(request: HttpRequest, name: str) -> HttpResponse:
         # "Run it yourself" links under figures prefill the form from the query string.
         values.update({k: v for k, v in parse_params(spec, request.GET).items() if k in request.GET})
     fields = config_fields(spec, values=values, errors=errors)
-    runs = Paginator(exp.runs.originals().select_related("requested_by"), 20).get_page(request.GET.get("page"))
+    # The run list reads the same filter as GET /api/v1/runs/ (?status=, ?requested_by=, ?mine=true).
+    run_filter = RunFilter(request.GET, queryset=exp.runs.originals().select_related("requested_by"), request=request)
+    if run_filter.is_valid():
+        listed = run_filter.qs
+    else:
+        listed, status = Run.objects.none(), 400
+    runs = Paginator(listed, 20).get_page(request.GET.get("page"))
+    kept = request.GET.copy()
+    kept.pop("page", None)
     context = {
         "experiment": exp,
         "spec": spec,
@@ -78,6 +87,9 @@ def experiment_detail(request: HttpRequest, name: str) -> HttpResponse:
         "preset": preset,
         "general_errors": general_errors(errors, fields),
         "runs": runs,
+        "filter": run_filter,
+        "filter_query": kept.urlencode(),
+        "statuses": RunStatus.choices,
     }
     return render(request, "experiments/experiment_detail.html", context, status=status)
 

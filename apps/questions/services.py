@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.requesters import LOADSITE
 from apps.core.services import SyncOutcome, source_render, tags_ensure
 from apps.perspectives.models import Article
 from apps.perspectives.models import Sequence as ReadingSequence
@@ -74,7 +75,7 @@ def question_sync(
     }
     changed = False
     if question is None:
-        html = source_render(source=discussion).html
+        html = source_render(source=discussion, requester=LOADSITE).html
         question = Question.objects.create(number=number, rendered_html=html, **wanted)
     else:
         stale = [field for field, value in wanted.items() if getattr(question, field) != value]
@@ -82,7 +83,7 @@ def question_sync(
             for field in stale:
                 setattr(question, field, wanted[field])
             if "discussion" in stale:
-                question.rendered_html = source_render(source=discussion).html
+                question.rendered_html = source_render(source=discussion, requester=LOADSITE).html
             question.save()
             changed = True
     tag_objects = tags_ensure(slugs=tags)
@@ -106,6 +107,8 @@ def question_rerender_all() -> int:
     """Refresh the cached HTML of every question's discussion; returns how many were rendered."""
     n = 0
     for question in Question.objects.only("pk", "discussion"):
-        Question.objects.filter(pk=question.pk).update(rendered_html=source_render(source=question.discussion).html)
+        Question.objects.filter(pk=question.pk).update(
+            rendered_html=source_render(source=question.discussion, requester=LOADSITE).html
+        )
         n += 1
     return n

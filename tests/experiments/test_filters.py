@@ -81,3 +81,23 @@ def test_an_invalid_value_is_an_error_naming_the_field(runs, client, alice, quer
     response = _api(client, query)
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == [field]
+
+
+def _page_runs(client, query: str) -> set[int]:
+    import re
+
+    html = client.get(f"/experiments/deep_linear/?{query}").content.decode()
+    return {int(pk) for pk in re.findall(r'<a href="/experiments/runs/(\d+)/">#', html)}
+
+
+@pytest.mark.parametrize("query", ["status=succeeded", "mine=true", "status=failed", "requested_by=alice"])
+def test_the_experiment_page_lists_the_runs_the_api_lists(runs, client, alice, query) -> None:
+    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
+    in_api = {run["id"] for run in _api(client, f"experiment=deep_linear&{query}").json()["results"]}
+    assert _page_runs(client, query) == in_api
+
+
+def test_the_experiment_page_answers_an_invalid_filter_with_a_visible_error(runs, client) -> None:
+    response = client.get("/experiments/deep_linear/?status=done")
+    assert response.status_code == 400
+    assert b"Status: Select a valid choice" in response.content
