@@ -12,8 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.experiments.forms import config_fields, general_errors, parse_params
 from apps.experiments.filters import RunFilter
+from apps.experiments.forms import config_fields, general_errors, parse_params
 from apps.experiments.models import Experiment, Run, RunStatus
 from apps.experiments.services import experiment_sync, run_cancel, run_may_manage, run_reproduce, run_request
 
