@@ -16,6 +16,16 @@ from bokeh.plotting import figure
 
 PALETTE = list(Category10_10)
 
+# The house theme as data. Figure builders (Bokeh, here), the static figure
+# images the worker renders and the site's stylesheet read the same tokens, so
+# a figure looks the same as an image, as an interactive plot and beside the
+# text, in light and in dark mode. Plot backgrounds are transparent: the page
+# shows through, and only ink colours change between modes.
+THEME: dict[str, dict[str, str]] = {
+    "light": {"text": "#1d1d1f", "muted": "#5b5b60", "axis": "#86868b", "grid": "#e8e8ed"},
+    "dark": {"text": "#e8e8ed", "muted": "#a1a1a6", "axis": "#8e8e93", "grid": "#2f3036"},
+}
+
 
 def color(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
