@@ -250,3 +250,29 @@ class Experiment:
             if claim.key == key:
                 return claim
         raise KeyError(f"{self.name} makes no claim {key!r}")
+
+
+def config_sizes(config: Mapping[str, Any]) -> dict[str, float]:
+    """The numbers that say how big a run is: integer fields, and the length and largest entry of list fields.
+
+    ``config`` is a canonical configuration (field -> value). The seed is no
+    size, and neither is an interval between measurements (``*_every``),
+    which a larger run may well shorten.
+    """
+    sizes: dict[str, float] = {}
+    for name, value in config.items():
+        if name == "seed" or name.endswith("_every") or isinstance(value, bool):
+            continue
+        if isinstance(value, int):
+            sizes[name] = value
+        elif isinstance(value, list) and value:
+            sizes[f"len({name})"] = len(value)
+            if all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+                sizes[f"max({name})"] = max(value)
+    return sizes
+
+
+def larger_than(config: Mapping[str, Any], reference: Mapping[str, Any]) -> list[str]:
+    """The sizes (``config_sizes``) in which ``config`` exceeds ``reference``, e.g. ``["steps", "len(widths)"]``."""
+    mine, theirs = config_sizes(config), config_sizes(reference)
+    return [key for key, value in mine.items() if key not in theirs or value > theirs[key]]

@@ -330,6 +330,8 @@ else:
 # --- Experiments --------------------------------------------------------------
 RUNS_MAX_CONCURRENT_PER_USER = env_int("RUNS_MAX_CONCURRENT_PER_USER", 3, minimum=1)
 RUNS_MAX_PER_DAY_PER_USER = env_int("RUNS_MAX_PER_DAY_PER_USER", 50, minimum=1)
+# A new member (trust level 0, verified email) may run each experiment's smoke preset this often a day.
+RUNS_STARTER_PER_DAY = env_int("RUNS_STARTER_PER_DAY", 3, minimum=0)
 # A worker holds a run for this long and renews the lease every 2 s while it works; a run
 # whose lease expired is handed to another worker by the reaper. Together they bound how
 # long a dead worker's run waits: about lease + reap interval.

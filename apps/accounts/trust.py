@@ -1,8 +1,8 @@
 """Trust levels: how far the site trusts a member with what everyone shares, decided once.
 
 After Discourse. A member starts at NEW, held to tight limits (the forum's
-links, mentions and posts a day; no experiment runs), until the account is a
-day old and has written three forum posts (MEMBER); fifteen days and twenty
+links, mentions and posts a day; only starter runs of the experiments), until
+the account is a day old and has written three forum posts (MEMBER); fifteen days and twenty
 posts make a REGULAR; whoever holds the moderator role (apps.accounts.roles,
 staff included) is at MODERATOR. A moderator may grant a level, which acts as a
 floor.
@@ -17,10 +17,13 @@ otherwise.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -102,38 +105,85 @@ def trust_level(user: Person) -> int:
     return max(earned, min(facts.granted_level, REGULAR))
 
 
-def run_ineligibility(user: Person) -> str | None:
-    """None when ``user`` may ask the site to run experiments; else one sentence: why not, and what lifts it."""
+class RunAllowance(enum.Enum):
+    """How much a person may have the site compute (quotas come on top, in apps.experiments)."""
+
+    NONE = "none"  # no runs at all
+    STARTER = "starter"  # the smoke preset, no larger than it is, a few a day: a new member's first runs
+    FULL = "full"  # any run
+
+
+@dataclass(frozen=True)
+class RunPermission:
+    """A person's run allowance and, unless it is FULL, one sentence: what is limited and what lifts it."""
+
+    allowance: RunAllowance
+    reason: str = ""
+
+
+def run_permission(user: Person) -> RunPermission:
+    """What ``user`` may have the site compute, and why not more.
+
+    Visitors, deactivated and suspended accounts run nothing. A NEW member
+    with a verified email address gets starter runs (each experiment's smoke
+    preset, within a small daily quota), so that a first run needs no waiting;
+    MEMBER and above may request any run.
+    """
     if not isinstance(user, User):
-        return "Sign in to run experiments."
+        return RunPermission(RunAllowance.NONE, "Sign in to run experiments.")
     if not user.is_active:
-        return "This account is deactivated; it can request runs again once the site's staff reactivate it."
+        return RunPermission(
+            RunAllowance.NONE,
+            "This account is deactivated; it can request runs again once the site's staff reactivate it.",
+        )
     facts = standing(user)
-    now = timezone.now()
-    if facts.suspended_until is not None and facts.suspended_until > now:
-        return f"Your account is suspended until {_moment(facts.suspended_until)}; you can request runs after that."
+    if facts.suspended_until is not None and facts.suspended_until > timezone.now():
+        return RunPermission(
+            RunAllowance.NONE,
+            f"Your account is suspended until {_moment(facts.suspended_until)}; you can request runs after that.",
+        )
     if trust_level(user) >= MEMBER:
-        return None
-    old_enough = now - user.date_joined >= TL1_MIN_AGE
+        return RunPermission(RunAllowance.FULL)
+    if settings.RUNS_STARTER_PER_DAY == 0:
+        return RunPermission(RunAllowance.NONE, f"New members run nothing yet: {_promotion(user, facts)}")
+    if not EmailAddress.objects.filter(user=user, verified=True).exists():
+        return RunPermission(
+            RunAllowance.NONE, "Verify your email address (see your account's email page) to run experiments."
+        )
+    return RunPermission(
+        RunAllowance.STARTER,
+        "New members can run each experiment's smoke preset, up to "
+        f"{_number(settings.RUNS_STARTER_PER_DAY)} a day; {_promotion(user, facts)}",
+    )
+
+
+def _promotion(user: User, facts: Standing) -> str:
+    """When a NEW member may request any run: the conditions still missing, and how far they are."""
+    old_enough = timezone.now() - user.date_joined >= TL1_MIN_AGE
     wrote_enough = facts.posts >= TL1_MIN_POSTS
     age, posts = _span(TL1_MIN_AGE), _number(TL1_MIN_POSTS)
     written = str(facts.posts) if facts.posts else "none yet"
     if not old_enough and not wrote_enough:
         return (
-            f"New members can request runs once their account is {age} old and they have written "
+            f"any run opens once your account is {age} old and you have written "
             f"{posts} forum posts (you have {written})."
         )
     if not wrote_enough:
-        return f"New members can request runs once they have written {posts} forum posts (you have {written})."
+        return f"any run opens once you have written {posts} forum posts (you have {written})."
     return (
-        f"New members can request runs once their account is {age} old, "
-        f"which yours will be on {_moment(user.date_joined + TL1_MIN_AGE)}."
+        f"any run opens once your account is {age} old, which it will be on {_moment(user.date_joined + TL1_MIN_AGE)}."
     )
 
 
+def run_ineligibility(user: Person) -> str | None:
+    """None when ``user`` may have the site run anything (starter runs included); else why not and what lifts it."""
+    permission = run_permission(user)
+    return permission.reason if permission.allowance is RunAllowance.NONE else None
+
+
 def can_request_runs(user: Person) -> bool:
-    """Whether ``user`` may ask the site to run experiments: signed in, not suspended, trust level MEMBER or more."""
-    return run_ineligibility(user) is None
+    """Whether ``user`` may ask the site to run experiments at all (a new member's starter runs count)."""
+    return run_permission(user).allowance is not RunAllowance.NONE
 
 
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")

@@ -344,7 +344,8 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Notification
-        fields = ["id", "kind", "thread", "post", "actor", "message", "created", "read_at", "read"]
+        fields = ["id", "kind", "thread", "post", "actor", "message", "link", "created", "read_at", "read"]
+        extra_kwargs = {"link": {"help_text": "For a run notice: the path of the run's page."}}
 
     def get_read(self, obj: Notification) -> bool:
         return obj.read_at is not None

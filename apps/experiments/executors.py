@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bokeh.model import Model as BokehModel
 
     from apps.experiments.leases import Lease
+    from compute.protocol import Claim
     from compute.protocol import Experiment as ReferenceSpec
 
 
@@ -54,6 +55,14 @@ class Computed:
     digest: str
 
 
+@dataclass(frozen=True)
+class StatedClaims:
+    """An experiment's claims and whether they are stated for this run's configuration (its smoke preset)."""
+
+    claims: tuple[Claim, ...] = ()
+    apply: bool = False
+
+
 class RunFailed(Exception):
     """The computation failed for a reason the executor can state; recorded on the run as is."""
 
@@ -74,6 +83,10 @@ class Executor(Protocol):
         """Raise PermissionDenied when this requester may not run this experiment (beyond trust and quota)."""
         ...
 
+    def within_starter(self, experiment: Experiment, plan: RunPlan) -> bool:
+        """Whether this run is no larger than the experiment's smoke preset (a new member's starter run)."""
+        ...
+
     def time_limits(self, run: Run) -> TimeLimits: ...
 
     def current_code_hash(self, run: Run) -> str:
@@ -86,6 +99,10 @@ class Executor(Protocol):
 
     def figure(self, run: Run) -> BokehModel:
         """The Bokeh figure of a succeeded run, drawn by trusted code from its stored result."""
+        ...
+
+    def claims(self, run: Run) -> StatedClaims:
+        """The scientific claims a run of this experiment is checked against, and whether they apply to ``run``."""
         ...
 
     def reproduces(self, original: Run, computed: Computed) -> bool:
@@ -145,6 +162,15 @@ class ReferenceExecutor:
     def authorize(self, experiment: Experiment, requester: Requester) -> None:
         return None  # anyone past the run service's trust and quota checks
 
+    def within_starter(self, experiment: Experiment, plan: RunPlan) -> bool:
+        from compute.protocol import larger_than
+        from compute.runner import canonical_config
+
+        spec = self.spec(experiment.name)
+        if "smoke" not in spec.presets:
+            return False
+        return not larger_than(plan.config, canonical_config(spec.validate(preset="smoke")))
+
     def time_limits(self, run: Run) -> TimeLimits:
         spec = self.spec(run.experiment_id)
         return TimeLimits(soft_s=spec.soft_time_limit_s, hard_s=spec.hard_time_limit_s)
@@ -167,6 +193,13 @@ class ReferenceExecutor:
 
     def figure(self, run: Run) -> BokehModel:
         return self.spec(run.experiment_id).figure(run.result.data, run.config)
+
+    def claims(self, run: Run) -> StatedClaims:
+        from compute.runner import canonical_config
+
+        spec = self.spec(run.experiment_id)
+        smoke = canonical_config(spec.validate(preset="smoke")) if "smoke" in spec.presets else None
+        return StatedClaims(claims=tuple(spec.claims), apply=run.config == smoke)
 
     def reproduces(self, original: Run, computed: Computed) -> bool:
         from compute.canonical import max_relative_difference

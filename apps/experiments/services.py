@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +26,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.accounts.trust import run_ineligibility as trust_run_ineligibility
+from apps.accounts.trust import RunAllowance, RunPermission
+from apps.accounts.trust import run_permission as trust_run_permission
 from apps.core.requesters import Requester, SystemRequest
 from apps.experiments.executors import Computed, RunPlan, TimeLimits, executor_for
 from apps.experiments.models import ACTIVE, Experiment, ExperimentKind, Run, RunResult, RunStatus
@@ -87,62 +88,75 @@ def _experiment(name: str) -> Experiment:
     return row
 
 
+def run_permission(requester: Requester) -> RunPermission:
+    """What ``requester`` may have the site compute (apps.accounts decides); the site itself may run anything."""
+    if isinstance(requester, SystemRequest):
+        return RunPermission(RunAllowance.FULL)
+    return trust_run_permission(requester if isinstance(requester, User) else None)
+
+
 def run_ineligibility(requester: Requester) -> str | None:
-    """Why ``requester`` may not have the site compute anything now (None if they may).
-
-    The site itself always may. A person must be signed in and past the trust
-    gate of apps.accounts (new and suspended members are not); the reason says
-    what lifts the restriction.
-    """
-    if isinstance(requester, SystemRequest):
-        return None
-    if not isinstance(requester, User):
-        return "Sign in to run experiments."
-    return trust_run_ineligibility(requester)
+    """Why ``requester`` may not have the site compute anything now (None if they may, if only starter runs)."""
+    permission = run_permission(requester)
+    return permission.reason if permission.allowance is RunAllowance.NONE else None
 
 
-def _charged_person(requester: Requester) -> User | None:
-    """The person a request is charged to (None for the site); PermissionDenied if they may not ask."""
-    if isinstance(requester, SystemRequest):
-        return None
-    reason = run_ineligibility(requester)
-    if reason is not None:
-        raise PermissionDenied(reason)
-    assert isinstance(requester, User)
-    return requester
+def _charged_person(requester: Requester) -> tuple[User | None, RunPermission]:
+    """The person a request is charged to (None for the site) and their allowance; PermissionDenied if none."""
+    permission = run_permission(requester)
+    if permission.allowance is RunAllowance.NONE:
+        raise PermissionDenied(permission.reason)
+    return (requester if isinstance(requester, User) else None), permission
 
 
-def _check_quota(person: User, *, new_runs: int) -> None:
+def _daily_limit(permission: RunPermission) -> int:
+    if permission.allowance is RunAllowance.STARTER:
+        return int(settings.RUNS_STARTER_PER_DAY)
+    return int(settings.RUNS_MAX_PER_DAY_PER_USER)
+
+
+def _check_quota(person: User, *, new_runs: int, permission: RunPermission) -> None:
     """Raise ValidationError (field ``quota``) if ``person`` may not start ``new_runs`` more runs now.
 
     A request is accepted while the person has fewer than
-    RUNS_MAX_CONCURRENT_PER_USER runs queued or running; every new run it
-    creates counts towards RUNS_MAX_PER_DAY_PER_USER. (A figure's grid is one
-    request of several runs.) Staff run the site and are held to neither.
+    RUNS_MAX_CONCURRENT_PER_USER runs queued or running (a new member, one);
+    every new run it creates counts towards RUNS_MAX_PER_DAY_PER_USER in 24
+    hours (a new member's towards RUNS_STARTER_PER_DAY). A figure's grid is one
+    request of several runs. Staff run the site and are held to neither.
     """
     if person.is_staff or new_runs == 0:
         return
+    starter = permission.allowance is RunAllowance.STARTER
+    concurrent = 1 if starter else settings.RUNS_MAX_CONCURRENT_PER_USER
     active = Run.objects.active().filter(requested_by=person).count()
-    if active >= settings.RUNS_MAX_CONCURRENT_PER_USER:
+    if active >= concurrent:
         raise ValidationError(
             {
                 "quota": [
-                    f"You already have {active} runs queued or running (the limit is "
-                    f"{settings.RUNS_MAX_CONCURRENT_PER_USER}); wait for one to finish or cancel one."
+                    f"You already have {active} run{'s' if active != 1 else ''} queued or running (the limit is "
+                    f"{concurrent}); wait for one to finish or cancel one."
                 ]
             }
         )
+    limit = _daily_limit(permission)
     today = Run.objects.filter(requested_by=person, created_at__gte=timezone.now() - timedelta(days=1)).count()
-    if today + new_runs > settings.RUNS_MAX_PER_DAY_PER_USER:
+    if today + new_runs > limit:
         asking = f"this needs {new_runs} new runs and you" if new_runs > 1 else "you"
         raise ValidationError(
             {
                 "quota": [
                     f"You have requested {today} runs in the last 24 hours and {asking} may request "
-                    f"{settings.RUNS_MAX_PER_DAY_PER_USER} in all; try again later."
+                    f"{limit} in all; try again later."
                 ]
             }
         )
+
+
+def runs_left_today(user: User) -> tuple[int, int]:
+    """(runs ``user`` may still request in the next 24 hours, their daily limit), for the pages to show."""
+    limit = _daily_limit(run_permission(user))
+    today = Run.objects.filter(requested_by=user, created_at__gte=timezone.now() - timedelta(days=1)).count()
+    return max(0, limit - today), limit
 
 
 # Publishing happens inside a web request: try the broker briefly, then leave the run to the reaper.
@@ -215,20 +229,24 @@ def runs_request(*, requester: Requester, asks: Sequence[RunAsk]) -> list[tuple[
     experiment's own rule), and then writes and enqueues nothing. Returns
     (run, created) per ask, in order.
     """
-    person = _charged_person(requester)
+    person, permission = _charged_person(requester)
     planned: list[_Planned] = []
     for ask in asks:
         experiment = _experiment(ask.experiment)
         executor = executor_for(experiment.kind)
         executor.authorize(experiment, requester)
         plan = executor.plan(experiment, ask.params, ask.preset or None)
+        if permission.allowance is RunAllowance.STARTER and not executor.within_starter(experiment, plan):
+            raise PermissionDenied(
+                "This is larger than a starter run. " + permission.reason[0].upper() + permission.reason[1:]
+            )
         key = run_cache_key(experiment.name, plan.config_hash, plan.code_hash)
         planned.append(_Planned(ask=ask, experiment=experiment, plan=plan, key=key))
     keys = {p.key for p in planned}
     for _ in range(3):
         existing = {run.cache_key: run for run in Run.objects.live().originals().filter(cache_key__in=keys)}
         if person is not None:
-            _check_quota(person, new_runs=len(keys - set(existing)))
+            _check_quota(person, new_runs=len(keys - set(existing)), permission=permission)
         created: dict[str, Run] = {}
         try:
             with transaction.atomic():
@@ -292,12 +310,16 @@ def run_reproduce(*, run: Run, user: User | AnonymousUser) -> Run:
     """
     if not run_may_manage(run, user):
         raise PermissionDenied("Only the person who requested this run, or staff, may reproduce it.")
-    person = _charged_person(user)
+    person, permission = _charged_person(user)
     assert person is not None
     if run.status != RunStatus.SUCCEEDED:
         raise ValidationError({"run": ["Only a run that succeeded can be reproduced."]})
-    executor_for(run.experiment.kind).authorize(run.experiment, person)
-    _check_quota(person, new_runs=1)
+    executor = executor_for(run.experiment.kind)
+    executor.authorize(run.experiment, person)
+    plan = RunPlan(config=run.config, seed=run.seed, config_hash=run.config_hash, code_hash=run.code_hash)
+    if permission.allowance is RunAllowance.STARTER and not executor.within_starter(run.experiment, plan):
+        raise PermissionDenied("This is larger than a starter run. " + permission.reason)
+    _check_quota(person, new_runs=1, permission=permission)
     with transaction.atomic():
         copy = Run.objects.create(
             experiment=run.experiment,
@@ -313,6 +335,35 @@ def run_reproduce(*, run: Run, user: User | AnonymousUser) -> Run:
         )
         enqueue(copy)
     return copy
+
+
+# --- Who hears when a run ends -------------------------------------------------
+
+RunListener = Callable[[Run], None]
+_finish_listeners: list[RunListener] = []
+
+
+def on_run_finished(listener: RunListener) -> None:
+    """Call ``listener(run)`` after a run succeeds or fails (not when cancelled), once its outcome is committed.
+
+    Other apps register when they load (AppConfig.ready), as with executors:
+    the forum tells the requester in their inbox. A listener that raises is
+    logged and never affects the run or the other listeners.
+    """
+    if listener not in _finish_listeners:
+        _finish_listeners.append(listener)
+
+
+def _announce_finished(run_id: int) -> None:
+    def announce() -> None:
+        run = Run.objects.select_related("experiment", "requested_by").get(pk=run_id)
+        for listener in list(_finish_listeners):
+            try:
+                listener(run)
+            except Exception:
+                log.exception("a listener failed on the end of run %s", run_id)
+
+    transaction.on_commit(announce)
 
 
 # --- The worker's side -----------------------------------------------------------
@@ -459,14 +510,15 @@ def run_finish(*, claim: Claim, computed: Computed) -> bool:
             lease_expires_at=None,
             reproduced_match=match,
         )
+        _announce_finished(run.pk)
     return True
 
 
 def run_fail(*, claim: Claim, error: str, traceback: str = "", cancelled: bool = False) -> bool:
     """Mark the run failed (or cancelled) with a readable error, only if ``claim`` still holds it."""
     status = RunStatus.CANCELLED if cancelled else RunStatus.FAILED
-    return bool(
-        Run.objects.filter(_held(claim)).update(
+    with transaction.atomic():
+        changed = Run.objects.filter(_held(claim)).update(
             status=status,
             error=error[:5000],
             traceback=traceback[-20000:],
@@ -474,20 +526,24 @@ def run_fail(*, claim: Claim, error: str, traceback: str = "", cancelled: bool =
             lease_expires_at=None,
             message="cancelled" if cancelled else "failed",
         )
-    )
+        if changed and not cancelled:
+            _announce_finished(claim.run_id)
+    return bool(changed)
 
 
 def run_fail_hard_time_limit(*, run_id: int, limit_s: float) -> bool:
     """Fail a running run whose worker process was killed at the hard time limit (called by the worker parent)."""
-    return bool(
-        Run.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+    with transaction.atomic():
+        changed = Run.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
             status=RunStatus.FAILED,
             finished_at=timezone.now(),
             lease_expires_at=None,
             message="failed: time limit",
             error=f"The run exceeded its hard time limit of {limit_s:g} s and its process was killed.",
         )
-    )
+        if changed:
+            _announce_finished(run_id)
+    return bool(changed)
 
 
 def _republish(run: Run, now: datetime) -> int:

@@ -6,16 +6,28 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.accounts.models import User
+from apps.accounts.trust import RunAllowance
+from apps.experiments.executors import StatedClaims, executor_for
 from apps.experiments.filters import RunFilter
 from apps.experiments.forms import config_fields, general_errors, parse_params
 from apps.experiments.models import Experiment, Run, RunStatus
-from apps.experiments.services import experiment_sync, run_cancel, run_may_manage, run_reproduce, run_request
+from apps.experiments.services import (
+    experiment_sync,
+    run_cancel,
+    run_may_manage,
+    run_permission,
+    run_reproduce,
+    run_request,
+    runs_left_today,
+)
 
 
 def _experiment_or_404(name: str) -> tuple[Experiment, Any]:
@@ -36,40 +48,57 @@ def experiment_list(request: HttpRequest) -> HttpResponse:
     return render(request, "experiments/experiment_list.html", {"experiments": experiments})
 
 
+def _eligibility(user: User | AnonymousUser) -> dict[str, Any]:
+    """What the reader may run, told before the form: allowed at all, starter runs only, why, and what is left today."""
+    permission = run_permission(user)
+    left, limit = runs_left_today(user) if isinstance(user, User) else (0, 0)
+    return {
+        "signed_in": user.is_authenticated,
+        "allowed": permission.allowance is not RunAllowance.NONE,
+        "starter": permission.allowance is RunAllowance.STARTER,
+        "reason": permission.reason,
+        "left": left,
+        "limit": limit,
+        "staff": user.is_staff,
+    }
+
+
 def experiment_detail(request: HttpRequest, name: str) -> HttpResponse:
     exp, spec = _experiment_or_404(name)
-    preset = request.POST.get("preset") or request.GET.get("preset") or ("smoke" if "smoke" in spec.presets else "")
-    if preset and preset not in spec.presets:
-        preset = next(iter(spec.presets), "")
-    values: dict[str, Any] = dict(spec.presets.get(preset, {}))
+    default = "smoke" if "smoke" in spec.presets else next(iter(spec.presets), "")
+    preset = request.POST.get("preset") or request.GET.get("preset") or default
     errors: dict[str, list[str]] = {}
     status = 200
+    if preset not in spec.presets:
+        # Never run something else than was asked: say so, as the API does.
+        errors["preset"] = [f"There is no preset {preset!r}; choose one of {', '.join(spec.presets)}."]
+        preset, status = default, 400
+    values: dict[str, Any] = dict(spec.presets.get(preset, {}))
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{_login_url()}?next={request.path}")
         params = parse_params(spec, request.POST)
-        try:
-            run, created = run_request(
-                requester=request.user, experiment=spec.name, params=params, preset=preset or None
-            )
-        except ValidationError as exc:
-            errors = exc.message_dict
-            values.update(params)
-            status = 400
-        except PermissionDenied as exc:
-            errors = {"__all__": [str(exc)]}
-            values.update(params)
-            status = 403
-        else:
-            if not created:
-                messages.info(request, "This exact configuration was already requested; here is its run.")
-            return redirect(run)
+        values.update(params)
+        if not errors:
+            try:
+                run, created = run_request(requester=request.user, experiment=spec.name, params=params, preset=preset)
+            except ValidationError as exc:
+                errors, status = exc.message_dict, 400
+            except PermissionDenied as exc:
+                errors, status = {"__all__": [str(exc)]}, 403
+            else:
+                if not created:
+                    messages.info(request, "This exact configuration was already requested; here is its run.")
+                return redirect(run)
     elif request.method != "GET":
         return HttpResponse(status=405)
     else:
         # "Run it yourself" links under figures prefill the form from the query string.
         values.update({k: v for k, v in parse_params(spec, request.GET).items() if k in request.GET})
     fields = config_fields(spec, values=values, errors=errors)
+    sample = (
+        exp.runs.originals().succeeded().filter(preset="smoke").select_related("experiment").order_by("-finished_at")
+    ).first()
     # The run list reads the same filter as GET /api/v1/runs/ (?status=, ?requested_by=, ?mine=true).
     run_filter = RunFilter(request.GET, queryset=exp.runs.originals().select_related("requested_by"), request=request)
     if run_filter.is_valid():
@@ -86,6 +115,8 @@ def experiment_detail(request: HttpRequest, name: str) -> HttpResponse:
         "presets": list(spec.presets),
         "preset": preset,
         "general_errors": general_errors(errors, fields),
+        "eligibility": _eligibility(request.user),
+        "sample": sample,
         "runs": runs,
         "filter": run_filter,
         "filter_query": kept.urlencode(),
@@ -110,9 +141,14 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run(run_id)
     result = getattr(run, "result", None) if run.status == "succeeded" else None
     metrics = (result.data.get("metrics") if result and isinstance(result.data, dict) else None) or {}
+    stated = executor_for(run.experiment.kind).claims(run) if metrics else StatedClaims()
+    verdicts = [claim.check(metrics) for claim in stated.claims]
+    claimed = {claim.metric for claim in stated.claims}
     context = {
         "run": run,
-        "metrics": metrics,
+        "verdicts": verdicts,
+        "claims_apply": stated.apply,
+        "metrics": {key: value for key, value in metrics.items() if key not in claimed},
         "can_manage": run_may_manage(run, request.user),
         "provenance": sorted((k, v) for k, v in run.provenance.items() if k != "config"),
         "config_items": sorted(run.config.items()),

@@ -15,3 +15,9 @@ class ForumConfig(AppConfig):
         from apps.forum.selectors import member_standing
 
         register_standing_provider(member_standing)
+
+        # A member hears in their inbox when a run they requested ends.
+        from apps.experiments.services import on_run_finished
+        from apps.forum.notify import notify_run_finished
+
+        on_run_finished(notify_run_finished)

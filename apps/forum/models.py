@@ -240,6 +240,7 @@ class Notification(models.Model):
         REPLY = "reply", "replied to you"
         FOLLOWED = "followed", "posted in something you follow"
         MODERATION = "moderation", "moderation"
+        RUN = "run", "a run you requested finished"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forum_notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -248,7 +249,8 @@ class Notification(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    message = models.CharField(max_length=300, blank=True, help_text="Text for moderation notices.")
+    message = models.CharField(max_length=300, blank=True, help_text="Text for moderation and run notices.")
+    link = models.CharField(max_length=200, blank=True, help_text="Where a run notice leads (the run's page).")
     created = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True, help_text="When it went out by email, if it did.")

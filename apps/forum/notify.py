@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.experiments.models import Run, RunStatus
 from apps.forum.models import Follow, ForumProfile, Notification, Post
 
 UNSUBSCRIBE_SALT = "forum.unsubscribe"
@@ -109,6 +110,28 @@ def notify_moderation(*, user: Any, actor: Any, message: str, thread: Any = None
     Notification.objects.create(
         user=user, kind=Notification.Kind.MODERATION, actor=actor, message=message[:300], thread=thread, post=post
     )
+
+
+def notify_run_finished(run: Run) -> None:
+    """Tell the person who requested ``run`` that it ended, in the inbox (and by email if they chose immediate).
+
+    Registered with apps.experiments when the forum loads; runs the site asked
+    for itself tell nobody.
+    """
+    if run.requested_by_id is None:
+        return
+    outcome = "succeeded" if run.status == RunStatus.SUCCEEDED else f"failed: {run.error or run.message}"
+    notification = Notification.objects.create(
+        user_id=run.requested_by_id,
+        kind=Notification.Kind.RUN,
+        message=f"Your run #{run.pk} of {run.experiment.title} {outcome}"[:300],
+        link=run.get_absolute_url(),
+    )
+    immediate = ForumProfile.objects.filter(
+        user_id=run.requested_by_id, email_mode=ForumProfile.EmailMode.IMMEDIATE
+    ).exists()
+    if immediate:
+        transaction.on_commit(partial(_enqueue_emails, [notification.pk]))
 
 
 def _send(user: Any, subject: str, notifications: list[Notification]) -> None:

@@ -426,6 +426,8 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("forum:post", pk=notification.post_id)
     if notification.thread_id:
         return redirect("forum:thread_short", pk=notification.thread_id)
+    if notification.link.startswith("/") and not notification.link.startswith("//"):
+        return redirect(notification.link)  # a page of this site (a run's), written by the site itself
     return redirect("forum:inbox")
 
 

@@ -25,7 +25,7 @@ from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.core.requesters import Requester, SystemRequest
-from apps.experiments.executors import Computed, RunFailed, RunPlan, TimeLimits, register
+from apps.experiments.executors import Computed, RunFailed, RunPlan, StatedClaims, TimeLimits, register
 from apps.experiments.models import Experiment, ExperimentKind, Run
 from apps.submissions.models import AuthorExperiment, SandboxRun
 from apps.submissions.services import may_act_as, source_hash
@@ -101,6 +101,9 @@ class SandboxExecutor:
         if not isinstance(requester, User) or not may_run(_author_experiment(experiment), requester):
             raise PermissionDenied("Only the authors and editors may run a submission's experiments.")
 
+    def within_starter(self, experiment: Experiment, plan: RunPlan) -> bool:
+        return plan.config.get("preset") == "smoke"
+
     def time_limits(self, run: Run) -> TimeLimits:
         # The sandbox enforces the wall limit itself; Celery's limits are a backstop.
         wall = settings.SANDBOX_WALL_SECONDS
@@ -171,6 +174,9 @@ class SandboxExecutor:
         except FigureSpecError as exc:
             # A page never breaks: an empty plot says what the authors must fix.
             return new_figure(f"The figure spec does not fit this result: {exc}"[:200], "", "")
+
+    def claims(self, run: Run) -> StatedClaims:
+        return StatedClaims()  # an author experiment states its claims in the article's text
 
     def reproduces(self, original: Run, computed: Computed) -> bool:
         return computed.digest == original.digest  # the sandbox computes on the CPU: byte-identical

@@ -19,9 +19,11 @@ from apps.accounts.trust import (
     NEW,
     REGULAR,
     Standing,
+    RunAllowance,
     can_request_runs,
     register_standing_provider,
     run_ineligibility,
+    run_permission,
     trust_level,
 )
 
@@ -63,7 +65,7 @@ def joined(user: User, ago: timedelta) -> User:
 def test_without_a_provider_the_facts_are_zeros_so_only_roles_lift_anyone(no_provider, bob, mod, staff) -> None:
     joined(bob, timedelta(days=400))
     assert trust.standing(bob) == Standing(posts=0, granted_level=0, suspended_until=None)
-    assert trust_level(bob) == NEW and not can_request_runs(bob)
+    assert trust_level(bob) == NEW and run_permission(bob).allowance is RunAllowance.STARTER
     assert trust_level(mod) == trust_level(staff) == MODERATOR
     assert can_request_runs(mod) and can_request_runs(staff)
 
@@ -93,18 +95,20 @@ def test_anonymous_visitors_are_told_to_sign_in(facts) -> None:
     assert run_ineligibility(None) == "Sign in to run experiments."
 
 
-def test_a_new_member_is_told_both_conditions_and_how_far_they_are(facts, charlie) -> None:
+def test_a_verified_new_member_gets_starter_runs_told_both_conditions_for_more(facts, charlie) -> None:
     facts.standing = Standing(posts=1)
-    assert run_ineligibility(charlie) == (
-        "New members can request runs once their account is a day old and they have written "
-        "three forum posts (you have 1)."
+    permission = run_permission(charlie)
+    assert permission.allowance is RunAllowance.STARTER and run_ineligibility(charlie) is None
+    assert permission.reason == (
+        "New members can run each experiment's smoke preset, up to three a day; any run opens once your "
+        "account is a day old and you have written three forum posts (you have 1)."
     )
 
 
 def test_an_old_account_without_posts_is_told_only_about_posts(facts, charlie) -> None:
     joined(charlie, timedelta(days=30))
-    assert run_ineligibility(charlie) == (
-        "New members can request runs once they have written three forum posts (you have none yet)."
+    assert run_permission(charlie).reason.endswith(
+        "any run opens once you have written three forum posts (you have none yet)."
     )
 
 
@@ -112,11 +116,23 @@ def test_a_young_account_with_enough_posts_is_told_when_it_will_be_old_enough(fa
     facts.standing = Standing(posts=5)
     joined(charlie, timedelta(hours=2))
     ready = (charlie.date_joined + timedelta(days=1)).astimezone(UTC)
-    message = run_ineligibility(charlie)
-    assert message is not None and message.startswith(
-        "New members can request runs once their account is a day old, which yours will be on "
+    message = run_permission(charlie).reason
+    assert "any run opens once your account is a day old, which it will be on " in message
+    assert message.endswith(f"{ready.day} {ready:%B %Y}, {ready:%H:%M} UTC.")
+
+
+def test_a_new_member_without_a_verified_address_runs_nothing(facts, make_user) -> None:
+    unverified = make_user("dora", verified=False, trusted=False)
+    assert run_permission(unverified).allowance is RunAllowance.NONE
+    assert "Verify your email address" in (run_ineligibility(unverified) or "")
+
+
+def test_without_starter_runs_a_new_member_is_told_what_opens_runs(facts, charlie, settings) -> None:
+    settings.RUNS_STARTER_PER_DAY = 0
+    assert run_ineligibility(charlie) == (
+        "New members run nothing yet: any run opens once your account is a day old and you have written "
+        "three forum posts (you have none yet)."
     )
-    assert f"{ready.day} {ready:%B %Y}, {ready:%H:%M} UTC." in message
 
 
 def test_a_suspended_member_is_told_when_the_suspension_ends(facts, bob) -> None:

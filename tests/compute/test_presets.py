@@ -10,7 +10,7 @@ import pytest
 
 from compute import registry
 from compute.canonical import canonical_json
-from compute.protocol import ConfigError, Experiment, ExperimentConfig
+from compute.protocol import ConfigError, Experiment, ExperimentConfig, config_sizes, larger_than
 from compute.runner import canonical_config, config_hash
 
 EXPERIMENTS = registry.all_experiments()
@@ -48,22 +48,7 @@ def _out_of_bounds_cases() -> list[Any]:
 
 
 def _sizes(config: ExperimentConfig) -> dict[str, float]:
-    """The numbers that say how big a run is: integer fields, and the length and largest entry of list fields.
-
-    The seed is no size, and neither is an interval between measurements
-    (``*_every``), which a larger run may well shorten.
-    """
-    sizes: dict[str, float] = {}
-    for field, value in config.model_dump().items():
-        if field == "seed" or field.endswith("_every") or isinstance(value, bool):
-            continue
-        if isinstance(value, int):
-            sizes[field] = value
-        elif isinstance(value, list) and value:
-            sizes[f"len({field})"] = len(value)
-            if all(isinstance(v, int) for v in value):
-                sizes[f"max({field})"] = max(value)
-    return sizes
+    return config_sizes(config.model_dump())
 
 
 def test_experiments_are_registered() -> None:
@@ -112,3 +97,11 @@ def test_the_canonical_config_round_trips(name: str, preset: str) -> None:
     assert again == config
     assert canonical_config(again) == canonical
     assert config_hash(again) == config_hash(config)
+
+
+@pytest.mark.parametrize("name", list(EXPERIMENTS))
+def test_the_full_preset_is_larger_than_smoke_and_smoke_is_not_larger_than_itself(name: str) -> None:
+    exp: Experiment = EXPERIMENTS[name]
+    smoke, full = exp.validate(preset="smoke").model_dump(), exp.validate(preset="full").model_dump()
+    assert larger_than(smoke, smoke) == []
+    assert larger_than(full, smoke), f"{name}: the full preset is no larger than smoke"

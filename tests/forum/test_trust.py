@@ -10,9 +10,11 @@ from apps.accounts.trust import (
     MEMBER,
     MODERATOR,
     NEW,
+    RunAllowance,
     can_request_runs,
     forget_standing,
     run_ineligibility,
+    run_permission,
     trust_level,
 )
 from apps.forum import services, trust
@@ -23,9 +25,9 @@ THREE_LINKS = "See https://a.example, https://b.example and [this](https://c.exa
 
 
 @pytest.mark.django_db
-def test_a_brand_new_account_is_trust_level_zero(charlie):
+def test_a_brand_new_account_is_trust_level_zero_with_starter_runs_only(charlie):
     assert trust_level(charlie) == NEW
-    assert not can_request_runs(charlie)
+    assert run_permission(charlie).allowance is RunAllowance.STARTER
 
 
 @pytest.mark.django_db
@@ -132,8 +134,8 @@ def test_hidden_and_deleted_posts_do_not_count_towards_a_level(charlie):
     Post.objects.filter(pk=second.pk).update(is_deleted=True)
     forget_standing(charlie)
     assert trust_level(charlie) == NEW
-    assert run_ineligibility(charlie) == (
-        "New members can request runs once they have written three forum posts (you have 1)."
+    assert run_permission(charlie).reason.endswith(
+        "any run opens once you have written three forum posts (you have 1)."
     )
 
 
