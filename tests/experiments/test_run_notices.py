@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _claimed(requester, steps: int):
-    run, _ = services.run_request(requester=requester, experiment="deep_linear", params={"steps": steps}, preset="smoke")
+    run, _ = services.run_request(
+        requester=requester, experiment="deep_linear", params={"steps": steps}, preset="smoke"
+    )
     return run, services.run_claim(run_id=run.pk, worker="w1")
 
 
