@@ -8,14 +8,16 @@ from django import template
 
 register = template.Library()
 
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
 
 @register.filter
 def readable(value: object) -> str:
-    """0.0123456789 -> 0.01235, 123456.7 -> 1.235e+05, True -> yes, [..] -> its first values, None -> missing."""
+    """0.0123456789 -> 0.01235, 2.7e-11 -> 2.7 × 10⁻¹¹, True -> true, [..] -> its first values, None -> missing."""
     if value is None:
         return "missing"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return "true" if value else "false"  # as the claims state them
     if isinstance(value, int):
         return f"{value:,}".replace(",", "\u202f")  # a thin space groups thousands
     if isinstance(value, float):
@@ -26,7 +28,7 @@ def readable(value: object) -> str:
         text = f"{value:.4g}"
         if "e" in text:
             mantissa, exponent = text.split("e")
-            return f"{mantissa} × 10^{int(exponent)}".replace("-", "−")
+            return f"{mantissa.replace('-', '−')} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
         return text.replace("-", "−")
     if isinstance(value, (list, tuple)):
         shown = ", ".join(readable(v) for v in value[:4])
