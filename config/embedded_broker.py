@@ -8,7 +8,8 @@ Here a message is written under a temporary name and renamed into the queue
 only once complete (readers never see a partial message), a failed write
 says what was full and cleans up, and a message that cannot be read is
 moved to ``<broker>/quarantine/`` with its name logged instead of stopping
-the worker. Selected by CELERY_BROKER_TRANSPORT in config/settings.py
+the worker. Messages are taken by priority, then in order (kombu's
+transport ignores priorities), as Redis does. Selected by CELERY_BROKER_TRANSPORT in config/settings.py
 whenever CELERY_BROKER_URL is ``filesystem://``.
 """
 
@@ -34,7 +35,9 @@ PARTIAL_PREFIX = "partial-"
 class Channel(filesystem.Channel):
     # kombu's virtual base and its filesystem channel name this argument differently; callers pass it by position.
     def _put(self, queue: str, message: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        name = f"{int(filesystem.monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        # Names sort by priority first (0, taken first, is what people wait for), then by time.
+        priority = self._get_message_priority(message, reverse=False)
+        name = f"{priority}-{int(filesystem.monotonic() * 1000):015d}_{uuid.uuid4()}.{queue}.msg"
         folder = Path(self.data_folder_out)
         partial = folder / f"{PARTIAL_PREFIX}{name}"
         try:

@@ -115,6 +115,13 @@ class Run(models.Model):
         related_name="runs",
         help_text="Who asked for it; empty for system requests (precompute, figures).",
     )
+    requested_because = models.CharField(
+        max_length=100, blank=True, help_text="For a run the site asked for itself: why (e.g. publishing a version)."
+    )
+    priority = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Queue priority, lowest first: 0 for runs people wait for, higher for the site's own work.",
+    )
     provenance = models.JSONField(default=dict, blank=True, help_text="Code, config, device, versions, timings.")
     digest = models.CharField(max_length=64, blank=True, help_text="sha256 of the canonical result.")
     error = models.TextField(blank=True, help_text="Readable reason for a failure.")
@@ -172,3 +179,25 @@ class RunResult(models.Model):
 
     def __str__(self) -> str:
         return f"result of run {self.run_id}"
+
+
+class RunEvent(models.Model):
+    """The audit log of what people did to runs from the queue page (requeue, cancel): who, what, when."""
+
+    class Action(models.TextChoices):
+        REQUEUED = "requeued", "requeued"
+        CANCELLED = "cancelled", "cancelled"
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", help_text="Who did it."
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    note = models.CharField(max_length=300, blank=True, help_text="The run's state when it happened.")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} {self.action} by {self.actor_id}"

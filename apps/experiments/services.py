@@ -28,9 +28,9 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.trust import RunAllowance, RunPermission
 from apps.accounts.trust import run_permission as trust_run_permission
-from apps.core.requesters import Requester, SystemRequest
+from apps.core.requesters import PERSON_PRIORITY, Requester, SystemRequest
 from apps.experiments.executors import Computed, RunPlan, TimeLimits, executor_for
-from apps.experiments.models import ACTIVE, Experiment, ExperimentKind, Run, RunResult, RunStatus
+from apps.experiments.models import ACTIVE, Experiment, ExperimentKind, Run, RunEvent, RunResult, RunStatus
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +182,7 @@ def run_publish(run: Run, limits: TimeLimits) -> bool:
             queue="experiments",
             soft_time_limit=limits.soft_s,
             time_limit=limits.hard_s,
+            priority=run.priority,
             retry_policy=PUBLISH_RETRY_POLICY,
         )
     except Exception as exc:  # any broker failure: the row stays the truth
@@ -262,6 +263,8 @@ def runs_request(*, requester: Requester, asks: Sequence[RunAsk]) -> list[tuple[
                         code_hash=p.plan.code_hash,
                         cache_key=p.key,
                         requested_by=person,
+                        requested_because=requester.reason if isinstance(requester, SystemRequest) else "",
+                        priority=requester.priority if isinstance(requester, SystemRequest) else PERSON_PRIORITY,
                         message="waiting for a worker",
                     )
                     enqueue(run)
@@ -289,15 +292,45 @@ def run_may_manage(run: Run, user: User | AnonymousUser) -> bool:
 
 
 def run_cancel(*, run: Run, user: User | AnonymousUser) -> Run:
-    """Cancel a queued or running run (owner or staff); the worker notices and stops."""
+    """Cancel a queued or running run (owner or staff); the worker notices and stops. Recorded in the audit log."""
     if not run_may_manage(run, user):
         raise PermissionDenied("Only the person who requested a run, or staff, may cancel it.")
-    Run.objects.filter(pk=run.pk, status__in=ACTIVE).update(
-        status=RunStatus.CANCELLED,
-        message=f"cancelled by {user.get_username()}",
-        finished_at=timezone.now(),
-        lease_expires_at=None,
-    )
+    with transaction.atomic():
+        before = run.status
+        cancelled = Run.objects.filter(pk=run.pk, status__in=ACTIVE).update(
+            status=RunStatus.CANCELLED,
+            message=f"cancelled by {user.get_username()}",
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+        )
+        if cancelled:
+            RunEvent.objects.create(
+                run=run, actor=user if isinstance(user, User) else None, action=RunEvent.Action.CANCELLED, note=before
+            )
+    run.refresh_from_db()
+    return run
+
+
+def run_requeue(*, run: Run, staff: User | AnonymousUser) -> Run:
+    """Put a queued or running run back at its place in the queue and send its message again (staff only).
+
+    For a run whose worker seems stuck or whose message was lost: a running
+    run's lease is ended, so its worker, if alive, stops at its next renewal
+    and cannot record a result. Recorded in the audit log.
+    """
+    if not (isinstance(staff, User) and staff.is_staff):
+        raise PermissionDenied("Only staff may requeue runs.")
+    with transaction.atomic():
+        locked = Run.objects.select_for_update().select_related("experiment").get(pk=run.pk)
+        if locked.status not in ACTIVE:
+            raise ValidationError({"run": [f"Only a queued or running run can be requeued; this one {locked.status}."]})
+        note = f"{locked.status}, attempt {locked.attempts}, worker {locked.worker or 'none'}"
+        # Queued and held by nobody: the old holder's claim no longer matches, so it can neither renew nor finish.
+        Run.objects.filter(pk=locked.pk).update(
+            status=RunStatus.QUEUED, lease_expires_at=None, worker="", message=f"requeued by {staff.get_username()}"
+        )
+        RunEvent.objects.create(run=locked, actor=staff, action=RunEvent.Action.REQUEUED, note=note[:300])
+        enqueue(locked)
     run.refresh_from_db()
     return run
 

@@ -8,6 +8,8 @@ app_name = "experiments"
 
 urlpatterns = [
     path("", views.experiment_list, name="list"),
+    path("queue/", views.queue, name="queue"),
+    path("queue/<int:run_id>/", views.queue_action, name="queue_action"),
     path("runs/<int:run_id>/", views.run_detail, name="run"),
     path("runs/<int:run_id>/status.json", views.run_status, name="run_status"),
     path("runs/<int:run_id>/result.json", data_views.run_result_json, name="run_result_json"),

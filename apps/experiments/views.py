@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.models import User
@@ -18,7 +19,8 @@ from apps.accounts.trust import RunAllowance
 from apps.experiments.executors import StatedClaims, executor_for
 from apps.experiments.filters import RunFilter
 from apps.experiments.forms import config_fields, general_errors, parse_params
-from apps.experiments.models import Experiment, Run, RunStatus
+from apps.experiments.models import Experiment, Run, RunEvent, RunStatus
+from apps.experiments.queue import describe, queue_place
 from apps.experiments.services import (
     experiment_sync,
     run_cancel,
@@ -26,6 +28,7 @@ from apps.experiments.services import (
     run_permission,
     run_reproduce,
     run_request,
+    run_requeue,
     runs_left_today,
 )
 
@@ -144,8 +147,10 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     stated = executor_for(run.experiment.kind).claims(run) if metrics else StatedClaims()
     verdicts = [claim.check(metrics) for claim in stated.claims]
     claimed = {claim.metric for claim in stated.claims}
+    place = queue_place(run)
     context = {
         "run": run,
+        "queue": describe(place) if place is not None else "",
         "verdicts": verdicts,
         "claims_apply": stated.apply,
         "metrics": {key: value for key, value in metrics.items() if key not in claimed},
@@ -159,7 +164,13 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @require_GET
 def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
-    run = get_object_or_404(Run.objects.only("status", "progress", "message", "error", "attempts"), pk=run_id)
+    run = get_object_or_404(
+        Run.objects.only(
+            "status", "progress", "message", "error", "attempts", "priority", "created_at", "experiment_id", "preset"
+        ),
+        pk=run_id,
+    )
+    place = queue_place(run)
     return JsonResponse(
         {
             "id": run.pk,
@@ -169,6 +180,7 @@ def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
             "error": run.error,
             "attempts": run.attempts,
             "finished": run.is_finished,
+            "queue": describe(place) if place is not None else "",
         }
     )
 
@@ -198,3 +210,47 @@ def run_reproduce_view(request: HttpRequest, run_id: int) -> HttpResponse:
             messages.error(request, message)
         return redirect(run)
     return redirect(copy)
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not (request.user.is_authenticated and request.user.is_staff):
+        raise PermissionDenied("The queue page is for staff.")
+
+
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """Staff: queued and running runs with their age, worker, lease and attempts, and the audit log."""
+    _staff_only(request)
+    now = timezone.now()
+    queued = Run.objects.filter(status=RunStatus.QUEUED).select_related("experiment", "requested_by")
+    running = Run.objects.filter(status=RunStatus.RUNNING).select_related("experiment", "requested_by")
+    context = {
+        "queued": queued.order_by("priority", "created_at", "pk")[:200],
+        "queued_count": queued.count(),
+        "running": running.order_by("started_at"),
+        "events": RunEvent.objects.select_related("run", "actor")[:30],
+        "now": now,
+    }
+    return render(request, "experiments/queue.html", context)
+
+
+@login_required
+@require_POST
+def queue_action(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Staff: requeue or cancel one run from the queue page, through the run services (which log it)."""
+    _staff_only(request)
+    run = _run(run_id)
+    action = request.POST.get("action", "")
+    try:
+        if action == "requeue":
+            run_requeue(run=run, staff=request.user)
+            messages.success(request, f"Run #{run.pk} is queued again and its message was sent.")
+        elif action == "cancel":
+            run_cancel(run=run, user=request.user)
+            messages.success(request, f"Run #{run.pk} was cancelled.")
+        else:
+            messages.error(request, "Choose requeue or cancel.")
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("experiments:queue")
