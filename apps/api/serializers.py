@@ -12,6 +12,7 @@ from rest_framework import serializers
 from apps.accounts.models import User
 from apps.accounts.roles import roles_of
 from apps.experiments.models import Experiment, Run
+from apps.experiments.queue import describe, queue_place
 from apps.forum.models import Category, Flag, Notification, Post, Thread
 from apps.forum.permissions import can_see_post_body
 from apps.perspectives import citation
@@ -436,13 +437,35 @@ class RunSerializer(serializers.ModelSerializer):
         return obj.get_absolute_url()
 
 
+class QueuePlaceSerializer(serializers.Serializer):
+    position = serializers.IntegerField(help_text="1 is next.")
+    start_in_s = serializers.FloatField(
+        allow_null=True, help_text="Estimated seconds until it starts; null if unknown."
+    )
+    finish_in_s = serializers.FloatField(allow_null=True, help_text="Estimated seconds until it ends; null if unknown.")
+    text = serializers.CharField(help_text="The same, in a sentence.")
+
+
 class RunDetailSerializer(RunSerializer):
     provenance = serializers.JSONField(read_only=True)
     result_url = serializers.SerializerMethodField(help_text="JSON result; null until the run succeeded.")
     result_csv_url = serializers.SerializerMethodField(help_text="CSV of every series; null until it succeeded.")
+    queue = serializers.SerializerMethodField(help_text="Where a queued run stands; null once it started.")
 
     class Meta(RunSerializer.Meta):
-        fields = RunSerializer.Meta.fields + ["provenance", "result_url", "result_csv_url"]
+        fields = RunSerializer.Meta.fields + ["provenance", "result_url", "result_csv_url", "queue"]
+
+    @extend_schema_field(QueuePlaceSerializer(allow_null=True))
+    def get_queue(self, obj: Run) -> dict[str, object] | None:
+        place = queue_place(obj)
+        if place is None:
+            return None
+        return {
+            "position": place.position,
+            "start_in_s": place.start_in_s,
+            "finish_in_s": place.finish_in_s,
+            "text": describe(place),
+        }
 
     def get_result_url(self, obj: Run) -> str | None:
         return reverse("api:run-result", kwargs={"pk": obj.pk}) if obj.status == "succeeded" else None

@@ -140,3 +140,12 @@ def test_an_experiment_shows_its_config_schema_and_presets(world: World) -> None
     assert body["config_schema"]["properties"]["lr"]["exclusiveMinimum"] == 0
     assert "smoke" in body["presets"]
     assert APIClient().get("/api/v1/experiments/perpetual_motion/").status_code == 404
+
+
+def test_a_queued_run_tells_its_place_in_the_queue(world, client) -> None:
+    from tests.api.conftest import client_for
+
+    body = client_for(world.run.requested_by).get(f"/api/v1/runs/{world.run.pk}/").json()
+    assert body["queue"]["position"] == 1 and body["queue"]["text"].startswith("This run is next in the queue")
+    done = client_for(world.run.requested_by).get(f"/api/v1/runs/{world.done.pk}/").json()
+    assert done["queue"] is None
