@@ -255,6 +255,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # DRF's JSON parser, refusing absurdly nested bodies with a 400 (apps/api/parsers.py); forms as DRF has them.
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # API views also set these on apps.api.base.ApiMixin; here they cover DRF's own views (the schema).
     "EXCEPTION_HANDLER": "apps.api.errors.exception_handler",
 }

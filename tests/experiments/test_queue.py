@@ -98,7 +98,9 @@ def test_staff_requeue_a_stuck_run_its_old_worker_cannot_finish_and_the_log_says
     assert len(list(task_broker.glob("*.experiments.msg"))) == 1
     assert services.run_finish(claim=stuck, computed=Computed(result={}, provenance={}, digest="x")) is False
     page = client.get("/experiments/queue/").content.decode()
-    assert f"requeued <a href=\"/experiments/runs/{run.pk}/\">run #{run.pk}</a> (running, attempt 1, worker gone:1)" in page
+    assert (
+        f'requeued <a href="/experiments/runs/{run.pk}/">run #{run.pk}</a> (running, attempt 1, worker gone:1)' in page
+    )
 
 
 def test_staff_cancel_from_the_queue_is_logged(client, staff, bob):
@@ -107,6 +109,7 @@ def test_staff_cancel_from_the_queue_is_logged(client, staff, bob):
     client.post(f"/experiments/queue/{run.pk}/", {"action": "cancel"})
     run.refresh_from_db()
     assert run.status == "cancelled" and run.events.get().action == "cancelled"
-    assert f"cancelled <a href=\"/experiments/runs/{run.pk}/\">run #{run.pk}</a> (queued)" in client.get(
-        "/experiments/queue/"
-    ).content.decode()
+    assert (
+        f'cancelled <a href="/experiments/runs/{run.pk}/">run #{run.pk}</a> (queued)'
+        in client.get("/experiments/queue/").content.decode()
+    )
