@@ -105,7 +105,13 @@ DATABASE_URL = env_str("DATABASE_URL", "")
 # Lets several test runs share a machine without sharing a test database.
 TEST_DB_TAG = env_str("TEST_DB_TAG", "main")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))}
+    # Persistent connections, checked before reuse: after a database restart the first request on each
+    # process reconnects instead of failing on the dead connection.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    }
     DATABASES["default"]["TEST"] = {"NAME": f"test_lm_{TEST_DB_TAG}"}
 else:
     DATABASES = {
@@ -128,8 +134,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Rate limits and lockouts must be shared across processes in production, so
 # REDIS_CACHE_URL selects Redis; local memory is the single-process default.
 REDIS_CACHE_URL = env_str("REDIS_CACHE_URL", "")
+# Every Redis operation is bounded (REDIS_CACHE_TIMEOUT_S), and a failing or hung Redis reads as a
+# miss with a logged warning (apps/core/cache_backends.py): the cache never takes the site down.
+REDIS_CACHE_TIMEOUT_S = env_float("REDIS_CACHE_TIMEOUT_S", 0.5)
 if REDIS_CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "apps.core.cache_backends.FailOpenRedisCache",
+            "LOCATION": REDIS_CACHE_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CACHE_TIMEOUT_S,
+                "socket_timeout": REDIS_CACHE_TIMEOUT_S,
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lm"}}
 
