@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
+from django.utils import timezone
 
 from apps.experiments import services
 from apps.experiments.executors import Computed, RunFailed, executor_for
@@ -108,16 +109,23 @@ def execute_run(run_id: int, *, soft_limit_s: float | None = None) -> str:
 
 
 class Reaper(threading.Thread):
-    """Runs services.runs_reap_expired every RUNS_REAP_INTERVAL_SECONDS inside a worker."""
+    """Inside a worker, every RUNS_REAP_INTERVAL_SECONDS: record its heartbeat, then reap stranded runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, node: str = "", queues: str = "", concurrency: int = 1) -> None:
         super().__init__(name="run-reaper", daemon=True)
         self.stop = threading.Event()
+        self.node = node or worker_id()
+        self.queues = queues
+        self.concurrency = concurrency
+        self.started_at = timezone.now()
 
     def run(self) -> None:
         while True:
             try:
                 close_old_connections()
+                services.worker_beat(
+                    name=self.node, queues=self.queues, concurrency=self.concurrency, started_at=self.started_at
+                )
                 services.runs_reap_expired()
             except Exception:
                 log.exception("reaper pass failed")

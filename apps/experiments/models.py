@@ -182,11 +182,18 @@ class RunResult(models.Model):
 
 
 class RunEvent(models.Model):
-    """The audit log of what people did to runs from the queue page (requeue, cancel): who, what, when."""
+    """The audit log of runs: who did what to a run, and when.
+
+    People act from the queue page (requeue, cancel); the reaper, with no
+    actor, takes runs back from workers that stopped renewing their lease and
+    sends lost messages again.
+    """
 
     class Action(models.TextChoices):
         REQUEUED = "requeued", "requeued"
         CANCELLED = "cancelled", "cancelled"
+        LEASE_EXPIRED = "lease_expired", "took back from a silent worker"
+        REPUBLISHED = "republished", "sent the message again for"
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -201,3 +208,19 @@ class RunEvent(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.run_id} {self.action} by {self.actor_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A worker node that is alive: its reaper writes here every pass (RUNS_REAP_INTERVAL_SECONDS)."""
+
+    name = models.CharField(primary_key=True, max_length=200, help_text="The Celery node name, e.g. gpu0@host.")
+    queues = models.CharField(max_length=200, blank=True, help_text="The queues it consumes, comma-separated.")
+    concurrency = models.PositiveIntegerField(default=1, help_text="How many runs it computes at once.")
+    started_at = models.DateTimeField(help_text="When the worker started.")
+    last_seen = models.DateTimeField(db_index=True, help_text="Its latest beat.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

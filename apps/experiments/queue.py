@@ -2,7 +2,7 @@
 
 Estimates come from each experiment's duration history (the median of its
 recent successful runs at the same preset), the runs ahead of it (by
-priority, then age) and how many workers are busy now. They are estimates:
+priority, then age) and how many runs the live workers compute at once. They are estimates:
 the page says "about".
 """
 
@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.experiments.models import Run, RunStatus
+from apps.experiments.services import workers_alive
 
 # How many recent runs of an experiment inform its typical duration.
 HISTORY = 20
@@ -72,7 +73,9 @@ def queue_place(run: Run) -> QueuePlace | None:
     durations = Durations()
     ahead = list(Run.objects.filter(ahead_of(run)).only("experiment_id", "preset")[:LOOKAHEAD])
     running = list(Run.objects.filter(status=RunStatus.RUNNING).only("experiment_id", "preset", "started_at", "worker"))
-    workers = max(1, len({r.worker for r in running}))
+    # Runs computed at once: the slots of the live workers that take experiments (at least those busy now).
+    slots = sum(w.concurrency for w in workers_alive() if "experiments" in w.queues.split(",") or not w.queues)
+    workers = max(1, slots, len({r.worker for r in running}))
     now = timezone.now()
     work = 0.0
     known = True

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -30,7 +30,16 @@ from apps.accounts.trust import RunAllowance, RunPermission
 from apps.accounts.trust import run_permission as trust_run_permission
 from apps.core.requesters import PERSON_PRIORITY, Requester, SystemRequest
 from apps.experiments.executors import Computed, RunPlan, TimeLimits, executor_for
-from apps.experiments.models import ACTIVE, Experiment, ExperimentKind, Run, RunEvent, RunResult, RunStatus
+from apps.experiments.models import (
+    ACTIVE,
+    Experiment,
+    ExperimentKind,
+    Run,
+    RunEvent,
+    RunResult,
+    RunStatus,
+    WorkerHeartbeat,
+)
 
 log = logging.getLogger(__name__)
 
@@ -370,6 +379,28 @@ def run_reproduce(*, run: Run, user: User | AnonymousUser) -> Run:
     return copy
 
 
+# --- Workers --------------------------------------------------------------------
+
+
+def worker_beat(*, name: str, queues: str, concurrency: int, started_at: datetime) -> None:
+    """Record that worker ``name`` is alive now (its reaper calls this every pass)."""
+    WorkerHeartbeat.objects.update_or_create(
+        name=name,
+        defaults={
+            "queues": queues[:200],
+            "concurrency": concurrency,
+            "started_at": started_at,
+            "last_seen": timezone.now(),
+        },
+    )
+
+
+def workers_alive() -> QuerySet[WorkerHeartbeat]:
+    """Workers heard from within three reaper periods (a worker that stopped beating is presumed gone)."""
+    recent = timezone.now() - timedelta(seconds=3 * settings.RUNS_REAP_INTERVAL_SECONDS + 5)
+    return WorkerHeartbeat.objects.filter(last_seen__gte=recent)
+
+
 # --- Who hears when a run ends -------------------------------------------------
 
 RunListener = Callable[[Run], None]
@@ -620,6 +651,9 @@ def runs_reap_expired() -> int:
             status=RunStatus.QUEUED, lease_expires_at=None, message="requeued: its worker stopped answering"
         )
         if moved:
+            RunEvent.objects.create(
+                run=run, action=RunEvent.Action.LEASE_EXPIRED, note=f"worker {run.worker}, attempt {run.attempts}"
+            )
             count += _republish(run, now)
     never_sent = Q(status=RunStatus.QUEUED, enqueued_at__isnull=True, created_at__lt=now - UNPUBLISHED_GRACE)
     candidates = list(Run.objects.select_related("experiment").filter(never_sent))
@@ -637,6 +671,8 @@ def runs_reap_expired() -> int:
             enqueued_at=now
         )
         if taken:
+            why = "never sent" if run.enqueued_at is None else f"queued since {run.enqueued_at:%H:%M:%S} UTC"
+            RunEvent.objects.create(run=run, action=RunEvent.Action.REPUBLISHED, note=why)
             count += _republish(run, now)
     if count:
         log.info("reaper sent %d run message(s) again", count)

@@ -83,7 +83,7 @@ def _preload_libraries(**_: Any) -> None:
 
 
 @worker_ready.connect
-def _start_reaper(**_: Any) -> None:
+def _start_reaper(sender: Any = None, **_: Any) -> None:
     """At worker start: mirror the registry, reap once, then keep reaping in a background thread."""
     global _reaper
     from apps.experiments.execution import Reaper
@@ -97,7 +97,11 @@ def _start_reaper(**_: Any) -> None:
         experiment_sync(force=True)
     except Exception:
         log.exception("could not sync experiments at worker start")
-    _reaper = Reaper()
+    # The consumer knows its node name, queues and pool size; the heartbeat reports them.
+    node = str(getattr(sender, "hostname", "") or "")
+    queues = ",".join(sorted(q.name for q in getattr(getattr(sender, "task_consumer", None), "queues", []) or []))
+    concurrency = int(getattr(getattr(sender, "pool", None), "num_processes", 1) or 1)
+    _reaper = Reaper(node=node, queues=queues, concurrency=concurrency)
     _reaper.start()
 
 

@@ -30,6 +30,7 @@ from apps.experiments.services import (
     run_request,
     run_requeue,
     runs_left_today,
+    workers_alive,
 )
 
 
@@ -229,6 +230,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "queued_count": queued.count(),
         "running": running.order_by("started_at"),
         "events": RunEvent.objects.select_related("run", "actor")[:30],
+        "workers": workers_alive(),
         "now": now,
     }
     return render(request, "experiments/queue.html", context)

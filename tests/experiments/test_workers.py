@@ -55,6 +55,11 @@ def test_a_requested_run_is_computed_end_to_end_with_result_and_provenance(any_b
     assert run.result.data["metrics"]["order_correct"] in (True, False)
     assert run.provenance["result_digest"] == run.digest
     assert run.provenance["config_hash"] == run.config_hash
+    # The worker says it is alive, with its node name and queues, for the queue page and the estimates.
+    from apps.experiments.services import workers_alive
+
+    beat = wait_for(lambda: workers_alive().first(), timeout=30, what="the worker's heartbeat", worker=worker)
+    assert beat.name.startswith("w1@") and "experiments" in beat.queues.split(",")
 
 
 def test_a_run_survives_its_worker_being_killed_and_completes_exactly_once(any_broker, workers, alice) -> None:
@@ -65,10 +70,14 @@ def test_a_run_survives_its_worker_being_killed_and_completes_exactly_once(any_b
     run.refresh_from_db()
     assert run.status == "running" and run.attempts == 1
     second = workers(any_broker, "w2")
+    from apps.experiments.models import RunEvent
+
     run = wait_for(lambda: _finished(run), timeout=120, what="the run to finish on the new worker", worker=second)
     assert run.status == "succeeded", run.error
     assert run.attempts == 2
     assert RunResult.objects.filter(run=run).count() == 1
+    # The reaper took it back from the silent worker, and the audit log says so.
+    assert RunEvent.objects.filter(run=run, action=RunEvent.Action.LEASE_EXPIRED).count() == 1
     assert Run.objects.count() == 1
 
 
