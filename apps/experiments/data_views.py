@@ -16,27 +16,31 @@ import bokeh
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from apps.experiments import exports
 from apps.experiments.embeds import figure_item
-from apps.experiments.models import Run, RunStatus
+from apps.experiments.models import Run, RunQuerySet, RunStatus
+from apps.experiments.services import run_is_public, run_may_read_source
 
 log = logging.getLogger(__name__)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 # A failed run stays failed, but a new identical request may replace it; check again soon.
 SHORT = "public, max-age=60"
+# A run of unpublished work: only its browser may keep it, never a shared cache.
+PRIVATE = "private, max-age=60"
 
 
 def _etag(run: Run, kind: str) -> str:
     return f'"{kind}-{run.pk}-{run.status}-{(run.digest or "none")[:32]}-{bokeh.__version__}"'
 
 
-def _run(run_id: int) -> Run:
-    return get_object_or_404(Run.objects.select_related("experiment"), pk=run_id)
+def _visible(request: HttpRequest) -> RunQuerySet:
+    """The runs this reader may see (404 for the others, as for a run that does not exist)."""
+    return Run.objects.visible_to(request.user).select_related("experiment")
 
 
 def _finished(
@@ -48,7 +52,11 @@ def _finished(
     if response is None:
         response = build()
     response["ETag"] = etag
-    response["Cache-Control"] = cache_control
+    if run_is_public(run):
+        response["Cache-Control"] = cache_control
+    else:
+        response["Cache-Control"] = PRIVATE
+        patch_vary_headers(response, ["Cookie", "Authorization"])
     return response
 
 
@@ -57,7 +65,7 @@ def _finished(
 @require_GET
 def run_figure(request: HttpRequest, run_id: int) -> HttpResponse:
     """{status, progress, message, item} for the figure of a run; item is the Bokeh JSON item once it succeeded."""
-    run = _run(run_id)
+    run = get_object_or_404(_visible(request), pk=run_id)
     body: dict[str, Any] = {"run": run.pk, "status": run.status, "progress": run.progress, "message": run.message}
     if run.is_active:
         live = JsonResponse({**body, "item": None})
@@ -76,8 +84,9 @@ def run_figure(request: HttpRequest, run_id: int) -> HttpResponse:
             failed["Cache-Control"] = "no-store"
             return failed
     body["item"] = None
-    body["error"] = run.error or run.message or f"The run was {run.status}."
-    replacement = Run.objects.live().originals().filter(cache_key=run.cache_key).exclude(pk=run.pk).first()
+    shown = run.error if run_may_read_source(run, request.user) else ""
+    body["error"] = shown or run.message or f"The run was {run.status}."
+    replacement = _visible(request).live().originals().filter(cache_key=run.cache_key).exclude(pk=run.pk).first()
     if replacement is not None:
         body["replaced_by"] = replacement.pk
         body["replacement_figure"] = reverse("experiments:run_figure", args=[replacement.pk])
@@ -88,7 +97,7 @@ def _download(
     request: HttpRequest, run_id: int, kind: str, content: Callable[[Run], str], content_type: str, suffix: str
 ) -> HttpResponse:
     """A file made from a succeeded run; a 404 that may change (no-store) while the run has no result."""
-    run = get_object_or_404(Run.objects.select_related("experiment", "result"), pk=run_id)
+    run = get_object_or_404(_visible(request).select_related("result"), pk=run_id)
     if run.status != RunStatus.SUCCEEDED or not hasattr(run, "result"):
         missing = JsonResponse({"status": run.status, "error": "This run has no result to download."}, status=404)
         missing["Cache-Control"] = "no-store"

@@ -20,14 +20,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.core.requesters import Requester, SystemRequest
 from apps.experiments.executors import Computed, RunFailed, RunPlan, StatedClaims, TimeLimits, register
 from apps.experiments.models import Experiment, ExperimentKind, Run
-from apps.submissions.models import AuthorExperiment, SandboxRun
+from apps.submissions.models import AuthorExperiment, SandboxRun, State, Submission
 from apps.submissions.services import may_act_as, source_hash
 
 if TYPE_CHECKING:
@@ -183,6 +185,19 @@ class SandboxExecutor:
 
     def experiment_url(self, experiment: Experiment) -> str:
         return reverse("submissions:experiment", args=[_author_experiment(experiment).pk])
+
+    def visible_runs(self, user: User | AnonymousUser) -> Q:
+        # Published work is public; until then its runs are seen by whoever may see the submission
+        # (its authors, assigned reviewers and editors), exactly as its pages are.
+        return Q(experiment__author_experiment__submission__state=State.PUBLISHED) | Q(
+            experiment__author_experiment__submission__in=Submission.objects.visible_to(user).values("pk")
+        )
+
+    def may_read_source(self, run: Run, user: User | AnonymousUser) -> bool:
+        # The module's source (and so its tracebacks) is read by those who may see the submission, even once
+        # it is published: its pages are theirs.
+        submission_id = _author_experiment(run.experiment).submission_id
+        return Submission.objects.visible_to(user).filter(pk=submission_id).exists()
 
 
 def register_sandbox_executor() -> None:

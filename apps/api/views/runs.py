@@ -63,7 +63,7 @@ class RunList(ApiMixin, generics.ListAPIView):
     throttle_scope = "runs"
 
     def get_queryset(self) -> Any:
-        return Run.objects.select_related("requested_by").defer("provenance", "traceback")
+        return Run.objects.visible_to(self.request.user).select_related("requested_by").defer("provenance", "traceback")
 
     @extend_schema(tags=["runs"], responses={200: s.RunSerializer(many=True), **LIST})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -88,14 +88,15 @@ class RunList(ApiMixin, generics.ListAPIView):
             params=data["params"],
             preset=data["preset"] or None,
         )
-        body = s.RunDetailSerializer(run).data
+        body = s.RunDetailSerializer(run, context={"request": request}).data
         if created:
             return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
         return Response(body, status=status.HTTP_200_OK, headers={"Content-Location": body["url"]})
 
 
-def _run(pk: int) -> Run:
-    return get_object_or_404(Run.objects.select_related("requested_by", "experiment"), pk=pk)
+def _run(request: Request, pk: int) -> Run:
+    """The run, if the caller may see it (404 otherwise, as for a run that does not exist)."""
+    return get_object_or_404(Run.objects.visible_to(request.user).select_related("requested_by", "experiment"), pk=pk)
 
 
 @extend_schema(tags=["runs"], responses={200: s.RunDetailSerializer, 304: OpenApiResponse(None), **READ})
@@ -109,12 +110,14 @@ class RunDetail(ApiMixin, generics.GenericAPIView):
     pagination_class = None
 
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        run = _run(pk)
-        return conditional(request, s.RunDetailSerializer(run).data, cacheable=run.is_finished)
+        run = _run(request, pk)
+        return conditional(
+            request, s.RunDetailSerializer(run, context={"request": request}).data, cacheable=run.is_finished
+        )
 
 
-def _result(pk: int) -> tuple[Run, Any]:
-    run = _run(pk)
+def _result(request: Request, pk: int) -> tuple[Run, Any]:
+    run = _run(request, pk)
     result = getattr(run, "result", None) if run.status == RunStatus.SUCCEEDED else None
     if result is None:
         raise Http404("This run has no result (yet).")
@@ -129,7 +132,7 @@ class RunResult(ApiMixin, generics.GenericAPIView):
     pagination_class = None
 
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        run, _ = _result(pk)
+        run, _ = _result(request, pk)
         return conditional(request, exports.result_document(run))
 
 
@@ -141,7 +144,7 @@ class RunResultCsv(ApiMixin, generics.GenericAPIView):
     pagination_class = None
 
     def get(self, request: Request, pk: int) -> HttpResponse:
-        run, _ = _result(pk)  # 404 in the API's error format when there is nothing to download
+        run, _ = _result(request, pk)  # 404 in the API's error format when there is nothing to download
         # The same file as the run page's download.
         response = HttpResponse(exports.result_csv(run), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{exports.filename(run, ".csv")}"'
@@ -156,8 +159,8 @@ class RunCancel(ApiMixin, generics.GenericAPIView):
 
     @extend_schema(tags=["runs"], request=None, responses={200: s.RunDetailSerializer, **WRITE})
     def post(self, request: Request, pk: int) -> Response:
-        run = run_cancel(run=_run(pk), user=request.user)
-        return Response(s.RunDetailSerializer(run).data)
+        run = run_cancel(run=_run(request, pk), user=request.user)
+        return Response(s.RunDetailSerializer(run, context={"request": request}).data)
 
 
 class RunReproduce(ApiMixin, generics.GenericAPIView):
@@ -173,6 +176,6 @@ class RunReproduce(ApiMixin, generics.GenericAPIView):
         responses={202: OpenApiResponse(s.RunDetailSerializer, description="The reproduction, queued."), **WRITE},
     )
     def post(self, request: Request, pk: int) -> Response:
-        copy = run_reproduce(run=_run(pk), user=request.user)
-        body = s.RunDetailSerializer(copy).data
+        copy = run_reproduce(run=_run(request, pk), user=request.user)
+        body = s.RunDetailSerializer(copy, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
