@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -72,20 +72,18 @@ def allowed_moves(submission: Submission, user: Any) -> list[str]:
 
 
 def _notify(submission: Submission, subject: str, message: str, recipients: Iterable[Any]) -> None:
+    """E-mail each recipient on their own once the transaction commits.
+
+    One message per address: nobody sees who else was told (authors never
+    learn reviewers' addresses, reviewers never each other's).
+    """
     emails = sorted({u.email for u in recipients if getattr(u, "email", "")})
     if not emails:
         return
-    url = settings.SITE_URL.rstrip("/") + submission.get_absolute_url() if hasattr(settings, "SITE_URL") else ""
-    body = f"{message}\n\n{url}\n" if url else message
-    transaction.on_commit(
-        lambda: send_mail(
-            f"[learningmechanics.pub] {subject}",
-            body,
-            None,
-            emails,
-            fail_silently=True,
-        )
-    )
+    url = settings.SITE_URL.rstrip("/") + submission.get_absolute_url()
+    body = f"{message}\n\n{url}\n"
+    messages = [(f"[learningmechanics.pub] {subject}", body, None, [address]) for address in emails]
+    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
 
 
 def _editors() -> list[Any]:
@@ -261,7 +259,8 @@ def submission_assign_reviewer(*, submission: Submission, editor: Any, reviewer:
             submission=submission, reviewer=reviewer, defaults={"assigned_by": editor}
         )
         if submission.state == State.SUBMITTED:
-            _move(submission=submission, user=editor, to=State.IN_REVIEW, note=f"Reviewer assigned: {reviewer}.")
+            # The history is shown to the authors: it never names a reviewer (single-blind review).
+            _move(submission=submission, user=editor, to=State.IN_REVIEW, note="A reviewer was assigned.")
         if created:
             _notify(
                 submission,

@@ -71,7 +71,9 @@ def test_an_outsider_cannot_open_a_drafts_runs_by_id_anywhere(client, private_ru
 
 
 @pytest.mark.parametrize("who", ["alice", "ed", "bob"])
-def test_authors_editors_and_reviewers_see_the_runs_and_the_traceback(client, private_runs, who, alice, ed, bob) -> None:
+def test_authors_editors_and_reviewers_see_the_runs_and_the_traceback(
+    client, private_runs, who, alice, ed, bob
+) -> None:
     draft, done, failed = private_runs
     if who == "bob":
         services.submission_submit(submission=draft, user=alice)
