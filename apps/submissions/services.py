@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -419,7 +420,8 @@ def author_experiment_save(
             raise ValidationError({"name": ["Another experiment of this submission has that name."]})
         if experiment is None:
             experiment = AuthorExperiment(submission=submission)
-        changed = experiment.sha256 != digest
+        # The figure spec is part of what the editor approves: its labels reach every reader (and every CSV).
+        changed = experiment.sha256 != digest or experiment.figure_spec != spec
         experiment.name, experiment.source, experiment.sha256, experiment.figure_spec = name, source, digest, spec
         if changed:
             experiment.approved_hash, experiment.approved_by, experiment.approved_at = "", None, None
@@ -446,12 +448,23 @@ def _register_runnable(experiment: AuthorExperiment) -> None:
         experiment.save(update_fields=["registry_entry"])
 
 
-def author_experiment_approve(*, experiment: AuthorExperiment, editor: Any, sha256: str) -> AuthorExperiment:
-    """Approve exactly the source the editor read (its hash), so that later edits need a new approval."""
+def spec_fingerprint(spec: Any) -> str:
+    """The sha256 of a figure spec's canonical JSON: what the editor read of it."""
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def author_experiment_approve(
+    *, experiment: AuthorExperiment, editor: Any, sha256: str, spec_sha256: str
+) -> AuthorExperiment:
+    """Approve exactly the source and figure spec the editor read (their hashes); later edits need a new approval."""
     if not may_act_as("editor", experiment.submission, editor):
         raise PermissionDenied("Only an editor who is not an author may approve experiment code.")
     if sha256 != experiment.sha256:
         raise ValidationError({"sha256": ["The source changed since you read it; read it again before approving."]})
+    if spec_sha256 != spec_fingerprint(experiment.figure_spec):
+        raise ValidationError(
+            {"figure_spec": ["The figure spec changed since you read it; read it again before approving."]}
+        )
     AuthorExperiment.objects.filter(pk=experiment.pk, sha256=sha256).update(
         approved_hash=sha256, approved_by=editor, approved_at=timezone.now()
     )

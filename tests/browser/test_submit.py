@@ -76,7 +76,9 @@ def test_an_author_experiment_figure_is_drawn_from_its_spec(
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     run, _ = services.author_experiment_run(experiment=exp, user=alice)
     RunResult.objects.create(run=run, data={"x": [0.0, 1.0, 2.0, 3.0], "y": [0.0, 1.0, 4.0, 9.0]})
     Run.objects.filter(pk=run.pk).update(status="succeeded", digest="browser-squares")

@@ -36,7 +36,9 @@ def _sandbox_here(settings: Any) -> None:
 def _approved(alice: Any, ed: Any, source: str) -> Any:
     draft = services.submission_create(author=alice, fields={"title": "T", "summary": "S", "body": "B"})
     exp = services.author_experiment_save(submission=draft, user=alice, name="exp", source=source, figure_spec=SPEC)
-    return services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    return services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
 
 
 def test_the_smoke_preset_runs_in_the_sandbox_and_its_result_is_stored(alice: Any, ed: Any) -> None:

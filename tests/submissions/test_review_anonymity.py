@@ -28,7 +28,9 @@ def _the_whole_round(
         exp = services.author_experiment_save(
             submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
         )
-        services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+        services.author_experiment_approve(
+            experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+        )
         services.submission_submit(submission=draft, user=alice)
         for reviewer in (bob, mallory):
             services.submission_assign_reviewer(

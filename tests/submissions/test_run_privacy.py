@@ -40,7 +40,9 @@ def private_runs(alice: Any, ed: Any) -> tuple[Submission, Run, Run]:
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     done, _ = services.author_experiment_run(experiment=exp, user=alice)
     RunResult.objects.create(run=done, data={"x": [0.0, 1.0], "y": [0.0, 1.0]})
     Run.objects.filter(pk=done.pk).update(status="succeeded", digest="d" * 64, finished_at=timezone.now())
