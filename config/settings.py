@@ -354,6 +354,8 @@ else:
 # --- Experiments --------------------------------------------------------------
 RUNS_MAX_CONCURRENT_PER_USER = env_int("RUNS_MAX_CONCURRENT_PER_USER", 3, minimum=1)
 RUNS_MAX_PER_DAY_PER_USER = env_int("RUNS_MAX_PER_DAY_PER_USER", 50, minimum=1)
+# Full downloads of run data (result and plotted series) per client per minute; 304s do not count.
+RUNS_DOWNLOADS_PER_MINUTE = env_int("RUNS_DOWNLOADS_PER_MINUTE", 30, minimum=1)
 # A new member (trust level 0, verified email) may run each experiment's smoke preset this often a day.
 RUNS_STARTER_PER_DAY = env_int("RUNS_STARTER_PER_DAY", 3, minimum=0)
 # A worker holds a run for this long and renews the lease every 2 s while it works; a run

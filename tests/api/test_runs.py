@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -101,12 +103,12 @@ def test_polling_shows_progress_until_the_run_is_finished(world: World) -> None:
 
 def test_the_result_comes_as_json_and_as_csv(world: World) -> None:
     client = APIClient()
-    data = client.get(f"/api/v1/runs/{world.done.pk}/result/").json()
+    data = json.loads(b"".join(client.get(f"/api/v1/runs/{world.done.pk}/result/").streaming_content))
     assert data["result"]["loss"] == [1.0, 0.5, 0.25]
     assert data["provenance"] == {"device": "cpu"}
     csv = client.get(f"/api/v1/runs/{world.done.pk}/result.csv")
     assert csv["Content-Type"].startswith("text/csv")
-    assert csv.content.decode().splitlines() == ["t,loss", "0,1.0", "1,0.5", "2,0.25"]
+    assert b"".join(csv.streaming_content).decode().splitlines() == ["t,loss", "0,1.0", "1,0.5", "2,0.25"]
 
 
 def test_the_owner_cancels_and_mallory_cannot(world: World, alice, mallory) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpResponseBase
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -16,7 +17,7 @@ from apps.api import serializers as s
 from apps.api.base import ApiMixin
 from apps.api.etags import conditional
 from apps.api.schema import LIST, READ, WRITE
-from apps.experiments import exports
+from apps.experiments.data_views import run_download
 from apps.experiments.filters import RunFilter
 from apps.experiments.models import Experiment, Run, RunStatus
 from apps.experiments.services import experiment_sync, run_cancel, run_reproduce, run_request
@@ -116,6 +117,12 @@ class RunDetail(ApiMixin, generics.GenericAPIView):
         )
 
 
+def _as_api_read(response: HttpResponseBase) -> HttpResponseBase:
+    # Like every API read: what is sent may depend on who asks, so caches key on credentials too.
+    patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
+    return response
+
+
 def _result(request: Request, pk: int) -> tuple[Run, Any]:
     run = _run(request, pk)
     result = getattr(run, "result", None) if run.status == RunStatus.SUCCEEDED else None
@@ -133,7 +140,8 @@ class RunResult(ApiMixin, generics.GenericAPIView):
 
     def get(self, request: Request, pk: int) -> HttpResponseBase:
         run, _ = _result(request, pk)
-        return conditional(request, exports.result_document(run))
+        # The run page's file: written once, sent compressed, validated by the result digest, rate-limited alike.
+        return _as_api_read(run_download(request._request, run, "result-json"))
 
 
 @extend_schema(tags=["runs"], responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR), **READ})
@@ -143,12 +151,9 @@ class RunResultCsv(ApiMixin, generics.GenericAPIView):
     serializer_class = None
     pagination_class = None
 
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         run, _ = _result(request, pk)  # 404 in the API's error format when there is nothing to download
-        # The same file as the run page's download.
-        response = HttpResponse(exports.result_csv(run), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{exports.filename(run, ".csv")}"'
-        return response
+        return _as_api_read(run_download(request._request, run, "result-csv"))  # the same file as the run page's
 
 
 class RunCancel(ApiMixin, generics.GenericAPIView):
