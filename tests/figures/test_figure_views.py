@@ -33,7 +33,8 @@ def plotted_from_item(item: dict) -> list[dict]:
                 visit(value)
 
     visit(item["doc"])
-    return [{"x": d["x"], "y": d["y"], "series": d["series"][0]} for d in found.values()]
+    # Sources without x and y only draw a glyph in the figure's key; they hold no data.
+    return [{"x": d["x"], "y": d["y"], "series": d["series"][0]} for d in found.values() if "x" in d and "y" in d]
 
 
 def test_a_finished_run_serves_its_bokeh_item_with_a_long_cache_and_an_etag(client, finished_run):
