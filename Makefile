@@ -30,7 +30,7 @@ worker: setup
 browser-deps:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v bwrap >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver bubblewrap >/dev/null) \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver bubblewrap python3-seccomp >/dev/null) \
 	      || echo "could not install chromium; browser tests will skip (fail under CI)"; \
 	  else echo "chromium missing and not root: browser tests will skip (fail under CI)"; fi; \
 	fi

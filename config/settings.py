@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_float, env_int, env_list, env_rate, env_str
+from config.env import ImproperlyConfiguredEnv, env_bool, env_float, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -373,7 +373,17 @@ RUNS_REQUEUE_QUEUED_AFTER_SECONDS = env_int("RUNS_REQUEUE_QUEUED_AFTER_SECONDS",
 SANDBOX_SLOT_BASE = env_int("SANDBOX_SLOT_BASE", 0, minimum=0)
 SANDBOX_WALL_SECONDS = env_int("SANDBOX_WALL_SECONDS", 300, minimum=5)
 SANDBOX_CPU_SECONDS = env_int("SANDBOX_CPU_SECONDS", 300, minimum=5)
-SANDBOX_MEMORY_MB = env_int("SANDBOX_MEMORY_MB", 3072, minimum=256)
+SANDBOX_MEMORY_MB = env_int("SANDBOX_MEMORY_MB", 3072, minimum=256)  # address space of one process
+# The whole run, every process it starts, in a cgroup of its own: memory with the kernel
+# memory it causes (socket buffers, inodes), tasks (threads too), CPUs' worth of time.
+SANDBOX_RUN_MEMORY_MB = env_int("SANDBOX_RUN_MEMORY_MB", 4096, minimum=256)
+SANDBOX_PROCESSES = env_int("SANDBOX_PROCESSES", 64, minimum=8)
+SANDBOX_CPUS = env_float("SANDBOX_CPUS", 1.0)
+if not 0.01 <= SANDBOX_CPUS <= 1024:
+    raise ImproperlyConfiguredEnv(f"SANDBOX_CPUS={SANDBOX_CPUS} must be between 0.01 and 1024")
+# Where the runs' cgroups go, relative to the cgroup root; empty: /lm-sandbox on cgroup v2,
+# lm-sandbox inside the worker's own cgroup on v1 (compute/sandbox/cgroups.py).
+SANDBOX_CGROUP = env_str("SANDBOX_CGROUP", "")
 
 # --- Forum --------------------------------------------------------------------
 # Posts (threads included) a minute for any member below moderator, counted in

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from bokeh.model import Model as BokehModel
 
     from apps.experiments.leases import Lease
-    from compute.sandbox import Limits
+    from compute.sandbox import Limits, Usage
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,23 @@ def sandbox_limits() -> Limits:
         wall_s=float(settings.SANDBOX_WALL_SECONDS),
         cpu_s=settings.SANDBOX_CPU_SECONDS,
         memory_bytes=settings.SANDBOX_MEMORY_MB * 1024**2,
+        run_memory_bytes=settings.SANDBOX_RUN_MEMORY_MB * 1024**2,
+        processes=settings.SANDBOX_PROCESSES,
+        cpus=settings.SANDBOX_CPUS,
+        cgroup_parent=settings.SANDBOX_CGROUP,
     )
+
+
+def _measured(usage: Usage | None) -> dict[str, float]:
+    """What the run's cgroup measured, for its provenance: CPU seconds and peak memory."""
+    if usage is None:
+        return {}
+    measured = {}
+    if usage.cpu_s is not None:
+        measured["cpu_s"] = round(usage.cpu_s, 3)
+    if usage.memory_peak_bytes is not None:
+        measured["memory_peak_mb"] = round(usage.memory_peak_bytes / 1024**2, 1)
+    return measured
 
 
 def _author_experiment(experiment: Experiment) -> AuthorExperiment:
@@ -162,6 +178,7 @@ class SandboxExecutor:
             "slot": slot,
             "device": "cpu",
             "duration_s": outcome.duration_s,
+            **_measured(outcome.usage),
             "approved_by": author_experiment.approved_by.get_username() if author_experiment.approved_by else "",
         }
         return Computed(result=outcome.result, provenance=provenance, digest=digest(outcome.result))

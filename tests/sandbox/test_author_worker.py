@@ -12,6 +12,7 @@ from apps.experiments.models import Run
 from apps.experiments.services import run_cancel
 from apps.submissions import services
 from compute import sandbox
+from compute.sandbox import Limits
 from tests.experiments.conftest import use_broker, wait_for, workers  # noqa: F401  (shared fixtures)
 from tests.submissions.conftest import GOOD_SOURCE, SPEC
 
@@ -73,7 +74,12 @@ def test_cancelling_an_author_run_stops_its_sandbox_and_the_worker_serves_on(
     wait_for(lambda: sandbox.pids_of_uid(uid) or None, timeout=180, what="the sandbox to start", worker=sandbox_worker)
     run_cancel(run=run, user=alice)
     # The module sleeps 120 s and the wall limit is 90 s: only the cancel can end it this soon.
-    wait_for(lambda: not sandbox.pids_of_uid(uid) or None, timeout=30, what="the sandbox to go", worker=sandbox_worker)
+    wait_for(
+        lambda: not (sandbox.pids_of_uid(uid) or sandbox.run_cgroup_paths(slot=SLOT, limits=Limits())) or None,
+        timeout=30,
+        what="the sandbox and its cgroup to go",
+        worker=sandbox_worker,
+    )
     after, _ = services.author_experiment_run(experiment=_approved(alice, ed, GOOD_SOURCE, "squares"), user=alice)
     after = wait_for(
         lambda: _status(after, "succeeded", "failed"), timeout=180, what="the next run", worker=sandbox_worker

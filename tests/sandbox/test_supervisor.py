@@ -10,6 +10,7 @@ import pytest
 
 from compute import sandbox
 from compute.sandbox import Limits, run_sandboxed
+from tests.sandbox.conftest import assert_nothing_left
 
 pytestmark = pytest.mark.sandbox
 
@@ -38,7 +39,7 @@ def _sandbox_available() -> None:
 
 
 def _no_process_left() -> None:
-    assert sandbox.pids_of_uid(sandbox.sandbox_user(SLOT).pw_uid) == []
+    assert_nothing_left(SLOT, LIMITS)
 
 
 def test_cancelling_kills_the_sandbox_long_before_the_wall_limit() -> None:
