@@ -28,7 +28,8 @@ worker: setup
 # Browser tests drive Debian's Chromium and the sandbox needs bubblewrap; install
 # them when we may (root) and they are missing.
 browser-deps:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v bwrap >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v bwrap >/dev/null \
+	    || ! /usr/bin/python3 -c 'import seccomp' 2>/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver bubblewrap python3-seccomp >/dev/null) \
 	      || echo "could not install chromium; browser tests will skip (fail under CI)"; \
