@@ -174,7 +174,7 @@ def test_without_a_resolver_a_figure_is_a_static_placeholder() -> None:
     out = render_markdown(FIGURE)
     assert '<figure class="lm-figure lm-figure-static">' in out.html
     assert "Figure: deep_linear (will be drawn when the experiment runs)" in out.html
-    assert '<figcaption><span class="figure-number">Figure 1.</span> Modes <math' in out.html
+    assert '<figcaption><span class="figure-number">Figure 1.</span> Modes <span class="math-inline"><math' in out.html
 
 
 def test_a_figure_block_shown_as_code_is_not_a_directive() -> None:

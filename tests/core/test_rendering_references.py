@@ -157,3 +157,10 @@ def test_figure_directives_are_read_without_rendering_the_text() -> None:
     )
     found = figure_directives(source)
     assert [(d.experiment, d.label, d.grid) for d in found] == [("deep_linear", "modes", {"init_scale": [0.001, 0.01]})]
+
+
+def test_punctuation_after_inline_math_stays_on_its_line() -> None:
+    out = render_markdown("Steps grow like $t/\\eta$. Then $x$ and $y$, done")
+    assert out.html.count('<span class="math-inline">') == 2
+    assert re.search(r'<span class="math-inline"><math display="inline">.*?</math>\.</span>', out.html)
+    assert re.search(r"</math>,</span>", out.html)

@@ -120,8 +120,35 @@ def latex_to_mathml(latex: str, *, display: bool) -> MathResult:
                 reason = "unknown command " + ", ".join(unknown)
                 return MathResult(html=error_span(source, reason, display=display), error=reason)
             element.attrib.pop("xmlns", None)  # implied in HTML; keeps the allowlist simple
+            _tidy_spacing(element)
             return MathResult(html=_with_source(element, source, display=display))
     return MathResult(html=error_span(source, reason, display=display), error=reason)
+
+
+# Elements taller than a line of text: only around these do \left( \right) need to stretch.
+_TALL = {"mfrac", "mtable", "munder", "mover", "munderover", "msqrt", "mroot"}
+_PERIOD = {".", "&#x0002E;"}
+
+
+def _tidy_spacing(element: Element) -> None:
+    """Spacing as TeX sets it, where MathML's defaults differ visibly.
+
+    A full stop is ordinary in TeX but an unknown operator in MathML, which
+    puts a thick space before it. And ``\\left( x \\right)`` becomes stretchy
+    fences, which browsers draw from a size variant with wide side bearings
+    even when there is nothing tall to stretch around: ``L ( x )``.
+    """
+    for mo in element.iter("mo"):
+        if mo.text in _PERIOD:
+            mo.set("lspace", "0")
+            mo.set("rspace", "0")
+    for row in element.iter("mrow"):
+        kids = list(row)
+        if len(kids) < 2 or not all(k.tag == "mo" and k.get("fence") == "true" for k in (kids[0], kids[-1])):
+            continue
+        if not any(el.tag in _TALL for kid in kids[1:-1] for el in kid.iter()):
+            kids[0].set("stretchy", "false")
+            kids[-1].set("stretchy", "false")
 
 
 def _with_source(element: Element, source: str, *, display: bool) -> str:

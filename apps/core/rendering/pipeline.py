@@ -200,6 +200,9 @@ def _inside_markup(data: str, pos: int) -> bool:
     return bool(_OPEN_ATTRIBUTE_RE.search(before) or _OPEN_LINK_DESTINATION_RE.search(before))
 
 
+_TRAILING_PUNCTUATION_RE = re.compile(r"[.,;:!?)]{1,3}")
+
+
 class _MathInline(InlineProcessor):
     def __init__(self, md: markdown.Markdown, state: _State) -> None:
         super().__init__(_MATH_RE, md)
@@ -219,6 +222,11 @@ class _MathInline(InlineProcessor):
         result = latex_to_mathml(source, display=False)
         if result.error:
             self.state.errors.append(f"Math error in ${short(source)}$: {result.error}")
+        # Punctuation right after a formula stays on its line: "$t/\eta$." never wraps before the dot.
+        tail = _TRAILING_PUNCTUATION_RE.match(data, m.end(0))
+        if tail:
+            kept = f'<span class="math-inline">{result.html}{html.escape(tail.group(0))}</span>'
+            return self.md.htmlStash.store(kept), m.start(0), tail.end()
         return self.md.htmlStash.store(result.html), m.start(0), m.end(0)
 
 

@@ -56,8 +56,8 @@ URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _ALLOWED_CLASSES = {
     "codehilite", "highlight", "toc", "toclink", "headerlink", "footnote", "footnote-ref", "footnote-backref",
     "footnotes", "citation", "citation-missing", "references", "ref-authors", "ref-title", "math-error",
-    "render-error", "figure-error", "table", "task-list", "math-display", "eq-number", "xref", "xref-missing",
-    "figure-number", "ref-backlinks", "ref-backlink",
+    "render-error", "figure-error", "table", "task-list", "math-display", "math-inline", "eq-number", "xref",
+    "xref-missing", "figure-number", "ref-backlinks", "ref-backlink",
 }  # fmt: skip
 _ALLOWED_CLASSES |= {c for c in STANDARD_TYPES.values() if c} | {"hll"}
 _LANGUAGE_CLASS_RE = re.compile(r"^language-[a-z0-9+#-]{1,30}$")
