@@ -305,9 +305,8 @@
 
   // --- Wide formulas scroll in their own box, reachable by keyboard --------------------------
   function setupScrollBoxes() {
-    var boxes = document.querySelectorAll(".math-display");
     function check() {
-      Array.prototype.forEach.call(boxes, function (box) {
+      Array.prototype.forEach.call(document.querySelectorAll(".math-display"), function (box) {
         if (box.scrollWidth > box.clientWidth + 1) {
           box.setAttribute("tabindex", "0");
           box.setAttribute("role", "group");
@@ -319,10 +318,16 @@
         }
       });
     }
-    if (!boxes.length) return;
     check();
     window.addEventListener("resize", check);
     if (document.fonts && document.fonts.ready) document.fonts.ready.then(check);
+    // Text rendered after load (the editor's live preview) gets the same treatment.
+    var queued = false;
+    new MutationObserver(function () {
+      if (queued) return;
+      queued = true;
+      window.requestAnimationFrame(function () { queued = false; check(); });
+    }).observe(document.body, { childList: true, subtree: true });
   }
 
   setupToc();
