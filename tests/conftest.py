@@ -1,20 +1,44 @@
-"""Shared fixtures: named personas, as in healthchecks' tests.
+"""Shared fixtures: named personas, as in healthchecks' tests, and the setup every test gets.
 
-alice is an author, bob a regular member, charlie a brand-new member with no
-special rights, mallory a member acting on other people's objects, mod a forum
-moderator, ed an editor and admin a superuser.
+Personas: alice is an author, bob a regular member, charlie a brand-new member
+with no special rights (forum trust level 0), mallory a member acting on other
+people's objects, mod a forum moderator, ed an editor, staff a staff account
+in no group, and admin_user a superuser. Everyone but charlie is past the
+new-member limits (trust level 1, granted); tests.factories.established makes
+a member established by age and posts instead.
+
+Every test also gets, without asking: the fast password hasher and plain
+static files storage (once per session), an empty cache, and a filesystem
+broker of its own in a temporary folder (``broker``), so that no task message
+reaches var/ or a real server.
+
+Sub-folders keep only what is theirs alone: real Celery workers
+(tests/experiments), the API's world of objects (tests/api), forum threads
+(tests/forum), submissions in each state (tests/submissions).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
-from collections.abc import Callable
+from base64 import b64decode
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
 
-PASSWORD = "correct-horse-battery-staple"
+from tests.factories import PASSWORD, RunFactory, UserFactory
+
+__all__ = ["PASSWORD", "require_server"]
+
+SCREENSHOTS = Path(__file__).parent / "browser" / "screenshots"
+INIT_SCALES = (0.001, 0.01)
+
+
+# --- Servers ------------------------------------------------------------------
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -41,71 +65,213 @@ def redis_url() -> str:
     return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
+# --- Setup every test gets ----------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings() -> Iterator[None]:
+    from django.test.utils import override_settings
+
+    from config import settings
+
+    overrides = override_settings(
+        # Personas are made for almost every test; the real hasher (PBKDF2 at full strength)
+        # would dominate the run time. No test checks the hash itself.
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        # Tests render templates without running collectstatic first.
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    )
+    overrides.enable()
+    yield
+    overrides.disable()
+
+
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings) -> None:
-    # Tests render templates without running collectstatic first.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+def _fresh_cache() -> None:
+    # Rate-limit counters, throttles and cached figures live in the cache, keyed by
+    # ids that repeat across tests: each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@dataclass
+class Broker:
+    """The filesystem broker a test's task messages go to (one file per message, in ``queue``)."""
+
+    queue: Path
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Every message sent, oldest first (file names start with the sender's clock in ms)."""
+        if not self.queue.exists():
+            return []
+        files = sorted(self.queue.iterdir(), key=lambda p: int(p.name.split("_", 1)[0]))
+        return [json.loads(p.read_text()) for p in files]
+
+    def run_ids(self) -> list[int]:
+        """Ids of the runs sent to the workers (execute_run messages), oldest first."""
+        return [
+            int(json.loads(b64decode(m["body"]))[0][0])
+            for m in self.messages()
+            if m["headers"]["task"] == "apps.experiments.tasks.execute_run"
+        ]
+
+
+@pytest.fixture(autouse=True)
+def broker(tmp_path: Path) -> Iterator[Broker]:
+    """Send task messages to a filesystem broker in this test's temporary folder."""
+    from config.celery import app
+
+    root = tmp_path / "broker"
+    old_url, old_options = app.conf.broker_url, app.conf.broker_transport_options
+    app.conf.broker_url = "filesystem://"
+    app.conf.broker_transport_options = {
+        "data_folder_in": str(root / "queue"),
+        "data_folder_out": str(root / "queue"),
+        "processed_folder": str(root / "processed"),
+        "control_folder": str(root / "control"),
+        "store_processed": False,
     }
+    _forget_connections(app)
+    yield Broker(root / "queue")
+    _forget_connections(app)
+    app.conf.broker_url, app.conf.broker_transport_options = old_url, old_options
+
+
+def _forget_connections(app: Any) -> None:
+    # The app's connection and producer pools keep the broker settings they were made
+    # with: drop them, so that the next message goes where the settings now say. (kombu
+    # keeps a pool per broker and folder; a filesystem connection holds no socket.)
+    app._after_fork()
+
+
+# --- Personas -----------------------------------------------------------------
 
 
 @pytest.fixture
-def make_user(db) -> Callable[..., object]:
-    from apps.accounts.models import User
+def make_user(db: None) -> Callable[..., Any]:
+    """``make_user(username, groups=(), verified=True, trusted=True, **fields)``: a member (see UserFactory)."""
 
     def make(
-        username: str, *, groups: tuple[str, ...] = (), verified: bool = True, trusted: bool = True, **extra: object
-    ) -> User:
-        user = User.objects.create_user(username=username, email=f"{username}@example.org", password=PASSWORD, **extra)
-        if trusted:
-            # Past the new-member limits (forum trust level 1: may request
-            # runs, post links); charlie alone stays brand new.
-            from apps.forum.models import ForumProfile
-
-            ForumProfile.objects.create(user=user, granted_trust_level=1)
-        for name in groups:
-            group, _ = Group.objects.get_or_create(name=name)
-            user.groups.add(group)
-        if verified:
-            from allauth.account.models import EmailAddress
-
-            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-        return user
+        username: str, *, groups: tuple[str, ...] = (), verified: bool = True, trusted: bool = True, **extra: Any
+    ) -> Any:
+        return UserFactory(username=username, groups=groups, verified=verified, trusted=trusted, **extra)
 
     return make
 
 
 @pytest.fixture
-def alice(make_user):
+def alice(make_user: Callable[..., Any]) -> Any:
     return make_user("alice", groups=("author",), display_name="Alice Author")
 
 
 @pytest.fixture
-def bob(make_user):
+def bob(make_user: Callable[..., Any]) -> Any:
     return make_user("bob", display_name="Bob Reader")
 
 
 @pytest.fixture
-def charlie(make_user):
+def charlie(make_user: Callable[..., Any]) -> Any:
     return make_user("charlie", trusted=False)
 
 
 @pytest.fixture
-def mallory(make_user):
+def mallory(make_user: Callable[..., Any]) -> Any:
     return make_user("mallory")
 
 
 @pytest.fixture
-def mod(make_user):
+def mod(make_user: Callable[..., Any]) -> Any:
     return make_user("mod", groups=("moderator",))
 
 
 @pytest.fixture
-def ed(make_user):
+def ed(make_user: Callable[..., Any]) -> Any:
     return make_user("ed", groups=("editor",))
 
 
 @pytest.fixture
-def admin_user(make_user):
+def staff(make_user: Callable[..., Any]) -> Any:
+    return make_user("staff", is_staff=True)
+
+
+@pytest.fixture
+def admin_user(make_user: Callable[..., Any]) -> Any:
     return make_user("admin", is_staff=True, is_superuser=True)
+
+
+# --- Runs ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def deep_linear_outcomes() -> dict[float, Any]:
+    """deep_linear's smoke preset at two initial scales, computed for real with compute.runner.execute."""
+    from compute import registry
+    from compute.runner import execute
+
+    spec = registry.get("deep_linear")
+    return {s: execute(spec, spec.validate({"init_scale": s}, preset="smoke")) for s in INIT_SCALES}
+
+
+@pytest.fixture
+def finished_run(db: None, deep_linear_outcomes: dict[float, Any]) -> Callable[..., Any]:
+    """``finished_run(init_scale)``: a succeeded deep_linear run with its real result, for one of INIT_SCALES."""
+    from django.utils import timezone
+
+    from apps.experiments.models import RunResult, RunStatus
+
+    def make(init_scale: float = INIT_SCALES[0]) -> Any:
+        outcome = deep_linear_outcomes[init_scale]
+        run = RunFactory(
+            params={"init_scale": init_scale},
+            status=RunStatus.SUCCEEDED,
+            progress=1.0,
+            message="done",
+            digest=outcome.digest,
+            provenance=outcome.provenance,
+            finished_at=timezone.now(),
+            attempts=1,
+        )
+        RunResult.objects.create(run=run, data=outcome.result)
+        return run
+
+    return make
+
+
+@pytest.fixture
+def make_run(db: None) -> Callable[..., Any]:
+    """``make_run(params, status, **fields)``: a deep_linear run row in any state, without a result."""
+
+    def make(params: dict[str, Any], status: str, **fields: Any) -> Any:
+        return RunFactory(params=params, status=status, **fields)
+
+    return make
+
+
+# --- Browser ------------------------------------------------------------------
+
+
+@pytest.fixture
+def chromium(tmp_path: Path) -> Iterator[Any]:
+    """A headless Chromium with a profile of its own; skips where it is missing, fails under CI=true."""
+    from tests.browser.chrome import missing, start_chromium
+
+    reason = missing()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + " (CI must provide it)")
+        pytest.skip(reason)
+    driver = start_chromium(str(tmp_path / "profile"))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS

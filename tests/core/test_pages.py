@@ -6,7 +6,7 @@ import pytest
 
 from apps.core.models import Page
 from apps.questions.models import ProgressEntry, Question
-from tests.perspectives.factories import make_article
+from tests.factories import make_article
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from apps.forum import services, trust
 from apps.forum.models import ForumProfile, Post, Thread
-from tests.forum.conftest import season
+from tests.factories import established
 
 THREE_LINKS = "See https://a.example, https://b.example and [this](https://c.example)."
 
@@ -21,14 +21,14 @@ def test_a_brand_new_account_is_trust_level_zero(charlie):
 
 @pytest.mark.django_db
 def test_a_day_and_three_posts_lift_a_member_to_level_one(charlie):
-    season(charlie, days=2, posts=3)
+    established(charlie, days=2, posts=3)
     assert trust.trust_level(charlie) == trust.MEMBER
     assert trust.can_request_runs(charlie)
 
 
 @pytest.mark.django_db
 def test_an_old_account_without_posts_stays_new(charlie):
-    season(charlie, days=60, posts=0)
+    established(charlie, days=60, posts=0)
     assert trust.trust_level(charlie) == trust.NEW
 
 
@@ -65,7 +65,7 @@ def test_links_in_code_do_not_count(charlie, category):
 
 @pytest.mark.django_db
 def test_the_same_links_are_fine_once_the_member_is_established(bob, category):
-    season(bob, posts=3)
+    established(bob, posts=3)
     services.thread_create(user=bob, category=category, title="Links", body=THREE_LINKS)
     assert Thread.objects.filter(title="Links").count() == 1
 

@@ -15,7 +15,7 @@ import pytest
 from apps.experiments.execution import execute_run
 from apps.submissions import services
 from compute import sandbox
-from tests.submissions.conftest import GOOD_SOURCE, SPEC
+from tests.factories import GOOD_SOURCE, SPEC
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.django_db(transaction=True)]
 

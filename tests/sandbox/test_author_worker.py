@@ -13,7 +13,7 @@ from apps.experiments.services import run_cancel
 from apps.submissions import services
 from compute import sandbox
 from tests.experiments.conftest import use_broker, wait_for, workers  # noqa: F401  (shared fixtures)
-from tests.submissions.conftest import GOOD_SOURCE, SPEC
+from tests.factories import GOOD_SOURCE, SPEC
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
