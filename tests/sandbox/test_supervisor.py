@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import textwrap
 import time
 
@@ -10,10 +9,10 @@ import pytest
 
 from compute import sandbox
 from compute.sandbox import Limits, run_sandboxed
+from tests.sandbox import SLOT
 
 pytestmark = pytest.mark.sandbox
 
-SLOT = 6
 LIMITS = Limits(wall_s=60, cpu_s=30, memory_bytes=2 * 1024**3, processes=48)
 
 HEADER = """
@@ -25,16 +24,6 @@ class Config(ExperimentConfig):
 
 PRESETS = {"smoke": {}}
 """
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _sandbox_available() -> None:
-    try:
-        sandbox.check_available()
-    except sandbox.SandboxUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the sandbox must run under CI: {exc}")
-        pytest.skip(str(exc))
 
 
 def _no_process_left() -> None:
