@@ -15,6 +15,14 @@ reaches var/ or a real server.
 Sub-folders keep only what is theirs alone: real Celery workers
 (tests/experiments), the API's world of objects (tests/api), forum threads
 (tests/forum), submissions in each state (tests/submissions).
+
+Parallel runs (pytest-xdist, ``make test``): each worker process has its own
+test database (pytest-django adds ``_gw0``, ``_gw1``... to its name), its own
+sandbox slot (tests/sandbox), its own live server port, and a broker in each
+test's temporary folder. ``--dist loadfile`` (pyproject.toml) keeps the tests
+of one file in one worker, one after the other: a module-scoped result (the
+smoke runs in tests/compute) is computed once, and the two tests that share
+Redis database 1 (tests/experiments/test_workers.py) never run at once.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import json
 import os
 import socket
 from base64 import b64decode
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +45,58 @@ __all__ = ["PASSWORD", "require_server"]
 
 SCREENSHOTS = Path(__file__).parent / "browser" / "screenshots"
 INIT_SCALES = (0.001, 0.01)
+
+
+# --- Ordering -----------------------------------------------------------------
+
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+def database_use(item: pytest.Item) -> int:
+    """0: the test never touches the database; 1: it does, in a transaction rolled back after it;
+    2: it commits (a transactional test), and the database is emptied after it."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    marker = item.get_closest_marker("django_db")
+    options = marker.kwargs | dict(zip(("transaction", "reset_sequences"), marker.args, strict=False)) if marker else {}
+    if TRANSACTIONAL_FIXTURES & fixtures or options.get("transaction") or options.get("reset_sequences"):
+        return 2
+    return 1 if marker is not None or DATABASE_FIXTURES & fixtures else 0
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give every test a node id of its own, and order the files.
+
+    Emptying the database after a transactional test also deletes what data
+    migrations wrote (the site's name, accounts 0004), so Django's runner puts
+    those tests last; pytest-django sorts the tests the same way. pytest-xdist
+    (``--dist loadfile``) hands out whole files, so this puts the files in that
+    order: no database, database, transactional tests; the larger files first
+    within each, so that the two workers finish together.
+    """
+    for item in items:
+        _restore_parameters_in_node_id(item)
+    twice = sorted(nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1)
+    if twice:
+        # pytest-xdist would run one of each without a word.
+        raise pytest.UsageError("tests share a node id: " + ", ".join(twice[:5]))
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    order = sorted(files.values(), key=lambda tests: (max(map(database_use, tests)), -len(tests)))
+    items[:] = [item for tests in order for item in tests]
+
+
+def _restore_parameters_in_node_id(item: pytest.Item) -> None:
+    # Schemathesis (4.32) names its test per API operation "test_x[GET /api/v1/...]" but
+    # builds the item as pytest 9.1 did; pytest 9.2 takes the node id from the bare name,
+    # so all of tests/api/test_schema_fuzz.py share two ids, and pytest-xdist, which tells
+    # tests apart by id, would run one test for each. Put the operation back into the id.
+    original = getattr(item, "originalname", item.name)
+    params = item.name[len(original) + 1 : -1] if item.name.startswith(original + "[") else None
+    node_id = getattr(item, "_id", None)  # pytest's structured node id: only private access can mend it
+    if params and node_id is not None and node_id.params is None:
+        item._id = node_id.with_params(params)
 
 
 # --- Servers ------------------------------------------------------------------
