@@ -47,10 +47,18 @@ SCREENSHOTS = Path(__file__).parent / "browser" / "screenshots"
 INIT_SCALES = (0.001, 0.01)
 
 
-# --- Ordering -----------------------------------------------------------------
+# --- Selecting and ordering ---------------------------------------------------
 
 DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-only",
+        action="store_true",
+        help="run only the tests that use the database (the PostgreSQL pass of make test)",
+    )
 
 
 def database_use(item: pytest.Item) -> int:
@@ -65,7 +73,7 @@ def database_use(item: pytest.Item) -> int:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Give every test a node id of its own, and order the files.
+    """Give every test a node id of its own, deselect under --database-only, and order the files.
 
     Emptying the database after a transactional test also deletes what data
     migrations wrote (the site's name, accounts 0004), so Django's runner puts
@@ -80,6 +88,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if twice:
         # pytest-xdist would run one of each without a word.
         raise pytest.UsageError("tests share a node id: " + ", ".join(twice[:5]))
+    if config.getoption("database_only"):
+        keep = [item for item in items if database_use(item)]
+        config.hook.pytest_deselected(items=[item for item in items if not database_use(item)])
+        items[:] = keep
     files: dict[str, list[pytest.Item]] = {}
     for item in items:
         files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
