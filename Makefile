@@ -71,4 +71,5 @@ bench: setup
 
 lint: setup
 	$(BIN)/ruff check apps compute config tests bench
+	$(BIN)/ruff format --check apps compute config tests bench
 	$(BIN)/mypy apps compute config
