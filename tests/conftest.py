@@ -27,12 +27,15 @@ Redis database 1 (tests/experiments/test_workers.py) never run at once.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import socket
+import tempfile
 from base64 import b64decode
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,10 +135,30 @@ def require_server(name: str, host: str, port: int) -> None:
     pytest.skip(message)
 
 
+@contextmanager
+def _machine_lock(name: str) -> Iterator[None]:
+    path = Path(tempfile.gettempdir()) / f"learningmechanics-tests-{name}.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock, also when the process dies
+
+
 @pytest.fixture
-def redis_url() -> str:
+def machine_lock() -> Callable[[str], AbstractContextManager[None]]:
+    """``with machine_lock(name):`` one test at a time on this machine, in any test run.
+
+    For what test runs in several checkouts share: the Redis server, the sandbox users.
+    """
+    return _machine_lock
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """Redis, held by this test alone: the tests that use it empty its databases and start
+    workers that take any message they find, and other test runs may share the server."""
     require_server("Redis", "127.0.0.1", 6379)
-    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    with _machine_lock("redis"):
+        yield os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 # --- Setup every test gets ----------------------------------------------------
