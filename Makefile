@@ -69,6 +69,15 @@ bench: setup
 	$(BIN)/python bench/experiments.py
 	$(BIN)/python bench/pages.py
 
+# The claims tables of docs/experiments.md and README.md, generated from the
+# experiments' claim data and their smoke results (docs/experiments-smoke.json).
+.PHONY: docs-experiments docs-experiments-check
+docs-experiments: setup
+	$(BIN)/python -m compute docs
+
+docs-experiments-check: setup
+	$(BIN)/python -m compute docs --check
+
 lint: setup
 	$(BIN)/ruff check apps compute config tests bench
 	$(BIN)/ruff format --check apps compute config tests bench

@@ -48,6 +48,7 @@ def _child(broker: str, runs: int, batch: int) -> dict[str, Any]:
     django.setup()
     from django.core.management import call_command
 
+    from apps.core.requesters import PRECOMPUTE
     from apps.experiments.management.commands.runlocal import worker_command
     from apps.experiments.models import Run
     from apps.experiments.services import run_request
@@ -75,7 +76,7 @@ def _child(broker: str, runs: int, batch: int) -> dict[str, Any]:
         raise SystemExit(f"runs did not finish within {TIMEOUT_S} s; see {log.name}")
 
     def request(label: str) -> int:
-        run, _ = run_request(user=None, experiment="noop", params={"label": label}, enforce_quota=False)
+        run, _ = run_request(requester=PRECOMPUTE, experiment="noop", params={"label": label})
         return run.pk
 
     try:

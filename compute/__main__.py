@@ -1,7 +1,9 @@
-"""Command line: ``python -m compute list | run NAME --preset smoke --set k=v --out FILE``.
+"""Command line: ``python -m compute list | run NAME --preset smoke --set k=v --out FILE | docs [NAME ...] [--check]``.
 
-Needs no database: it runs the experiment in this process and prints the
-agreement metrics.
+Needs no database: ``run`` runs the experiment in this process and prints the
+agreement metrics; ``docs`` runs smoke presets and regenerates the tables of
+docs/experiments.md and README.md from them (``--check``: runs nothing, exits
+1 when those tables or their recorded results are out of date).
 """
 
 from __future__ import annotations
@@ -83,6 +85,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from compute import report
+
+    root = Path(args.root) if args.root else report.ROOT
+    if args.check:
+        problems = report.check(root)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print("run `make docs-experiments` (python -m compute docs) and commit the result", file=sys.stderr)
+        return 1 if problems else 0
+    try:
+        failing = report.update(args.names, root)
+    except registry.UnknownExperiment as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 2
+    for line in failing:
+        print(f"claim fails: {line}", file=sys.stderr)
+    print(f"wrote {report.RESULTS}, {report.DOCS} and {report.README}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m compute", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -93,9 +117,17 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     run.add_argument("--out", help="write result and provenance as JSON")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    docs = sub.add_parser("docs", help="run smoke presets and regenerate the experiment tables in the docs")
+    docs.add_argument("names", nargs="*", metavar="NAME", help="re-measure only these (default: all)")
+    docs.add_argument("--check", action="store_true", help="run nothing; exit 1 if the tables are out of date")
+    docs.add_argument("--root", help="the checkout whose docs to read and write (default: this one)")
     args = parser.parse_args(argv)
     if args.command == "list":
         return cmd_list()
+    if args.command == "docs":
+        if args.check and args.names:
+            parser.error("docs --check checks every experiment; it takes no names")
+        return cmd_docs(args)
     return cmd_run(args)
 
 

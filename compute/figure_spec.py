@@ -131,7 +131,7 @@ def series_data(spec: FigureSpec, result: dict[str, Any]) -> list[tuple[Series, 
 
 def build_figure(spec: FigureSpec | dict[str, Any], result: dict[str, Any]) -> Any:
     """The Bokeh figure the spec describes, drawn from ``result``; raises FigureSpecError when they disagree."""
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     if not isinstance(spec, FigureSpec):
         spec = parse_spec(spec)

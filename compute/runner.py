@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import inspect
 import os
 import platform
 import resource
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,16 +45,27 @@ def git_commit() -> str:
 
 
 def code_hash(experiment: Experiment) -> str:
-    """Hash of the experiment's source and of the protocol code it runs under."""
+    """Hash of the experiment's source and of the protocol code it runs under.
+
+    Computed once per process and experiment module: the web process asks for
+    it on every figure it resolves, and the code does not change under a
+    running process (a deploy restarts it).
+    """
+    return _module_code_hash(experiment.module)
+
+
+@cache
+def _module_code_hash(module_name: str) -> str:
     import compute.canonical
     import compute.protocol
     import compute.runner
 
     h = hashlib.sha256()
-    for mod_name in (experiment.module, compute.protocol.__name__, compute.canonical.__name__, compute.runner.__name__):
-        module = sys.modules.get(mod_name)
-        if module is not None:
-            h.update(inspect.getsource(module).encode())
+    if module_name:
+        # Imported here so that the cached hash never misses a module that was not loaded yet.
+        h.update(inspect.getsource(importlib.import_module(module_name)).encode())
+    for module in (compute.protocol, compute.canonical, compute.runner):
+        h.update(inspect.getsource(module).encode())
     # Shared helpers (compute/experiments/_*.py) change results too; hashing
     # them all over-invalidates a little but never serves a stale result.
     for helper in sorted(Path(__file__).resolve().parent.joinpath("experiments").glob("_*.py")):

@@ -65,7 +65,7 @@ def _stubborn(config: SleepyConfig, ctx: Context) -> dict[str, Any]:
 
 
 def _no_figure(result: dict[str, Any], options: Any = None) -> Any:
-    from compute.figures import finish, new_figure
+    from compute.plotting import finish, new_figure
 
     return finish(new_figure("test experiment", "x", "y"))
 

@@ -62,3 +62,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+# The periods DRF's SimpleRateThrottle.parse_rate understands: it reads only the first letter.
+_RATE_PERIODS = ("s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day")
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """A DRF throttle rate such as "60/minute", or None (no limit) for "off", "none" or an empty value."""
+    raw = os.environ.get(name, default).strip()
+    if raw.lower() in ("", "none", "off"):
+        return None
+    count, _, period = raw.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in _RATE_PERIODS:
+        raise ImproperlyConfiguredEnv(f"{name}={raw!r} is not a rate such as '60/minute', or 'off'")
+    return raw

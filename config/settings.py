@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.forum",
     "apps.submissions",
     "apps.api",
+    "apps.content",
 ]
 
 MIDDLEWARE = [
@@ -104,7 +105,13 @@ DATABASE_URL = env_str("DATABASE_URL", "")
 # Lets several test runs share a machine without sharing a test database.
 TEST_DB_TAG = env_str("TEST_DB_TAG", "main")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))}
+    # Persistent connections, checked before reuse: after a database restart the first request on each
+    # process reconnects instead of failing on the dead connection.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    }
     DATABASES["default"]["TEST"] = {"NAME": f"test_lm_{TEST_DB_TAG}"}
 else:
     DATABASES = {
@@ -127,8 +134,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Rate limits and lockouts must be shared across processes in production, so
 # REDIS_CACHE_URL selects Redis; local memory is the single-process default.
 REDIS_CACHE_URL = env_str("REDIS_CACHE_URL", "")
+# Every Redis operation is bounded (REDIS_CACHE_TIMEOUT_S), and a failing or hung Redis reads as a
+# miss with a logged warning (apps/core/cache_backends.py): the cache never takes the site down.
+REDIS_CACHE_TIMEOUT_S = env_float("REDIS_CACHE_TIMEOUT_S", 0.5)
 if REDIS_CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "apps.core.cache_backends.FailOpenRedisCache",
+            "LOCATION": REDIS_CACHE_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CACHE_TIMEOUT_S,
+                "socket_timeout": REDIS_CACHE_TIMEOUT_S,
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lm"}}
 
@@ -146,7 +165,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "content:home"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
@@ -194,8 +213,11 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     "apps.experiments.staticfinders.BokehFinder",
 ]
-# Figure directives in articles become live embeds backed by runs (apps/experiments/figures.py).
-FIGURE_RESOLVER = "apps.experiments.figures.figure_resolver"
+# Figure directives in articles become live embeds backed by runs (apps/experiments/embeds.py).
+FIGURE_RESOLVER = "apps.experiments.embeds.figure_resolver"
+# Article and question pages list their forum threads; their ETags ask the forum for the threads'
+# state through this hook (apps/perspectives/pages.py), since those apps may not import the forum.
+DISCUSSION_STATE = "apps.forum.selectors.discussion_state"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -251,9 +273,27 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # DRF's JSON parser, refusing absurdly nested bodies with a 400 (apps/api/parsers.py); forms as DRF has them.
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # API views also set these on apps.api.base.ApiMixin; here they cover DRF's own views (the schema).
     "EXCEPTION_HANDLER": "apps.api.errors.exception_handler",
 }
+# Throttle scope -> rate (apps/api/throttles.py reads it on every request). Reads
+# are generous (lists are cached and cheap); writes and run requests are the
+# scarce resources, so they have their own, tighter buckets. None: no limit.
+API_THROTTLE_RATES: dict[str, str | None] = {
+    "anon": env_rate("API_THROTTLE_ANON", "1000/minute"),
+    "user": env_rate("API_THROTTLE_USER", "2000/minute"),
+    "write": env_rate("API_THROTTLE_WRITE", "60/minute"),
+    "runs": env_rate("API_THROTTLE_RUNS", "20/minute"),
+}
+# Rows per page of an API list, and the most a client may ask for with ?page_size=.
+API_PAGE_SIZE = 20
+API_MAX_PAGE_SIZE = 100
 SPECTACULAR_SETTINGS = {
     "TITLE": "learningmechanics.pub API",
     "DESCRIPTION": "Articles, open questions, the forum and reproducible experiment runs.",
@@ -294,6 +334,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # exceed every experiment's hard time limit or a long run would start twice.
 RUNS_VISIBILITY_TIMEOUT_S = env_int("RUNS_VISIBILITY_TIMEOUT_S", 6 * 3600, minimum=60)
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport, hardened against a full disk (config/embedded_broker.py).
+    CELERY_BROKER_TRANSPORT = "config.embedded_broker:Transport"
     # One folder for both directions: producer and consumer share a machine.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -312,13 +354,37 @@ else:
 # --- Experiments --------------------------------------------------------------
 RUNS_MAX_CONCURRENT_PER_USER = env_int("RUNS_MAX_CONCURRENT_PER_USER", 3, minimum=1)
 RUNS_MAX_PER_DAY_PER_USER = env_int("RUNS_MAX_PER_DAY_PER_USER", 50, minimum=1)
-# A worker holds a run for this long and renews the lease while it works; a run
-# whose lease expired is handed to another worker by the reaper.
-RUNS_LEASE_SECONDS = env_int("RUNS_LEASE_SECONDS", 60, minimum=1)
-RUNS_REAP_INTERVAL_SECONDS = env_int("RUNS_REAP_INTERVAL_SECONDS", 30, minimum=1)
+# A new member (trust level 0, verified email) may run each experiment's smoke preset this often a day.
+RUNS_STARTER_PER_DAY = env_int("RUNS_STARTER_PER_DAY", 3, minimum=0)
+# A worker holds a run for this long and renews the lease every 2 s while it works; a run
+# whose lease expired is handed to another worker by the reaper. Together they bound how
+# long a dead worker's run waits: about lease + reap interval.
+RUNS_LEASE_SECONDS = env_int("RUNS_LEASE_SECONDS", 15, minimum=1)
+RUNS_REAP_INTERVAL_SECONDS = env_int("RUNS_REAP_INTERVAL_SECONDS", 5, minimum=1)
 RUNS_MAX_ATTEMPTS = env_int("RUNS_MAX_ATTEMPTS", 3, minimum=1)
-# A queued run nobody claimed for this long is enqueued again (a lost message).
-RUNS_REQUEUE_QUEUED_AFTER_SECONDS = env_int("RUNS_REQUEUE_QUEUED_AFTER_SECONDS", 3600, minimum=1)
+# A queued run nobody claimed for this long is published again when the broker holds fewer
+# messages than there are queued runs (a lost message, e.g. a broker restart).
+RUNS_REQUEUE_QUEUED_AFTER_SECONDS = env_int("RUNS_REQUEUE_QUEUED_AFTER_SECONDS", 120, minimum=1)
+
+# --- The sandbox of author experiments (docs/submissions.md) ----------------------
+# First sandbox slot of this worker node; a prefork child adds its pool index.
+SANDBOX_SLOT_BASE = env_int("SANDBOX_SLOT_BASE", 0, minimum=0)
+SANDBOX_WALL_SECONDS = env_int("SANDBOX_WALL_SECONDS", 300, minimum=5)
+SANDBOX_CPU_SECONDS = env_int("SANDBOX_CPU_SECONDS", 300, minimum=5)
+SANDBOX_MEMORY_MB = env_int("SANDBOX_MEMORY_MB", 3072, minimum=256)
+
+# --- Forum --------------------------------------------------------------------
+# Posts (threads included) a minute for any member below moderator, counted in
+# the cache, so REDIS_CACHE_URL makes the count hold across web processes.
+FORUM_POSTS_PER_MINUTE = env_int("FORUM_POSTS_PER_MINUTE", 5, minimum=1)
+# New members (trust level 0, apps.accounts.trust) are held to these.
+FORUM_TL0_POSTS_PER_DAY = env_int("FORUM_TL0_POSTS_PER_DAY", 10, minimum=1)
+FORUM_TL0_MAX_LINKS = env_int("FORUM_TL0_MAX_LINKS", 2, minimum=0)
+FORUM_TL0_MAX_MENTIONS = env_int("FORUM_TL0_MAX_MENTIONS", 2, minimum=0)
+# Everyone else may still not mention a crowd at once.
+FORUM_MAX_MENTIONS = env_int("FORUM_MAX_MENTIONS", 10, minimum=1)
+FORUM_POSTS_PER_PAGE = env_int("FORUM_POSTS_PER_PAGE", 25, minimum=1)
+FORUM_THREADS_PER_PAGE = env_int("FORUM_THREADS_PER_PAGE", 30, minimum=1)
 
 LOGGING = {
     "version": 1,

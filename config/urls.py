@@ -8,6 +8,7 @@ from django.urls import include, path
 from config.views import healthz
 
 urlpatterns = [
+    path("", include("apps.content.urls")),
     path("", include("apps.core.urls")),
     path("accounts/", include("allauth.urls")),
     path("people/", include("apps.accounts.urls")),

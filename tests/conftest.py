@@ -9,8 +9,8 @@ a member established by age and posts instead.
 
 Every test also gets, without asking: the fast password hasher and plain
 static files storage (once per session), an empty cache, and a filesystem
-broker of its own in a temporary folder (``broker``), so that no task message
-reaches var/ or a real server.
+broker of its own in a temporary folder (``task_broker``), so that no task
+message reaches var/ or a real server.
 
 Sub-folders keep only what is theirs alone: real Celery workers
 (tests/experiments), the API's world of objects (tests/api), forum threads
@@ -36,7 +36,6 @@ from base64 import b64decode
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -194,54 +193,57 @@ def _fresh_cache() -> None:
     cache.clear()
 
 
-@dataclass
-class Broker:
-    """The filesystem broker a test's task messages go to (one file per message, in ``queue``)."""
+class BrokerQueue(type(Path())):  # type: ignore[misc]
+    """The folder where a test's task messages land, one JSON file each (config/embedded_broker.py).
 
-    queue: Path
+    ``headers["task"]`` names the task, ``properties["delivery_info"]["routing_key"]``
+    is its queue, and the base64 ``body`` decodes to ``[args, kwargs, embed]``.
+    """
 
     def messages(self) -> list[dict[str, Any]]:
-        """Every message sent, oldest first (file names start with the sender's clock in ms)."""
-        if not self.queue.exists():
-            return []
-        files = sorted(self.queue.iterdir(), key=lambda p: int(p.name.split("_", 1)[0]))
-        return [json.loads(p.read_text()) for p in files]
+        """Every message waiting, in the order a worker takes them (file names sort by priority, then time)."""
+        return [json.loads(path.read_text()) for path in sorted(self.glob("*.msg"))] if self.exists() else []
 
     def run_ids(self) -> list[int]:
-        """Ids of the runs sent to the workers (execute_run messages), oldest first."""
+        """Ids of the runs sent to the workers (execute_run messages), in that order."""
         return [
-            int(json.loads(b64decode(m["body"]))[0][0])
-            for m in self.messages()
-            if m["headers"]["task"] == "apps.experiments.tasks.execute_run"
+            int(json.loads(b64decode(message["body"]))[0][0])
+            for message in self.messages()
+            if message["headers"]["task"] == "apps.experiments.tasks.execute_run"
         ]
 
 
 @pytest.fixture(autouse=True)
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    """Send task messages to a filesystem broker in this test's temporary folder."""
+def task_broker(tmp_path: Path) -> Iterator[BrokerQueue]:
+    """Send every test's task messages to a filesystem broker in its temporary folder; yields the queue folder."""
     from config.celery import app
 
-    root = tmp_path / "broker"
-    old_url, old_options = app.conf.broker_url, app.conf.broker_transport_options
+    folder = tmp_path / "broker"
+    previous = app.conf.broker_url, app.conf.broker_transport_options
     app.conf.broker_url = "filesystem://"
     app.conf.broker_transport_options = {
-        "data_folder_in": str(root / "queue"),
-        "data_folder_out": str(root / "queue"),
-        "processed_folder": str(root / "processed"),
-        "control_folder": str(root / "control"),
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
-    _forget_connections(app)
-    yield Broker(root / "queue")
-    _forget_connections(app)
-    app.conf.broker_url, app.conf.broker_transport_options = old_url, old_options
+    _drop_broker_connections(app)
+    yield BrokerQueue(folder / "queue")
+    app.conf.broker_url, app.conf.broker_transport_options = previous
+    _drop_broker_connections(app)
 
 
-def _forget_connections(app: Any) -> None:
-    # The app's connection and producer pools keep the broker settings they were made
-    # with: drop them, so that the next message goes where the settings now say. (kombu
-    # keeps a pool per broker and folder; a filesystem connection holds no socket.)
-    app._after_fork()
+def _drop_broker_connections(app: Any) -> None:
+    # kombu keeps connection pools in a global registry that compares connections
+    # by URL, and Celery caches its pools on the app: without dropping them all, a
+    # message could go out through a connection made with another test's folder
+    # (or a pool an earlier test closed).
+    import kombu.pools
+
+    kombu.pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 # --- Personas -----------------------------------------------------------------

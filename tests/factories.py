@@ -16,6 +16,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from apps.accounts.models import User
+from apps.accounts.trust import forget_standing
 from apps.experiments.models import Experiment, Run, RunStatus
 from apps.forum.models import Category, ForumProfile, Post, Thread
 from apps.perspectives.models import Article
@@ -175,7 +176,7 @@ class RunFactory(DjangoModelFactory):
     seed = factory.LazyAttribute(lambda r: r.validated.seed)
     config_hash = factory.LazyAttribute(lambda r: _runner().config_hash(r.validated))
     code_hash = factory.LazyAttribute(lambda r: _runner().code_hash(r.spec))
-    cache_key = factory.LazyAttribute(lambda r: _cache_key(r.spec.name, r.config_hash, r.code_hash))
+    cache_key = factory.LazyAttribute(lambda r: _services().run_cache_key(r.spec.name, r.config_hash, r.code_hash))
     status = RunStatus.QUEUED
 
 
@@ -191,10 +192,10 @@ def _runner() -> Any:
     return runner
 
 
-def _cache_key(experiment: str, config_hash: str, code_hash: str) -> str:
-    from apps.experiments.services import _cache_key as key
+def _services() -> Any:
+    from apps.experiments import services
 
-    return key(experiment, config_hash, code_hash)
+    return services
 
 
 def established(user: Any, *, days: int = 30, posts: int = 3) -> Any:
@@ -210,9 +211,7 @@ def established(user: Any, *, days: int = 30, posts: int = 3) -> Any:
         when = timezone.now() - timedelta(days=max(days - 1, 0))
         for _ in range(posts):
             PostFactory(thread=thread, created=when)
-    # refresh_from_db keeps attributes it does not know, such as the cached trust level.
-    if hasattr(user, "_forum_trust_level"):
-        del user._forum_trust_level
+    forget_standing(user)  # refresh_from_db keeps the standing cached on the instance
     return user
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from config.env import ImproperlyConfiguredEnv, env_bool, env_float, env_int, env_list, env_str
+from config.env import ImproperlyConfiguredEnv, env_bool, env_float, env_int, env_list, env_rate, env_str
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,6 +40,12 @@ def _import_settings(**overrides: str) -> subprocess.CompletedProcess[str]:
         ("AXES_FAILURE_LIMIT", "0"),
         ("AXES_COOLOFF_HOURS", "quarter"),
         ("EMAIL_PORT", "smtp"),
+        ("FORUM_POSTS_PER_MINUTE", "0"),
+        ("FORUM_TL0_MAX_LINKS", "two"),
+        ("API_THROTTLE_ANON", "lots"),
+        ("API_THROTTLE_USER", "100/fortnight"),
+        ("API_THROTTLE_WRITE", "0/minute"),
+        ("API_THROTTLE_RUNS", "20 per minute"),
     ],
 )
 def test_a_malformed_variable_stops_start_up_and_is_named(name: str, value: str) -> None:
@@ -93,3 +99,17 @@ def test_env_list_splits_on_commas_and_drops_blanks(monkeypatch) -> None:
     monkeypatch.delenv("LM_TEST_HOSTS")
     assert env_list("LM_TEST_HOSTS", ["a"]) == ["a"]
     assert env_str("LM_TEST_HOSTS", "d") == "d"
+
+
+def test_env_rate_accepts_drf_rates_and_off(monkeypatch) -> None:
+    for raw, expected in [(" 60/minute ", "60/minute"), ("5/s", "5/s"), ("off", None), ("None", None), ("", None)]:
+        monkeypatch.setenv("LM_TEST_RATE", raw)
+        assert env_rate("LM_TEST_RATE", "1/day") == expected
+    monkeypatch.delenv("LM_TEST_RATE")
+    assert env_rate("LM_TEST_RATE", "1/day") == "1/day"
+
+
+def test_env_rate_names_the_variable(monkeypatch) -> None:
+    monkeypatch.setenv("LM_TEST_RATE", "-3/minute")
+    with pytest.raises(ImproperlyConfiguredEnv, match="LM_TEST_RATE"):
+        env_rate("LM_TEST_RATE", "1/day")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -12,6 +13,8 @@ from rest_framework import serializers
 from apps.accounts.models import User
 from apps.accounts.roles import roles_of
 from apps.experiments.models import Experiment, Run
+from apps.experiments.queue import describe, queue_place
+from apps.experiments.services import run_may_read_source
 from apps.forum.models import Category, Flag, Notification, Post, Thread
 from apps.forum.permissions import can_see_post_body
 from apps.perspectives import citation
@@ -344,7 +347,8 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Notification
-        fields = ["id", "kind", "thread", "post", "actor", "message", "created", "read_at", "read"]
+        fields = ["id", "kind", "thread", "post", "actor", "message", "link", "created", "read_at", "read"]
+        extra_kwargs = {"link": {"help_text": "For a run notice: the path of the run's page."}}
 
     def get_read(self, obj: Notification) -> bool:
         return obj.read_at is not None
@@ -396,6 +400,9 @@ class ExperimentDetailSerializer(ExperimentSerializer):
 
 class RunSerializer(serializers.ModelSerializer):
     experiment = serializers.CharField(source="experiment_id", read_only=True)
+    error = serializers.SerializerMethodField(
+        help_text="Why the run failed; for an author's experiment, shown only to those who may read its source."
+    )
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     reproduction_of = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     finished = serializers.BooleanField(source="is_finished", read_only=True)
@@ -428,6 +435,13 @@ class RunSerializer(serializers.ModelSerializer):
             "web_url",
         ]
 
+    def get_error(self, obj: Run) -> str:
+        request = self.context.get("request")
+        user = getattr(request, "user", None) or AnonymousUser()
+        if not obj.error or run_may_read_source(obj, user):
+            return obj.error
+        return "The run failed."
+
     def get_url(self, obj: Run) -> str:
         return reverse("api:run-detail", kwargs={"pk": obj.pk})
 
@@ -435,13 +449,35 @@ class RunSerializer(serializers.ModelSerializer):
         return obj.get_absolute_url()
 
 
+class QueuePlaceSerializer(serializers.Serializer):
+    position = serializers.IntegerField(help_text="1 is next.")
+    start_in_s = serializers.FloatField(
+        allow_null=True, help_text="Estimated seconds until it starts; null if unknown."
+    )
+    finish_in_s = serializers.FloatField(allow_null=True, help_text="Estimated seconds until it ends; null if unknown.")
+    text = serializers.CharField(help_text="The same, in a sentence.")
+
+
 class RunDetailSerializer(RunSerializer):
     provenance = serializers.JSONField(read_only=True)
     result_url = serializers.SerializerMethodField(help_text="JSON result; null until the run succeeded.")
     result_csv_url = serializers.SerializerMethodField(help_text="CSV of every series; null until it succeeded.")
+    queue = serializers.SerializerMethodField(help_text="Where a queued run stands; null once it started.")
 
     class Meta(RunSerializer.Meta):
-        fields = RunSerializer.Meta.fields + ["provenance", "result_url", "result_csv_url"]
+        fields = RunSerializer.Meta.fields + ["provenance", "result_url", "result_csv_url", "queue"]
+
+    @extend_schema_field(QueuePlaceSerializer(allow_null=True))
+    def get_queue(self, obj: Run) -> dict[str, object] | None:
+        place = queue_place(obj)
+        if place is None:
+            return None
+        return {
+            "position": place.position,
+            "start_in_s": place.start_in_s,
+            "finish_in_s": place.finish_in_s,
+            "text": describe(place),
+        }
 
     def get_result_url(self, obj: Run) -> str | None:
         return reverse("api:run-result", kwargs={"pk": obj.pk}) if obj.status == "succeeded" else None

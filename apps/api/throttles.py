@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
-
-from apps.api import conf
 
 SAFE = ("GET", "HEAD", "OPTIONS")
 
 
 class _ScopedThrottle(SimpleRateThrottle):
-    """A rate from apps.api.conf.RATES, looked up per request so tests and operators can change it."""
+    """A rate from settings.API_THROTTLE_RATES, looked up per request so that a changed setting takes effect."""
 
     scope = ""
 
@@ -34,7 +33,7 @@ class _ScopedThrottle(SimpleRateThrottle):
     def allow_request(self, request: Any, view: Any) -> bool:
         if not self.applies(request, view):
             return True
-        self.rate = conf.RATES.get(self.scope)
+        self.rate = settings.API_THROTTLE_RATES.get(self.scope)
         if self.rate is None:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)

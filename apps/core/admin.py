@@ -23,5 +23,6 @@ class PageAdmin(admin.ModelAdmin):
     readonly_fields = ["rendered_html", "updated_at"]
 
     def save_model(self, request: HttpRequest, obj: Page, form: Any, change: bool) -> None:
-        obj.rendered_html = source_render(source=obj.body).html
+        # The staff member saving it asked for any runs its figures need.
+        obj.rendered_html = source_render(source=obj.body, requester=request.user).html
         super().save_model(request, obj, form, change)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 from apps.core.models import Page, Tag
+from apps.core.requesters import LOADSITE, Requester
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,6 +24,8 @@ class RenderedSource:
     word_count: int
     reading_minutes: int
     errors: list[str]
+    # Figures whose runs were refused to the requester (trust or quota); also in errors.
+    refusals: list[str] = dataclasses.field(default_factory=list)
 
 
 def _figure_resolver() -> Callable[..., str] | None:
@@ -47,18 +50,20 @@ def _plain(value: Any) -> Any:
 
 
 def source_render(
-    *, source: str, bibliography: str = "", request_runs: bool = True, id_prefix: str = ""
+    *, source: str, bibliography: str = "", requester: Requester | None = None, id_prefix: str = ""
 ) -> RenderedSource:
     """Render Markdown through the shared pipeline into cacheable plain data.
 
-    With ``request_runs`` False, figure directives only show runs that already
-    exist (member content such as forum posts must not spend compute).
+    Figure directives request the runs they need on behalf of ``requester``: a
+    person is charged (trust and quota; refusals are listed in ``refusals``),
+    a ``SystemRequest`` is the site's own work. Without a requester the
+    rendering is a preview: figures show the runs that exist and request none.
     """
     from apps.core.rendering import render_markdown
 
     resolver = _figure_resolver()
-    if resolver is not None and not request_runs:
-        resolver = functools.partial(resolver, request_runs=False)
+    if resolver is not None:
+        resolver = functools.partial(resolver, requester=requester)
     rendered = render_markdown(source, bibliography=bibliography, figure_resolver=resolver, id_prefix=id_prefix)
     toc = [{"level": int(entry.level), "id": str(entry.id), "title": str(entry.title)} for entry in rendered.toc]
     return RenderedSource(
@@ -68,6 +73,7 @@ def source_render(
         word_count=int(rendered.word_count),
         reading_minutes=max(1, int(rendered.reading_minutes)),
         errors=list(rendered.errors),
+        refusals=list(rendered.refusals),
     )
 
 
@@ -81,7 +87,11 @@ def tags_ensure(*, slugs: Iterable[str]) -> list[Tag]:
     return [existing[s] for s in wanted]
 
 
-def tag_upsert(*, slug: str, name: str) -> str:
+# What a sync from files did to one object; loadsite counts these per kind.
+SyncOutcome = Literal["created", "updated", "unchanged"]
+
+
+def tag_upsert(*, slug: str, name: str) -> SyncOutcome:
     """Create a tag or rename it; returns 'created', 'updated' or 'unchanged'."""
     tag = Tag.objects.filter(slug=slug).first()
     if tag is None:
@@ -94,14 +104,26 @@ def tag_upsert(*, slug: str, name: str) -> str:
     return "updated"
 
 
-def page_upsert(*, slug: str, title: str, body: str) -> tuple[Page, str]:
-    """Create or update a flat page and its cached HTML; returns (page, 'created'|'updated'|'unchanged')."""
+def page_upsert(*, slug: str, title: str, body: str) -> tuple[Page, SyncOutcome]:
+    """Create or update a flat page from site/ and its cached HTML (its figures are LOADSITE's requests).
+
+    Returns (page, 'created' | 'updated' | 'unchanged').
+    """
     page = Page.objects.filter(slug=slug).first()
     if page is not None and page.title == title and page.body == body:
         return page, "unchanged"
-    html = source_render(source=body).html
+    html = source_render(source=body, requester=LOADSITE).html
     if page is None:
         return Page.objects.create(slug=slug, title=title, body=body, rendered_html=html), "created"
     page.title, page.body, page.rendered_html = title, body, html
     page.save()
     return page, "updated"
+
+
+def page_rerender_all() -> int:
+    """Refresh the cached HTML of every flat page from its Markdown; returns how many were rendered."""
+    n = 0
+    for page in Page.objects.only("pk", "body"):
+        Page.objects.filter(pk=page.pk).update(rendered_html=source_render(source=page.body, requester=LOADSITE).html)
+        n += 1
+    return n

@@ -7,7 +7,6 @@ from apps.core import views
 app_name = "core"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("about/", views.about, name="about"),
     path("pages/<slug:slug>/", views.page_detail, name="page"),
 ]

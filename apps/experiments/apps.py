@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class ExperimentsConfig(AppConfig):
     name = "apps.experiments"
     label = "experiments"
+
+    def ready(self) -> None:
+        from apps.experiments.executors import register_reference_executor
+
+        register_reference_executor()

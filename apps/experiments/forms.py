@@ -13,6 +13,10 @@ from typing import Any
 
 from django.http import QueryDict
 
+from apps.core.jsondepth import json_depth
+
+MAX_FORM_JSON_DEPTH = 16
+
 
 @dataclass
 class ConfigField:
@@ -117,7 +121,8 @@ def parse_params(spec: Any, data: QueryDict) -> dict[str, Any]:
             params[name] = [part.strip() for part in text.split(",") if part.strip()]
         elif kind in ("object",):
             try:
-                params[name] = json.loads(text)
+                # Too deep to be a configuration: left as text, which the typed config then refuses by name.
+                params[name] = json.loads(text) if json_depth(text) <= MAX_FORM_JSON_DEPTH else text
             except json.JSONDecodeError:
                 params[name] = text
         else:

@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from apps.accounts.models import User
+
+if TYPE_CHECKING:
+    from compute.protocol import Experiment as ReferenceSpec
+
+
+class ExperimentKind(models.TextChoices):
+    """Who wrote an experiment's code, which decides how its runs execute (see apps.experiments.executors)."""
+
+    REFERENCE = "reference", "Reference experiment"
+    AUTHOR = "author", "Author experiment"
+
 
 class Experiment(models.Model):
-    """One row per experiment in compute.registry, kept in step by ``experiment_sync``."""
+    """An experiment the site can run: a reference experiment mirrored from compute.registry, or an author's."""
 
     name = models.CharField(primary_key=True, max_length=64, help_text="Registry name, e.g. deep_linear.")
+    kind = models.CharField(
+        max_length=16,
+        choices=ExperimentKind.choices,
+        default=ExperimentKind.REFERENCE,
+        help_text="Reference experiments run trusted code from compute/; author experiments run in the sandbox.",
+    )
     title = models.CharField(max_length=200, help_text="Human title shown on the site.")
     summary = models.TextField(blank=True, help_text="One or two sentences on what the experiment shows.")
     citation = models.TextField(blank=True, help_text="The work whose theory the experiment checks.")
-    available = models.BooleanField(default=True, help_text="False when the code no longer registers it.")
+    available = models.BooleanField(
+        default=True, help_text="Listed on the experiments page; False when the code no longer registers it."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -26,10 +47,12 @@ class Experiment(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("experiments:detail", args=[self.name])
+        from apps.experiments.executors import executor_for
 
-    def spec(self) -> Any:
-        """The compute.protocol.Experiment behind this row (imports no torch)."""
+        return executor_for(self.kind).experiment_url(self)
+
+    def spec(self) -> ReferenceSpec:
+        """The compute.protocol.Experiment behind a reference experiment (imports no torch)."""
         from compute import registry
 
         return registry.get(self.name)
@@ -70,6 +93,18 @@ class RunQuerySet(models.QuerySet["Run"]):
     def originals(self) -> RunQuerySet:
         return self.filter(reproduction_of__isnull=True)
 
+    def visible_to(self, user: User | AnonymousUser) -> RunQuerySet:
+        """The runs ``user`` may see; each kind's executor decides for its own runs.
+
+        Author runs of unpublished work are seen only by its authors, editors and reviewers.
+        """
+        from apps.experiments.executors import registered
+
+        allowed = Q(pk__in=[])
+        for kind, executor in registered().items():
+            allowed |= Q(experiment__kind=kind) & executor.visible_runs(user)
+        return self.filter(allowed)
+
 
 class Run(models.Model):
     """One execution of an experiment on one canonical configuration."""
@@ -94,6 +129,13 @@ class Run(models.Model):
         on_delete=models.SET_NULL,
         related_name="runs",
         help_text="Who asked for it; empty for system requests (precompute, figures).",
+    )
+    requested_because = models.CharField(
+        max_length=100, blank=True, help_text="For a run the site asked for itself: why (e.g. publishing a version)."
+    )
+    priority = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Queue priority, lowest first: 0 for runs people wait for, higher for the site's own work.",
     )
     provenance = models.JSONField(default=dict, blank=True, help_text="Code, config, device, versions, timings.")
     digest = models.CharField(max_length=64, blank=True, help_text="sha256 of the canonical result.")
@@ -143,12 +185,6 @@ class Run(models.Model):
     def is_finished(self) -> bool:
         return self.status in FINISHED
 
-    def can_manage(self, user: Any) -> bool:
-        """Owner or staff may cancel or reproduce."""
-        if not getattr(user, "is_authenticated", False):
-            return False
-        return bool(user.is_staff or (self.requested_by_id is not None and self.requested_by_id == user.pk))
-
 
 class RunResult(models.Model):
     """The (possibly large) result of a run, apart so that lists of runs stay light."""
@@ -158,3 +194,48 @@ class RunResult(models.Model):
 
     def __str__(self) -> str:
         return f"result of run {self.run_id}"
+
+
+class RunEvent(models.Model):
+    """The audit log of runs: who did what to a run, and when.
+
+    People act from the queue page (requeue, cancel); the reaper, with no
+    actor, takes runs back from workers that stopped renewing their lease and
+    sends lost messages again.
+    """
+
+    class Action(models.TextChoices):
+        REQUEUED = "requeued", "requeued"
+        CANCELLED = "cancelled", "cancelled"
+        LEASE_EXPIRED = "lease_expired", "took back from a silent worker"
+        REPUBLISHED = "republished", "sent the message again for"
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", help_text="Who did it."
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    note = models.CharField(max_length=300, blank=True, help_text="The run's state when it happened.")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} {self.action} by {self.actor_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A worker node that is alive: its reaper writes here every pass (RUNS_REAP_INTERVAL_SECONDS)."""
+
+    name = models.CharField(primary_key=True, max_length=200, help_text="The Celery node name, e.g. gpu0@host.")
+    queues = models.CharField(max_length=200, blank=True, help_text="The queues it consumes, comma-separated.")
+    concurrency = models.PositiveIntegerField(default=1, help_text="How many runs it computes at once.")
+    started_at = models.DateTimeField(help_text="When the worker started.")
+    last_seen = models.DateTimeField(db_index=True, help_text="Its latest beat.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -8,7 +8,7 @@ from typing import Any
 from celery import Task, shared_task
 from celery.exceptions import TimeLimitExceeded
 from celery.signals import worker_init, worker_ready, worker_shutting_down
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 
 log = logging.getLogger(__name__)
 _reaper: Any = None
@@ -30,10 +30,13 @@ class RunTask(Task):
     name="apps.experiments.tasks.execute_run",
     acks_late=True,
     reject_on_worker_lost=True,
-    # Only transient database trouble is retried; an experiment's own errors are recorded, never retried.
-    autoretry_for=(OperationalError,),
-    max_retries=3,
-    retry_backoff=2,
+    # Only transient database trouble is retried, backing off to ride out an outage of a few minutes
+    # (1 + 2 + 4 + ... s, at most 60 s apart, about five minutes in all); an experiment's own errors are
+    # recorded, never retried. A run whose task gives up stays queued, and the reaper publishes it again.
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=9,
+    retry_backoff=True,
+    retry_backoff_max=60,
     retry_jitter=True,
 )
 def execute_run(run_id: int) -> str:
@@ -80,7 +83,7 @@ def _preload_libraries(**_: Any) -> None:
 
 
 @worker_ready.connect
-def _start_reaper(**_: Any) -> None:
+def _start_reaper(sender: Any = None, **_: Any) -> None:
     """At worker start: mirror the registry, reap once, then keep reaping in a background thread."""
     global _reaper
     from apps.experiments.execution import Reaper
@@ -94,7 +97,11 @@ def _start_reaper(**_: Any) -> None:
         experiment_sync(force=True)
     except Exception:
         log.exception("could not sync experiments at worker start")
-    _reaper = Reaper()
+    # The consumer knows its node name, queues and pool size; the heartbeat reports them.
+    node = str(getattr(sender, "hostname", "") or "")
+    queues = ",".join(sorted(q.name for q in getattr(getattr(sender, "task_consumer", None), "queues", []) or []))
+    concurrency = int(getattr(getattr(sender, "pool", None), "num_processes", 1) or 1)
+    _reaper = Reaper(node=node, queues=queues, concurrency=concurrency)
     _reaper.start()
 
 

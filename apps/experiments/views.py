@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.accounts.models import User
+from apps.accounts.trust import RunAllowance
+from apps.experiments.executors import StatedClaims, executor_for
+from apps.experiments.filters import RunFilter
 from apps.experiments.forms import config_fields, general_errors, parse_params
-from apps.experiments.models import Experiment, Run
-from apps.experiments.services import experiment_sync, run_cancel, run_reproduce, run_request
+from apps.experiments.models import Experiment, Run, RunEvent, RunStatus
+from apps.experiments.queue import describe, queue_place
+from apps.experiments.services import (
+    experiment_sync,
+    run_cancel,
+    run_may_manage,
+    run_may_read_source,
+    run_permission,
+    run_reproduce,
+    run_request,
+    run_requeue,
+    runs_left_today,
+    workers_alive,
+)
 
 
 def _experiment_or_404(name: str) -> tuple[Experiment, Any]:
@@ -38,39 +53,66 @@ def experiment_list(request: HttpRequest) -> HttpResponse:
     return render(request, "experiments/experiment_list.html", {"experiments": experiments})
 
 
+def _eligibility(user: User | AnonymousUser) -> dict[str, Any]:
+    """What the reader may run, told before the form: allowed at all, starter runs only, why, and what is left today."""
+    permission = run_permission(user)
+    left, limit = runs_left_today(user) if isinstance(user, User) else (0, 0)
+    return {
+        "signed_in": user.is_authenticated,
+        "allowed": permission.allowance is not RunAllowance.NONE,
+        "starter": permission.allowance is RunAllowance.STARTER,
+        "reason": permission.reason,
+        "left": left,
+        "limit": limit,
+        "staff": user.is_staff,
+    }
+
+
 def experiment_detail(request: HttpRequest, name: str) -> HttpResponse:
     exp, spec = _experiment_or_404(name)
-    preset = request.POST.get("preset") or request.GET.get("preset") or ("smoke" if "smoke" in spec.presets else "")
-    if preset and preset not in spec.presets:
-        preset = next(iter(spec.presets), "")
-    values: dict[str, Any] = dict(spec.presets.get(preset, {}))
+    default = "smoke" if "smoke" in spec.presets else next(iter(spec.presets), "")
+    preset = request.POST.get("preset") or request.GET.get("preset") or default
     errors: dict[str, list[str]] = {}
     status = 200
+    if preset not in spec.presets:
+        # Never run something else than was asked: say so, as the API does.
+        errors["preset"] = [f"There is no preset {preset!r}; choose one of {', '.join(spec.presets)}."]
+        preset, status = default, 400
+    values: dict[str, Any] = dict(spec.presets.get(preset, {}))
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{_login_url()}?next={request.path}")
         params = parse_params(spec, request.POST)
-        try:
-            run, created = run_request(user=request.user, experiment=spec.name, params=params, preset=preset or None)
-        except ValidationError as exc:
-            errors = exc.message_dict
-            values.update(params)
-            status = 400
-        except PermissionDenied as exc:
-            errors = {"__all__": [str(exc)]}
-            values.update(params)
-            status = 403
-        else:
-            if not created:
-                messages.info(request, "This exact configuration was already requested; here is its run.")
-            return redirect(run)
+        values.update(params)
+        if not errors:
+            try:
+                run, created = run_request(requester=request.user, experiment=spec.name, params=params, preset=preset)
+            except ValidationError as exc:
+                errors, status = exc.message_dict, 400
+            except PermissionDenied as exc:
+                errors, status = {"__all__": [str(exc)]}, 403
+            else:
+                if not created:
+                    messages.info(request, "This exact configuration was already requested; here is its run.")
+                return redirect(run)
     elif request.method != "GET":
         return HttpResponse(status=405)
     else:
         # "Run it yourself" links under figures prefill the form from the query string.
         values.update({k: v for k, v in parse_params(spec, request.GET).items() if k in request.GET})
     fields = config_fields(spec, values=values, errors=errors)
-    runs = Paginator(exp.runs.originals().select_related("requested_by"), 20).get_page(request.GET.get("page"))
+    sample = (
+        exp.runs.originals().succeeded().filter(preset="smoke").select_related("experiment").order_by("-finished_at")
+    ).first()
+    # The run list reads the same filter as GET /api/v1/runs/ (?status=, ?requested_by=, ?mine=true).
+    run_filter = RunFilter(request.GET, queryset=exp.runs.originals().select_related("requested_by"), request=request)
+    if run_filter.is_valid():
+        listed = run_filter.qs
+    else:
+        listed, status = Run.objects.none(), 400
+    runs = Paginator(listed, 20).get_page(request.GET.get("page"))
+    kept = request.GET.copy()
+    kept.pop("page", None)
     context = {
         "experiment": exp,
         "spec": spec,
@@ -78,7 +120,12 @@ def experiment_detail(request: HttpRequest, name: str) -> HttpResponse:
         "presets": list(spec.presets),
         "preset": preset,
         "general_errors": general_errors(errors, fields),
+        "eligibility": _eligibility(request.user),
+        "sample": sample,
         "runs": runs,
+        "filter": run_filter,
+        "filter_query": kept.urlencode(),
+        "statuses": RunStatus.choices,
     }
     return render(request, "experiments/experiment_detail.html", context, status=status)
 
@@ -90,109 +137,62 @@ def _login_url() -> str:
     return reverse(settings.LOGIN_URL)
 
 
-def _run(run_id: int) -> Run:
-    return get_object_or_404(Run.objects.select_related("experiment", "requested_by", "reproduction_of"), pk=run_id)
+def _run(request: HttpRequest, run_id: int) -> Run:
+    """The run, if the reader may see it (404 otherwise, the same answer as for a run that does not exist)."""
+    runs = Run.objects.visible_to(request.user).select_related("experiment", "requested_by", "reproduction_of")
+    return get_object_or_404(runs, pk=run_id)
 
 
 @require_GET
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _run(run_id)
+    run = _run(request, run_id)
     result = getattr(run, "result", None) if run.status == "succeeded" else None
     metrics = (result.data.get("metrics") if result and isinstance(result.data, dict) else None) or {}
+    stated = executor_for(run.experiment.kind).claims(run) if metrics else StatedClaims()
+    verdicts = [claim.check(metrics) for claim in stated.claims]
+    claimed = {claim.metric for claim in stated.claims}
+    place = queue_place(run)
     context = {
         "run": run,
-        "metrics": metrics,
-        "can_manage": run.can_manage(request.user),
+        "queue": describe(place) if place is not None else "",
+        "verdicts": verdicts,
+        "claims_apply": stated.apply,
+        "metrics": {key: value for key, value in metrics.items() if key not in claimed},
+        "can_manage": run_may_manage(run, request.user),
         "provenance": sorted((k, v) for k, v in run.provenance.items() if k != "config"),
         "config_items": sorted(run.config.items()),
-        "reproductions": run.reproductions.all()[:10],
+        "reproductions": run.reproductions.visible_to(request.user)[:10],
+        "may_read_source": run_may_read_source(run, request.user),
     }
     return render(request, "experiments/run_detail.html", context)
 
 
 @require_GET
 def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
-    run = get_object_or_404(Run.objects.only("status", "progress", "message", "error", "attempts"), pk=run_id)
+    run = get_object_or_404(
+        Run.objects.visible_to(request.user).select_related("experiment").defer("provenance", "traceback", "config"),
+        pk=run_id,
+    )
+    error = run.error if run_may_read_source(run, request.user) else ("The run failed." if run.error else "")
+    place = queue_place(run)
     return JsonResponse(
         {
             "id": run.pk,
             "status": run.status,
             "progress": run.progress,
             "message": run.message,
-            "error": run.error,
+            "error": error,
             "attempts": run.attempts,
             "finished": run.is_finished,
+            "queue": describe(place) if place is not None else "",
         }
     )
-
-
-def _result_or_404(run_id: int) -> tuple[Run, Any]:
-    run = _run(run_id)
-    result = getattr(run, "result", None)
-    if run.status != "succeeded" or result is None:
-        raise Http404("this run has no result")
-    return run, result.data
-
-
-@require_GET
-def run_result_json(request: HttpRequest, run_id: int) -> HttpResponse:
-    run, data = _result_or_404(run_id)
-    body = json.dumps(
-        {
-            "run": run.pk,
-            "experiment": run.experiment_id,
-            "config": run.config,
-            "digest": run.digest,
-            "provenance": run.provenance,
-            "result": data,
-        },
-        indent=1,
-    )
-    response = HttpResponse(body, content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="{run.experiment_id}-run{run.pk}.json"'
-    return response
-
-
-def flatten_columns(data: Any) -> dict[str, list[Any]]:
-    """Every numeric array in a result as CSV columns: 1-D arrays as is, rows of 2-D arrays as ``name[i]``."""
-    columns: dict[str, list[Any]] = {}
-
-    def scalar(value: Any) -> bool:
-        return value is None or isinstance(value, (int, float, str, bool))
-
-    def visit(prefix: str, value: Any) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                visit(f"{prefix}.{key}" if prefix else str(key), inner)
-        elif isinstance(value, list) and value and all(scalar(v) for v in value) and len(value) > 1:
-            columns[prefix] = value
-        elif isinstance(value, list) and value and all(isinstance(v, list) for v in value):
-            for i, row in enumerate(value):
-                visit(f"{prefix}[{i}]", row)
-
-    visit("", data)
-    return columns
-
-
-@require_GET
-def run_result_csv(request: HttpRequest, run_id: int) -> HttpResponse:
-    run, data = _result_or_404(run_id)
-    columns = flatten_columns(data)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(list(columns))
-    length = max((len(c) for c in columns.values()), default=0)
-    for i in range(length):
-        writer.writerow([col[i] if i < len(col) else "" for col in columns.values()])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{run.experiment_id}-run{run.pk}.csv"'
-    return response
 
 
 @login_required
 @require_POST
 def run_cancel_view(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _run(run_id)
+    run = _run(request, run_id)
     try:
         run_cancel(run=run, user=request.user)
     except PermissionDenied:
@@ -204,13 +204,58 @@ def run_cancel_view(request: HttpRequest, run_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def run_reproduce_view(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _run(run_id)
-    if not run.can_manage(request.user):
-        return HttpResponse("Only the person who requested this run, or staff, may reproduce it.", status=403)
+    run = _run(request, run_id)
     try:
         copy = run_reproduce(run=run, user=request.user)
+    except PermissionDenied as exc:
+        return HttpResponse(str(exc), status=403)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
         return redirect(run)
     return redirect(copy)
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not (request.user.is_authenticated and request.user.is_staff):
+        raise PermissionDenied("The queue page is for staff.")
+
+
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """Staff: queued and running runs with their age, worker, lease and attempts, and the audit log."""
+    _staff_only(request)
+    now = timezone.now()
+    queued = Run.objects.filter(status=RunStatus.QUEUED).select_related("experiment", "requested_by")
+    running = Run.objects.filter(status=RunStatus.RUNNING).select_related("experiment", "requested_by")
+    context = {
+        "queued": queued.order_by("priority", "created_at", "pk")[:200],
+        "queued_count": queued.count(),
+        "running": running.order_by("started_at"),
+        "events": RunEvent.objects.select_related("run", "actor")[:30],
+        "workers": workers_alive(),
+        "now": now,
+    }
+    return render(request, "experiments/queue.html", context)
+
+
+@login_required
+@require_POST
+def queue_action(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Staff: requeue or cancel one run from the queue page, through the run services (which log it)."""
+    _staff_only(request)
+    run = _run(request, run_id)
+    action = request.POST.get("action", "")
+    try:
+        if action == "requeue":
+            run_requeue(run=run, staff=request.user)
+            messages.success(request, f"Run #{run.pk} is queued again and its message was sent.")
+        elif action == "cancel":
+            run_cancel(run=run, user=request.user)
+            messages.success(request, f"Run #{run.pk} was cancelled.")
+        else:
+            messages.error(request, "Choose requeue or cancel.")
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("experiments:queue")

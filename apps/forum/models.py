@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from apps.accounts.roles import is_moderator
+
 
 class Category(models.Model):
     """A top-level room of the forum, defined in site/forum/categories.yaml."""
@@ -41,8 +43,6 @@ class Category(models.Model):
 class ThreadQuerySet(models.QuerySet["Thread"]):
     def visible_to(self, user: Any) -> ThreadQuerySet:
         """Threads the user may see: moderators see hidden ones too."""
-        from apps.forum.permissions import is_moderator
-
         if is_moderator(user):
             return self.filter(merged_into__isnull=True)
         return self.filter(is_hidden=False, merged_into__isnull=True)
@@ -110,8 +110,6 @@ class Thread(models.Model):
 class PostQuerySet(models.QuerySet["Post"]):
     def visible_to(self, user: Any) -> PostQuerySet:
         """Posts whose content the user may read (not deleted, not hidden unless moderator)."""
-        from apps.forum.permissions import is_moderator
-
         qs = self.filter(is_deleted=False, thread__merged_into__isnull=True)
         if is_moderator(user):
             return qs
@@ -242,6 +240,7 @@ class Notification(models.Model):
         REPLY = "reply", "replied to you"
         FOLLOWED = "followed", "posted in something you follow"
         MODERATION = "moderation", "moderation"
+        RUN = "run", "a run you requested finished"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forum_notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -250,7 +249,8 @@ class Notification(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    message = models.CharField(max_length=300, blank=True, help_text="Text for moderation notices.")
+    message = models.CharField(max_length=300, blank=True, help_text="Text for moderation and run notices.")
+    link = models.CharField(max_length=200, blank=True, help_text="Where a run notice leads (the run's page).")
     created = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True, help_text="When it went out by email, if it did.")

@@ -16,10 +16,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.accounts.roles import is_moderator
 from apps.forum import services
 from apps.forum.forms import MergeForm, MoveForm, SuspendForm
 from apps.forum.models import ModerationLog, Post, Thread
-from apps.forum.permissions import active_suspension, is_moderator
+from apps.forum.permissions import active_suspension
 from apps.forum.views import apply_errors, post_page_url
 
 

@@ -1,9 +1,16 @@
-"""Notifications: who hears about a new post, and how it reaches them by email."""
+"""Notifications: who hears about a new post, and how it reaches them by email.
+
+The request only writes the notification rows; emails to members who chose
+immediate email are sent by a worker (the task ``forum.send_notification_emails``
+on the ``default`` queue), enqueued once the transaction commits, so a slow or
+absent mail server never holds up a page.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +22,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.models import User
+from apps.experiments.models import Run, RunStatus
 from apps.forum.models import Follow, ForumProfile, Notification, Post
 
 UNSUBSCRIBE_SALT = "forum.unsubscribe"
@@ -42,11 +51,11 @@ def email_mode(user: Any) -> str:
     return profile.email_mode if profile else ForumProfile.EmailMode.DIGEST
 
 
-def notify_new_post(*, post: Post, mentioned: Iterable[Any]) -> list[Notification]:
+def notify_new_post(*, post: Post, mentioned: Iterable[User]) -> list[Notification]:
     """Create notifications for a new post: mentions, then the replied-to author, then followers.
 
     Each person hears once, by the most specific reason; the author never hears about their own post.
-    Immediate emails go out after the transaction commits.
+    Members who chose immediate email are emailed by a worker, enqueued after the transaction commits.
     """
     thread = post.thread
     notified: dict[int, Notification] = {}
@@ -68,12 +77,30 @@ def notify_new_post(*, post: Post, mentioned: Iterable[Any]) -> list[Notificatio
         return []
     if thread.is_hidden:
         return []
+    immediate = set(
+        ForumProfile.objects.filter(
+            user_id__in=list(notified), email_mode=ForumProfile.EmailMode.IMMEDIATE
+        ).values_list("user_id", flat=True)
+    )
     created = Notification.objects.bulk_create(notified.values())
-    ids = [n.pk for n in created if n.pk is not None]
-    if not ids:  # backends that do not return ids from bulk_create
-        ids = list(Notification.objects.filter(post=post).values_list("pk", flat=True))
-    transaction.on_commit(lambda: send_immediate(notification_ids=ids))
+    if immediate:
+        ids = [n.pk for n in created if n.pk is not None and n.user_id in immediate]
+        if not ids:  # backends that do not return ids from bulk_create
+            ids = list(Notification.objects.filter(post=post, user_id__in=immediate).values_list("pk", flat=True))
+        transaction.on_commit(partial(_enqueue_emails, ids))
     return created
+
+
+def _enqueue_emails(notification_ids: list[int]) -> None:
+    """Hand the immediate emails for these notifications to a worker."""
+    from apps.forum.tasks import send_notification_emails  # tasks imports this module
+    from config.celery import ensure_broker_folders
+
+    try:
+        ensure_broker_folders()
+        send_notification_emails.apply_async(args=[notification_ids])
+    except Exception:  # a broker outage must not turn a saved post into an error page; the inbox has them
+        logger.exception("could not enqueue the emails for notifications %s", notification_ids)
 
 
 def notify_moderation(*, user: Any, actor: Any, message: str, thread: Any = None, post: Any = None) -> None:
@@ -83,6 +110,28 @@ def notify_moderation(*, user: Any, actor: Any, message: str, thread: Any = None
     Notification.objects.create(
         user=user, kind=Notification.Kind.MODERATION, actor=actor, message=message[:300], thread=thread, post=post
     )
+
+
+def notify_run_finished(run: Run) -> None:
+    """Tell the person who requested ``run`` that it ended, in the inbox (and by email if they chose immediate).
+
+    Registered with apps.experiments when the forum loads; runs the site asked
+    for itself tell nobody.
+    """
+    if run.requested_by_id is None:
+        return
+    outcome = "succeeded" if run.status == RunStatus.SUCCEEDED else f"failed: {run.error or run.message}"
+    notification = Notification.objects.create(
+        user_id=run.requested_by_id,
+        kind=Notification.Kind.RUN,
+        message=f"Your run #{run.pk} of {run.experiment.title} {outcome}"[:300],
+        link=run.get_absolute_url(),
+    )
+    immediate = ForumProfile.objects.filter(
+        user_id=run.requested_by_id, email_mode=ForumProfile.EmailMode.IMMEDIATE
+    ).exists()
+    if immediate:
+        transaction.on_commit(partial(_enqueue_emails, [notification.pk]))
 
 
 def _send(user: Any, subject: str, notifications: list[Notification]) -> None:
@@ -106,8 +155,16 @@ def _send(user: Any, subject: str, notifications: list[Notification]) -> None:
     message.send(fail_silently=False)
 
 
+class EmailsNotSent(Exception):
+    """Some notification emails could not be sent; they stay unsent (and in the inbox) for the next attempt."""
+
+
 def send_immediate(*, notification_ids: list[int]) -> int:
-    """Email the given notifications to recipients who chose immediate email; returns emails sent."""
+    """Email the given notifications to recipients who chose immediate email, marking each one sent; returns how many.
+
+    Already emailed or read notifications are skipped, so running it again sends only what is left. Raises
+    EmailsNotSent after trying every one if any could not be sent (the task then tries again later).
+    """
     pending = (
         Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True, read_at__isnull=True)
         .filter(user__forum_profile__email_mode=ForumProfile.EmailMode.IMMEDIATE)
@@ -115,15 +172,19 @@ def send_immediate(*, notification_ids: list[int]) -> int:
         .select_related("user", "thread", "post", "actor")
     )
     sent = 0
+    failed: list[int] = []
     for notification in pending:
         subject = f"[{settings.SITE_NAME}] {notification.thread.title if notification.thread else 'Forum'}"
         try:
             _send(notification.user, subject, [notification])
-        except Exception:  # a mail server outage must not turn a saved post into an error page
+        except Exception:  # one bad address or a mail outage must not stop the others
             logger.exception("could not email notification %s; it stays in the inbox", notification.pk)
+            failed.append(notification.pk)
             continue
         Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
         sent += 1
+    if failed:
+        raise EmailsNotSent(f"{len(failed)} notification emails not sent ({sent} sent): {failed}")
     return sent
 
 

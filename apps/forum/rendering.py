@@ -1,73 +1,34 @@
-"""Post bodies go through the site's one rendering pipeline and sanitiser.
-
-Until apps.core.rendering lands, a conservative fallback (Markdown then an nh3
-allowlist) keeps the forum safe on its own.
-"""
+"""Post bodies go through the site's one rendering pipeline and sanitiser."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
-import markdown
-import nh3
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import escape
 
-_FALLBACK_TAGS = {
-    "a",
-    "abbr",
-    "b",
-    "blockquote",
-    "br",
-    "code",
-    "del",
-    "em",
-    "h2",
-    "h3",
-    "h4",
-    "hr",
-    "i",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "strong",
-    "sub",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-}
+from apps.core.requesters import Requester
+from apps.core.services import source_render
 
 
-def render_body(body: str, *, mentions: Iterable[str] = ()) -> tuple[str, list[str]]:
-    """Sanitised HTML for a post body (mentions of the given usernames linked), and problems the author should fix."""
-    html, errors = _render(body)
+def render_body(body: str, *, author: Requester, mentions: Iterable[str] = ()) -> tuple[str, list[str]]:
+    """Sanitised HTML for a post body (mentions of the given usernames linked), and problems the author should fix.
+
+    Figure blocks request their runs on behalf of ``author``, who is charged
+    for them; if trust or quota refuses, ValidationError names the figure and
+    why (callers run inside a transaction, so no run of the post survives).
+    """
+    html, errors = _render(body, author)
     return link_mentions(html, mentions), errors
 
 
-def _render(body: str) -> tuple[str, list[str]]:
-    try:
-        # The shared entry point: the same pipeline as articles, with the configured figure resolver.
-        from apps.core.services import source_render
-    except ImportError:
-        html = markdown.markdown(body, extensions=["fenced_code", "tables", "sane_lists"])
-        clean = nh3.clean(
-            html,
-            tags=_FALLBACK_TAGS,
-            attributes={"a": {"href", "title"}, "code": {"class"}},
-            url_schemes={"http", "https", "mailto"},
-            link_rel="nofollow ugc noopener",
-        )
-        return clean, []
-    # Posts show figures of runs that exist but never request new ones, and
-    # their heading ids are prefixed so they cannot collide with the page's.
-    rendered = source_render(source=body, request_runs=False, id_prefix="post-")
+def _render(body: str, author: Requester) -> tuple[str, list[str]]:
+    # Heading ids are prefixed so they cannot collide with the page's.
+    rendered = source_render(source=body, requester=author, id_prefix="post-")
+    if rendered.refusals:
+        raise ValidationError({"body": rendered.refusals})
     return rendered.html, list(rendered.errors)
 
 

@@ -22,6 +22,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.forum.models import Post
+from apps.perspectives.models import Article
+from apps.questions.models import Question
 
 PER_SOURCE = 100
 SNIPPET_CHARS = 220
@@ -107,42 +109,32 @@ def _sources(user: Any) -> list[dict[str, Any]]:
             "url": lambda p: reverse("forum:post", kwargs={"pk": p.pk}),
         }
     ]
-    try:
-        from apps.perspectives.models import Article
-
-        sources.append(
-            {
-                "kind": "article",
-                "qs": Article.objects.published().select_related("latest_version"),
-                "title": "latest_version__title",
-                "body": "latest_version__body",
-                "extra": "latest_version__summary",
-                "hit": lambda a: (
-                    a.latest_version.title,
-                    a.latest_version.summary + " " + a.latest_version.body,
-                    a.latest_version.published_at,
-                ),
-                "url": lambda a: a.get_absolute_url(),
-            }
-        )
-    except ImportError:  # the perspectives app is optional for the forum
-        pass
-    try:
-        from apps.questions.models import Question
-
-        sources.append(
-            {
-                "kind": "question",
-                "qs": Question.objects.all(),
-                "title": "title",
-                "body": "discussion",
-                "extra": "statement",
-                "hit": lambda q: (str(q), q.statement + " " + q.discussion, q.updated_at),
-                "url": lambda q: q.get_absolute_url(),
-            }
-        )
-    except ImportError:
-        pass
+    sources.append(
+        {
+            "kind": "article",
+            "qs": Article.objects.published().select_related("latest_version"),
+            "title": "latest_version__title",
+            "body": "latest_version__body",
+            "extra": "latest_version__summary",
+            "hit": lambda a: (
+                a.latest_version.title,
+                a.latest_version.summary + " " + a.latest_version.body,
+                a.latest_version.published_at,
+            ),
+            "url": lambda a: a.get_absolute_url(),
+        }
+    )
+    sources.append(
+        {
+            "kind": "question",
+            "qs": Question.objects.all(),
+            "title": "title",
+            "body": "discussion",
+            "extra": "statement",
+            "hit": lambda q: (str(q), q.statement + " " + q.discussion, q.updated_at),
+            "url": lambda q: q.get_absolute_url(),
+        }
+    )
     return sources
 
 

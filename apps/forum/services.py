@@ -19,6 +19,8 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from apps.accounts.roles import is_moderator
+from apps.accounts.trust import forget_standing
 from apps.forum import notify, trust
 from apps.forum.models import (
     Category,
@@ -32,7 +34,7 @@ from apps.forum.models import (
     Thread,
     Vote,
 )
-from apps.forum.permissions import can_delete_post, can_edit_post, can_see_thread, is_moderator, is_suspended
+from apps.forum.permissions import can_delete_post, can_edit_post, can_see_thread, is_suspended
 from apps.forum.rendering import render_body
 from apps.forum.targets import check_target
 
@@ -112,7 +114,7 @@ def _clean_tags(tags: Any) -> list[str]:
 
 
 def _insert_post(*, user: Any, thread: Thread, body: str, reply_to: Post | None, mentioned: list[Any]) -> Post:
-    html, errors = render_body(body, mentions=[u.username for u in mentioned])
+    html, errors = render_body(body, author=user, mentions=[u.username for u in mentioned])
     now = timezone.now()
     post = Post.objects.create(thread=thread, author=user, body=body, html=html, reply_to=reply_to, created=now)
     post.render_errors = errors  # type: ignore[attr-defined]  # problems the author should fix, for the view
@@ -230,7 +232,7 @@ def post_edit(*, user: Any, post: Post, body: str) -> Post:
     trust.check_content(user=user, body=body, mentions=len(mentioned))
     PostRevision.objects.create(post=post, body=post.body, edited_by=user)
     post.body = body
-    post.html, errors = render_body(body, mentions=[u.username for u in mentioned])
+    post.html, errors = render_body(body, author=user, mentions=[u.username for u in mentioned])
     post.render_errors = errors  # type: ignore[attr-defined]
     post.edited = timezone.now()
     post.save(update_fields=["body", "html", "edited"])
@@ -462,6 +464,7 @@ def user_suspend(*, moderator: Any, user: Any, reason: str, until: datetime) -> 
     if errors:
         raise ValidationError(errors)
     suspension = Suspension.objects.create(user=user, reason=reason.strip(), until=until, by=moderator)
+    forget_standing(user)  # the member's standing (apps.accounts.trust) now includes the suspension
     _log(actor=moderator, action="user_suspend", target=user, reason=reason, details={"until": until.isoformat()})
     notify.notify_moderation(user=user, actor=moderator, message=f"You are suspended from posting: {reason}")
     return suspension
@@ -472,6 +475,7 @@ def user_unsuspend(*, moderator: Any, user: Any, reason: str = "") -> int:
     """Lift a member's active suspensions; returns how many."""
     _require_moderator(moderator)
     count = Suspension.objects.active().filter(user=user).update(lifted_at=timezone.now())
+    forget_standing(user)
     _log(actor=moderator, action="user_unsuspend", target=user, reason=reason, details={"lifted": count})
     return count
 

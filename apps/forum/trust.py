@@ -1,10 +1,10 @@
-"""Trust levels and posting limits, after Discourse.
+"""The forum's posting limits, which depend on the member's trust level.
 
-A member starts at trust level 0 and is held to tight limits (links and
-mentions per post, posts per day, no experiment runs) until the account is a
-day old and has three posts; moderators sit above every limit. The per-minute
-rate limit uses the Django cache, so with REDIS_CACHE_URL set it holds across
-every web process.
+The level itself (NEW, MEMBER, REGULAR, MODERATOR) is decided by
+apps.accounts.trust; the forum keeps what it limits: links and mentions per
+post, posts a day for new members, and posts a minute for everyone below
+moderator. The per-minute count lives in the Django cache, so with
+REDIS_CACHE_URL set it holds across every web process.
 """
 
 from __future__ import annotations
@@ -12,24 +12,16 @@ from __future__ import annotations
 import re
 import time
 from datetime import timedelta
-from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from apps.forum import conf
-from apps.forum.permissions import is_moderator, is_suspended
-
-NEW = 0
-MEMBER = 1
-REGULAR = 2
-MODERATOR = 4
-
-TL1_MIN_AGE = timedelta(days=1)
-TL1_MIN_POSTS = 3
-TL2_MIN_AGE = timedelta(days=15)
-TL2_MIN_POSTS = 20
+from apps.accounts.models import User
+from apps.accounts.roles import Person, is_moderator
+from apps.accounts.trust import NEW, trust_level
+from apps.forum.permissions import is_suspended
 
 _LINK = re.compile(r"(?i)\b(?:https?://|www\.)|\]\(")
 _FENCE = re.compile(r"```.*?(```|\Z)", re.S)
@@ -46,40 +38,6 @@ class RateLimited(Exception):
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
-
-
-def trust_level(user: Any) -> int:
-    """The user's trust level, earned by account age and posts, or granted by a moderator."""
-    if not getattr(user, "is_authenticated", False):
-        return NEW
-    if is_moderator(user):
-        return MODERATOR
-    cached = getattr(user, "_forum_trust_level", None)
-    if cached is not None:
-        return cached
-    from apps.forum.models import ForumProfile, Post
-
-    granted = ForumProfile.objects.filter(user=user).values_list("granted_trust_level", flat=True).first() or 0
-    age = timezone.now() - user.date_joined
-    level = NEW
-    if age >= TL1_MIN_AGE:
-        posts = Post.objects.filter(author=user, is_deleted=False, is_hidden=False).count()
-        if posts >= TL2_MIN_POSTS and age >= TL2_MIN_AGE:
-            level = REGULAR
-        elif posts >= TL1_MIN_POSTS:
-            level = MEMBER
-    level = max(level, granted)
-    user._forum_trust_level = level
-    return level
-
-
-def can_request_runs(user: Any) -> bool:
-    """Whether the user may ask the site to run experiments (trust level 1 and not suspended)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if is_suspended(user):
-        return False
-    return trust_level(user) >= MEMBER
 
 
 def _prose(body: str) -> str:
@@ -100,7 +58,7 @@ def mentioned_names(body: str) -> list[str]:
     return list(seen)
 
 
-def check_content(*, user: Any, body: str, mentions: int) -> None:
+def check_content(*, user: Person, body: str, mentions: int) -> None:
     """Raise ValidationError naming the body if it breaks the user's trust-level limits."""
     if is_moderator(user):
         return
@@ -108,29 +66,30 @@ def check_content(*, user: Any, body: str, mentions: int) -> None:
     errors: list[str] = []
     if level == NEW:
         links = count_links(body)
-        if links > conf.TL0_MAX_LINKS:
+        most = settings.FORUM_TL0_MAX_LINKS
+        if links > most:
             errors.append(
-                f"New members may include at most {conf.TL0_MAX_LINKS} links in a post (this one has {links}). "
+                f"New members may include at most {most} links in a post (this one has {links}). "
                 "The limit lifts after a day and a few posts."
             )
         if _FIGURE.search(body):
             errors.append("New members cannot embed experiment figures yet: figures start runs on the site's workers.")
-        if mentions > conf.TL0_MAX_MENTIONS:
-            errors.append(f"New members may mention at most {conf.TL0_MAX_MENTIONS} people in a post.")
-    elif mentions > conf.MAX_MENTIONS:
-        errors.append(f"A post may mention at most {conf.MAX_MENTIONS} people.")
+        if mentions > settings.FORUM_TL0_MAX_MENTIONS:
+            errors.append(f"New members may mention at most {settings.FORUM_TL0_MAX_MENTIONS} people in a post.")
+    elif mentions > settings.FORUM_MAX_MENTIONS:
+        errors.append(f"A post may mention at most {settings.FORUM_MAX_MENTIONS} people.")
     if errors:
         raise ValidationError({"body": errors})
 
 
-def check_posting_allowed(user: Any) -> None:
+def check_posting_allowed(user: Person) -> None:
     """Raise if the user may not post now: suspended (ValidationError) or over a rate limit (RateLimited).
 
     Call it last, just before writing: the per-minute counter is consumed here.
     """
     from apps.forum.models import Post
 
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):
         raise ValidationError({"__all__": ["Log in to post."]})
     if is_suspended(user):
         raise ValidationError({"__all__": ["Your account is suspended from posting."]})
@@ -139,9 +98,9 @@ def check_posting_allowed(user: Any) -> None:
     if trust_level(user) == NEW:
         since = timezone.now() - timedelta(days=1)
         today = Post.objects.filter(author=user, created__gte=since).count()
-        if today >= conf.TL0_POSTS_PER_DAY:
+        if today >= settings.FORUM_TL0_POSTS_PER_DAY:
             raise RateLimited(
-                f"New members may post {conf.TL0_POSTS_PER_DAY} times a day; please come back tomorrow.",
+                f"New members may post {settings.FORUM_TL0_POSTS_PER_DAY} times a day; please come back tomorrow.",
                 retry_after=3600,
             )
     bucket = int(time.time() // 60)
@@ -152,9 +111,9 @@ def check_posting_allowed(user: Any) -> None:
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=120)
         count = 1
-    if count > conf.POSTS_PER_MINUTE:
+    if count > settings.FORUM_POSTS_PER_MINUTE:
         raise RateLimited(
-            f"You are posting too quickly: at most {conf.POSTS_PER_MINUTE} posts a minute. "
+            f"You are posting too quickly: at most {settings.FORUM_POSTS_PER_MINUTE} posts a minute. "
             "Wait a moment and try again.",
             retry_after=60 - int(time.time()) % 60,
         )

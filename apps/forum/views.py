@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +17,9 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from apps.forum import conf, services
+from apps.accounts.roles import is_moderator
+from apps.forum import services
+from apps.forum.filters import ThreadFilter
 from apps.forum.forms import EditForm, FlagForm, PostForm, SettingsForm, ThreadForm
 from apps.forum.models import Category, Follow, ForumProfile, Notification, Post, Thread, Vote
 from apps.forum.permissions import (
@@ -25,7 +28,6 @@ from apps.forum.permissions import (
     can_edit_post,
     can_see_post_body,
     can_see_thread,
-    is_moderator,
 )
 from apps.forum.targets import resolve_target, target_label, target_name, target_url
 from apps.forum.trust import RateLimited
@@ -74,7 +76,7 @@ def post_page_url(post: Post) -> str:
         .filter(Q(created__lt=post.created) | Q(created=post.created, id__lt=post.id))
         .count()
     )
-    page = earlier // conf.POSTS_PER_PAGE + 1
+    page = earlier // settings.FORUM_POSTS_PER_PAGE + 1
     url = post.thread.get_absolute_url()
     return f"{url}?page={page}#post-{post.pk}" if page > 1 else f"{url}#post-{post.pk}"
 
@@ -95,17 +97,39 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "forum/index.html", {"categories": categories, "recent": recent})
 
 
+def filtered_threads(
+    request: HttpRequest, *, order: tuple[str, ...], **fixed: str
+) -> tuple[ThreadFilter, Page[Thread], str]:
+    """Threads the user may see that match the query string, read by ThreadFilter as in the API, and the URL's part.
+
+    Returns the filter, one page of threads (none when a value is invalid: the page shows why) and the
+    query string for the links to the other pages.
+    """
+    data = request.GET.copy()
+    for name, value in fixed.items():
+        data[name] = value  # the URL's own category or tag wins over one in the query string
+    visible = Thread.objects.visible_to(request.user).select_related("category", "author").order_by(*order)
+    filters = ThreadFilter(data, queryset=visible, request=request)
+    threads = filters.qs if filters.is_valid() else visible.none()
+    page = Paginator(threads, settings.FORUM_THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return filters, page, query.urlencode()
+
+
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
-    threads = (
-        Thread.objects.visible_to(request.user)
-        .filter(category=category)
-        .select_related("author")
-        .order_by("-is_pinned", "-last_activity", "-id")
-    )
-    page = Paginator(threads, conf.THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    filters, page, query = filtered_threads(request, order=("-is_pinned", "-last_activity", "-id"), category=slug)
     following = request.user.is_authenticated and Follow.objects.filter(user=request.user, category=category).exists()
-    return render(request, "forum/category.html", {"category": category, "page": page, "following": following})
+    context = {
+        "category": category,
+        "page": page,
+        "filter": filters,
+        "filter_query": query,
+        "is_question": request.GET.get("is_question", ""),
+        "following": following,
+    }
+    return render(request, "forum/category.html", context, status=400 if filters.errors else 200)
 
 
 def thread_redirect(request: HttpRequest, pk: int) -> HttpResponse:
@@ -136,7 +160,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 def render_thread(request: HttpRequest, thread: Thread, form: Any, status: int) -> HttpResponse:
     user = request.user
     posts = thread.posts.in_order().select_related("author", "reply_to", "reply_to__author")
-    page = Paginator(posts, conf.POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(posts, settings.FORUM_POSTS_PER_PAGE).get_page(request.GET.get("page"))
     moderator = is_moderator(user)
     voted: set[int] = set()
     following = False
@@ -218,7 +242,7 @@ def thread_new(request: HttpRequest) -> HttpResponse:
     label = request.POST.get("target") or request.GET.get("target") or ""
     if label:
         try:
-            target = resolve_target(label)
+            target = resolve_target(label, user=request.user)
         except ValidationError:
             raise Http404("Unknown discussion target.") from None
         initial["target"] = target_label(target)
@@ -402,6 +426,8 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("forum:post", pk=notification.post_id)
     if notification.thread_id:
         return redirect("forum:thread_short", pk=notification.thread_id)
+    if notification.link.startswith("/") and not notification.link.startswith("//"):
+        return redirect(notification.link)  # a page of this site (a run's), written by the site itself
     return redirect("forum:inbox")
 
 
@@ -433,11 +459,15 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def tag(request: HttpRequest, slug: str) -> HttpResponse:
-    # Tags are a JSON list, which SQLite cannot query inside; recent threads are few enough to filter here.
-    recent = Thread.objects.visible_to(request.user).select_related("category", "author").order_by("-last_activity")
-    threads = [t for t in recent[:1000] if slug in (t.tags or [])]
-    page = Paginator(threads, conf.THREADS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "forum/tag.html", {"tag": slug, "page": page})
+    filters, page, query = filtered_threads(request, order=("-last_activity", "-id"), tag=slug)
+    context = {
+        "tag": slug,
+        "page": page,
+        "filter": filters,
+        "filter_query": query,
+        "is_question": request.GET.get("is_question", ""),
+    }
+    return render(request, "forum/tag.html", context, status=400 if filters.errors else 200)
 
 
 def search(request: HttpRequest) -> HttpResponse:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import dataclasses
 import difflib
 
-from apps.perspectives.models import Article, Sequence, SequenceItem
+from django.db.models import Count, Max
+
+from apps.perspectives.models import Article, Sequence, SequenceItem, Version
+from apps.perspectives.pages import PageState, discussion_state
+
+# What our figure template leaves in a version's cached HTML while a figure's runs are unfinished;
+# the article page fills those no-script tables in as the runs finish (figure_tables).
+PENDING_FIGURE_TABLES = 'data-lm-table-complete="false"'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,3 +84,45 @@ def side_by_side_diff(old: str, new: str, old_label: str, new_label: str) -> str
     return difflib.HtmlDiff(tabsize=4, wrapcolumn=72).make_table(
         old.splitlines(), new.splitlines(), fromdesc=old_label, todesc=new_label, context=True, numlines=3
     )
+
+
+def article_slugs() -> set[str]:
+    """The slug of every article, drafts included."""
+    return set(Article.objects.values_list("slug", flat=True))
+
+
+def sequence_slugs() -> set[str]:
+    """The slug of every reading sequence."""
+    return set(Sequence.objects.values_list("slug", flat=True))
+
+
+def article_page_state(article: Article, version: Version) -> PageState | None:
+    """The validators of the page showing this version to anonymous readers (four queries, no rendering).
+
+    The article is one loaded for listing (tags and authors prefetched). None while a figure on the page
+    still waits for runs: its no-script table changes as they finish, so the page is not cacheable yet.
+    """
+    if PENDING_FIGURE_TABLES in version.rendered_html:
+        return None
+    questions = article.questions.aggregate(count=Count("id"), changed=Max("updated_at"))
+    # Editing a sequence replaces its items, so new item ids stand for any change to the navigation.
+    navigation = SequenceItem.objects.filter(sequence__items__article=article).aggregate(
+        count=Count("id"), newest=Max("id")
+    )
+    discussions, discussed_at = discussion_state(version)
+    parts = (
+        "article",
+        article.pk,
+        version.pk,
+        article.latest_version_id,  # a new version changes the history list and the "old version" notice
+        article.updated_at,
+        tuple(sorted(tag.pk for tag in article.tags.all())),
+        tuple((a.user_id, a.name) for a in article.authorships.all()),
+        questions["count"],
+        questions["changed"],
+        navigation["count"],
+        navigation["newest"],
+        discussions,
+    )
+    times = (version.published_at, article.updated_at, questions["changed"], discussed_at)
+    return PageState(parts=parts, last_modified=max(t for t in times if t is not None))

@@ -1,18 +1,21 @@
-"""Writes to articles, their versions and sequences."""
+"""Writes to articles, their versions and sequences, including their sync from the files in site/."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Sequence as Seq
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from apps.core.services import source_render
-from apps.perspectives.models import Article, Authorship, Sequence, SequenceItem, Status, Version
+from apps.core.requesters import PUBLICATION
+from apps.core.services import SyncOutcome, source_render, tags_ensure
+from apps.perspectives.models import Article, Authorship, Kind, Sequence, SequenceItem, Status, Version
 
 
 @transaction.atomic
@@ -28,7 +31,8 @@ def article_publish(
     # Lock the article so two publishers cannot both take the same number.
     locked = Article.objects.select_for_update().get(pk=article.pk)
     number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    rendered = source_render(source=article.body, bibliography=article.bibliography)
+    # Publishing is the site's own work: the runs its figures need are never charged to a person.
+    rendered = source_render(source=article.body, bibliography=article.bibliography, requester=PUBLICATION)
     # A figure that cannot be drawn would be frozen into the version; the author fixes it first.
     figure_errors = [e for e in rendered.errors if e.startswith("Figure ")]
     if figure_errors:
@@ -60,7 +64,7 @@ def article_publish(
 
 def version_rerender(*, version: Version) -> None:
     """Refresh a version's cached HTML after the rendering pipeline changed; its text stays as published."""
-    rendered = source_render(source=version.body, bibliography=version.bibliography)
+    rendered = source_render(source=version.body, bibliography=version.bibliography, requester=PUBLICATION)
     Version.objects.filter(pk=version.pk).refresh_cache(
         rendered_html=rendered.html,
         toc=rendered.toc,
@@ -88,13 +92,13 @@ def article_set_authors(*, article: Article, authors: Seq[tuple[Any | None, str]
 @transaction.atomic
 def sequence_upsert(
     *, slug: str, title: str, description: str, position: int, articles: Seq[Article]
-) -> tuple[Sequence, str]:
+) -> tuple[Sequence, SyncOutcome]:
     """Create or update a sequence and its ordered items; returns (sequence, 'created'|'updated'|'unchanged')."""
     sequence = Sequence.objects.filter(slug=slug).first()
     wanted_ids = [a.pk for a in articles]
     if sequence is None:
         sequence = Sequence.objects.create(slug=slug, title=title, description=description, position=position)
-        state = "created"
+        state: SyncOutcome = "created"
     else:
         current_ids = list(sequence.items.order_by("position").values_list("article_id", flat=True))
         same = (sequence.title, sequence.description, sequence.position) == (title, description, position)
@@ -108,3 +112,152 @@ def sequence_upsert(
         SequenceItem(sequence=sequence, article_id=pk, position=i) for i, pk in enumerate(wanted_ids)
     )
     return sequence, state
+
+
+def version_rerender_all() -> int:
+    """Refresh the cached rendering of every published version (never its text); returns how many."""
+    n = 0
+    for version in Version.objects.all():
+        version_rerender(version=version)
+        n += 1
+    return n
+
+
+# --- Sync from site/ ------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class BylineEntry:
+    """One author as a file in site/ names them: a member's username, or the name of someone without an account."""
+
+    username: str = ""
+    name: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class ArticleSync:
+    """What ``article_sync`` did: the outcome, and what the author of the file should hear about."""
+
+    outcome: SyncOutcome
+    # Positions in the byline whose username no member has; those authors were stored as plain names.
+    unknown_usernames: list[int]
+    # Rendering problems of a version published by this sync (unknown citation keys, bad math).
+    render_errors: list[str]
+
+
+def _byline(authors: Seq[BylineEntry]) -> tuple[list[tuple[Any | None, str]], list[int]]:
+    wanted = {a.username for a in authors if a.username}
+    members = {u.get_username(): u for u in get_user_model().objects.filter(username__in=wanted)}
+    byline: list[tuple[Any | None, str]] = []
+    unknown: list[int] = []
+    for position, author in enumerate(authors):
+        if not author.username:
+            byline.append((None, author.name))
+        elif author.username in members:
+            byline.append((members[author.username], ""))
+        else:
+            unknown.append(position)
+            byline.append((None, author.username))
+    return byline, unknown
+
+
+def _midnight_utc(day: datetime.date | None) -> datetime.datetime | None:
+    return None if day is None else datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
+
+
+def article_sync(
+    *,
+    slug: str,
+    title: str,
+    summary: str,
+    kind: Kind,
+    status: Status,
+    body: str,
+    bibliography: str,
+    tags: Seq[str],
+    authors: Seq[BylineEntry],
+    changelog: str | None,
+    published: datetime.date | None,
+) -> ArticleSync:
+    """Make the article with this slug match its file in site/, publishing a new version when its text changed.
+
+    A published file whose title, summary, body or bibliography differ from the
+    latest version publishes the next version: with ``changelog`` (or "First
+    published version") and dated ``published`` for the first one, and with a
+    changelog line that is new, else "Updated from site/", for later ones. A
+    draft file makes the article a draft and publishes nothing. Raises
+    ValidationError, from ``article_publish``, when the new version cannot be
+    published (a figure that does not validate).
+    """
+    byline, unknown = _byline(authors)
+    article = Article.objects.filter(slug=slug).select_related("latest_version").first()
+    created = article is None
+    if article is None:
+        # Created as a draft: only publishing below makes it visible, with its first version.
+        article = Article.objects.create(
+            slug=slug,
+            title=title,
+            summary=summary,
+            kind=kind,
+            status=Status.DRAFT,
+            body=body,
+            bibliography=bibliography,
+        )
+    changed = False
+    wanted: dict[str, str] = {
+        "title": title,
+        "summary": summary,
+        "kind": kind,
+        "body": body,
+        "bibliography": bibliography,
+    }
+    if status == Status.DRAFT:
+        wanted["status"] = Status.DRAFT
+    stale = [field for field, value in wanted.items() if getattr(article, field) != value]
+    if stale:
+        for field in stale:
+            setattr(article, field, wanted[field])
+        article.save()
+        changed = True
+
+    tag_objects = tags_ensure(slugs=tags)
+    if {t.pk for t in article.tags.all()} != {t.pk for t in tag_objects}:
+        article.tags.set(tag_objects)
+        changed = True
+    if not authors_match(article, byline):
+        article_set_authors(article=article, authors=byline)
+        changed = True
+
+    render_errors: list[str] = []
+    if status == Status.PUBLISHED:
+        latest = article.latest_version
+        text = (title, summary, body, bibliography)
+        if latest is None or (latest.title, latest.summary, latest.body, latest.bibliography) != text:
+            if latest is None:
+                line = changelog or "First published version"
+                when = _midnight_utc(published)
+            else:
+                line = changelog if changelog and changelog != latest.changelog else "Updated from site/"
+                when = None
+            version = article_publish(article=article, changelog=line, by=None, published_at=when)
+            render_errors = list(getattr(version, "render_errors", []))
+            changed = True
+        elif article.status != Status.PUBLISHED:
+            article.status = Status.PUBLISHED
+            article.save()
+            changed = True
+    outcome: SyncOutcome = "created" if created else ("updated" if changed else "unchanged")
+    return ArticleSync(outcome=outcome, unknown_usernames=unknown, render_errors=render_errors)
+
+
+def sequence_sync(*, slug: str, title: str, description: str, position: int, article_slugs: Seq[str]) -> SyncOutcome:
+    """Make the sequence with this slug match site/sequences.yaml: title, description, place, articles in order."""
+    by_slug = {a.slug: a for a in Article.objects.filter(slug__in=article_slugs)}
+    _, outcome = sequence_upsert(
+        slug=slug,
+        title=title,
+        description=description,
+        position=position,
+        articles=[by_slug[s] for s in article_slugs],
+    )
+    return outcome

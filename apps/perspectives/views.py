@@ -1,18 +1,17 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 
 from apps.core.models import Tag
 from apps.core.services import source_render
-from apps.perspectives import citation, selectors
+from apps.perspectives import citation, pages, selectors
+from apps.perspectives.filters import ORDERINGS, ArticleFilter
 from apps.perspectives.models import Article, Kind, Sequence, Version
-from apps.submissions.selectors import published_reviews
 
 PAGE_SIZE = 20
 
@@ -23,30 +22,32 @@ def _visible_article(request: HttpRequest, slug: str) -> Article:
 
 
 def article_list(request: HttpRequest) -> HttpResponse:
-    articles = Article.objects.published().for_listing().order_by("-latest_version__published_at", "-pk")
-    kind = request.GET.get("kind", "")
-    if kind in Kind.values:
-        articles = articles.filter(kind=kind)
-    else:
-        kind = ""
-    tag = None
-    if tag_slug := request.GET.get("tag", ""):
-        tag = Tag.objects.filter(slug=tag_slug).first()
-        articles = articles.filter(tags=tag) if tag else articles.none()
+    published = Article.objects.published().for_listing().order_by("-latest_version__published_at", "-pk")
+    filters = ArticleFilter(request.GET, queryset=published, request=request)
+    valid = filters.is_valid()
+    # An invalid value is shown with its error and matches nothing: never quietly the whole list.
+    articles = filters.qs if valid else published.none()
+    kind, tag_slug = request.GET.get("kind", ""), request.GET.get("tag", "")
+    query = request.GET.copy()
+    query.pop("page", None)
     page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "perspectives/article_list.html",
         {
             "page_obj": page,
+            "filter": filters,
             "kinds": Kind.choices,
             "kind": kind,
-            "tag": tag,
+            "orderings": ORDERINGS,
+            "ordering": request.GET.get("ordering", ""),
+            "tag": Tag.objects.filter(slug=tag_slug).first() if tag_slug else None,
             "tag_slug": tag_slug,
-            "filter_query": urlencode({k: v for k, v in (("kind", kind), ("tag", tag_slug)) if v}),
+            "filter_query": query.urlencode(),
             "tags": Tag.objects.filter(articles__status="published").distinct(),
-            "sequences": Sequence.objects.all() if page.number == 1 and not (kind or tag_slug) else [],
+            "sequences": Sequence.objects.all() if page.number == 1 and valid and not (kind or tag_slug) else [],
         },
+        status=200 if valid else 400,
     )
 
 
@@ -64,8 +65,6 @@ def _article_context(request: HttpRequest, article: Article, version: Version | 
         "is_latest": version is not None and version.pk == article.latest_version_id,
         "questions": article.questions.order_by("number"),
         "sequence_navs": selectors.sequence_navigation(article),
-        # Open reviews the reviewers chose to publish with the article (lazy: one query when shown).
-        "published_reviews": published_reviews(article),
     }
     if version is not None:
         context.update(
@@ -89,17 +88,25 @@ def _article_context(request: HttpRequest, article: Article, version: Version | 
     return context
 
 
-def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def _article_page(request: HttpRequest, article: Article, version: Version | None) -> HttpResponseBase:
+    # Drafts (version None) are shown to staff only, so they never get validators.
+    state = selectors.article_page_state(article, version) if version and pages.for_everyone(request) else None
+    return pages.conditional_page(
+        request,
+        state,
+        lambda: render(request, "perspectives/article_detail.html", _article_context(request, article, version)),
+    )
+
+
+def article_detail(request: HttpRequest, slug: str) -> HttpResponseBase:
     article = _visible_article(request, slug)
-    context = _article_context(request, article, article.latest_version)
-    return render(request, "perspectives/article_detail.html", context)
+    return _article_page(request, article, article.latest_version)
 
 
-def version_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def version_detail(request: HttpRequest, slug: str, number: int) -> HttpResponseBase:
     article = _visible_article(request, slug)
     version = get_object_or_404(Version, article=article, number=number)
-    context = _article_context(request, article, version)
-    return render(request, "perspectives/article_detail.html", context)
+    return _article_page(request, article, version)
 
 
 def _version_number(raw: str | None, default: int | None) -> int | None:

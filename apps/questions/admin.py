@@ -28,7 +28,8 @@ class QuestionAdmin(admin.ModelAdmin):
     inlines = [ProgressInline]
 
     def save_model(self, request: HttpRequest, obj: Question, form: Any, change: bool) -> None:
-        obj.rendered_html = source_render(source=obj.discussion).html
+        # The staff member saving it asked for any runs its figures need.
+        obj.rendered_html = source_render(source=obj.discussion, requester=request.user).html
         super().save_model(request, obj, form, change)
 
 

@@ -9,6 +9,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from apps.accounts.roles import is_editor
+from apps.perspectives.models import Kind
+
 
 class State(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -22,18 +25,6 @@ class State(models.TextChoices):
 
 # States in which the authors may change the text.
 EDITABLE = (State.DRAFT, State.REVISIONS_REQUESTED)
-
-
-def is_editor(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(user.is_superuser or user.groups.filter(name="editor").exists())
-
-
-def is_author_member(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(user.is_superuser or user.groups.filter(name="author").exists())
 
 
 class SubmissionQuerySet(models.QuerySet["Submission"]):
@@ -76,8 +67,8 @@ class Submission(models.Model):
     summary = models.TextField(help_text="One or two sentences shown in lists and feeds.")
     kind = models.CharField(
         max_length=20,
-        default="perspective",
-        choices=[("perspective", "Perspective"), ("tutorial", "Tutorial"), ("guide", "Guide")],
+        default=Kind.PERSPECTIVE,
+        choices=Kind.choices,
         help_text="What sort of piece this is.",
     )
     body = models.TextField(blank=True, help_text="Markdown with $math$, [@citations] and figure directives.")
@@ -237,6 +228,14 @@ class AuthorExperiment(models.Model):
         help_text="The editor who approved the current source.",
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    registry_entry = models.OneToOneField(
+        "experiments.Experiment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="author_experiment",
+        help_text="The Experiment row (kind author, unlisted) that this module's runs belong to.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -257,12 +256,12 @@ class AuthorExperiment(models.Model):
 
     @property
     def registry_name(self) -> str:
-        """The Experiment row its runs hang from (kept out of the public list: available=False)."""
+        """The name of the Experiment row its runs hang from (kept out of the public list: available=False)."""
         return f"author-{self.pk}"
 
 
 class SandboxRun(models.Model):
-    """Marks an experiments.Run as an author experiment's run, at the source hash it ran."""
+    """What the sandbox recorded of one author run: the approved source hash it executed and its standard error."""
 
     run = models.OneToOneField("experiments.Run", primary_key=True, on_delete=models.CASCADE, related_name="sandbox")
     experiment = models.ForeignKey(AuthorExperiment, on_delete=models.CASCADE, related_name="runs")

@@ -10,30 +10,31 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from apps.accounts.roles import EDITOR, holders, is_editor
+from apps.accounts.roles import is_author as is_author_member
+from apps.perspectives.models import Kind
 from apps.submissions.models import (
     EDITABLE,
     Assignment,
     AuthorExperiment,
     Recommendation,
     Review,
-    SandboxRun,
     State,
     Submission,
     Transition,
     Visibility,
-    is_author_member,
-    is_editor,
 )
 
 MAX_SOURCE_BYTES = 64 * 1024
@@ -54,7 +55,8 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 
 
-def _role_allows(role: str, submission: Submission, user: Any) -> bool:
+def may_act_as(role: str, submission: Submission, user: Any) -> bool:
+    """Whether ``user`` may act on ``submission`` in ``role`` ("author" or "editor"; an editor never on their own)."""
     if role == "author":
         return submission.is_author(user)
     if role == "editor":
@@ -66,33 +68,27 @@ def _role_allows(role: str, submission: Submission, user: Any) -> bool:
 def allowed_moves(submission: Submission, user: Any) -> list[str]:
     """The states ``user`` may move ``submission`` to now."""
     return [
-        to
-        for (frm, to), role in TRANSITIONS.items()
-        if frm == submission.state and _role_allows(role, submission, user)
+        to for (frm, to), role in TRANSITIONS.items() if frm == submission.state and may_act_as(role, submission, user)
     ]
 
 
 def _notify(submission: Submission, subject: str, message: str, recipients: Iterable[Any]) -> None:
+    """E-mail each recipient on their own once the transaction commits.
+
+    One message per address: nobody sees who else was told (authors never
+    learn reviewers' addresses, reviewers never each other's).
+    """
     emails = sorted({u.email for u in recipients if getattr(u, "email", "")})
     if not emails:
         return
-    url = settings.SITE_URL.rstrip("/") + submission.get_absolute_url() if hasattr(settings, "SITE_URL") else ""
-    body = f"{message}\n\n{url}\n" if url else message
-    transaction.on_commit(
-        lambda: send_mail(
-            f"[learningmechanics.pub] {subject}",
-            body,
-            None,
-            emails,
-            fail_silently=True,
-        )
-    )
+    url = settings.SITE_URL.rstrip("/") + submission.get_absolute_url()
+    body = f"{message}\n\n{url}\n"
+    messages = [(f"[learningmechanics.pub] {subject}", body, None, [address]) for address in emails]
+    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
 
 
 def _editors() -> list[Any]:
-    from django.contrib.auth import get_user_model
-
-    return list(get_user_model().objects.filter(groups__name="editor", is_active=True))
+    return list(holders(EDITOR))
 
 
 def _move(*, submission: Submission, user: Any, to: str, note: str = "") -> Submission:
@@ -100,7 +96,7 @@ def _move(*, submission: Submission, user: Any, to: str, note: str = "") -> Subm
     if role is None:
         now, then = State(submission.state).label.lower(), State(to).label.lower()
         raise ValidationError({"state": [f"A submission that is {now} cannot become {then}."]})
-    if not _role_allows(role, submission, user):
+    if not may_act_as(role, submission, user):
         raise PermissionDenied(f"Only {'an author' if role == 'author' else 'an editor'} may do that.")
     with transaction.atomic():
         locked = Submission.objects.select_for_update().get(pk=submission.pk)
@@ -143,9 +139,10 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
     if not slug:
         errors["slug"] = ["The address needs at least one letter or digit."]
     cleaned["slug"] = slug
-    kind = str(fields.get("kind", "perspective"))
-    if kind not in ("perspective", "tutorial", "guide"):
-        errors["kind"] = ["Choose perspective, tutorial or guide."]
+    kind = str(fields.get("kind", Kind.PERSPECTIVE))
+    if kind not in Kind.values:
+        *others, last = (label.lower() for label in Kind.labels)
+        errors["kind"] = [f"Choose {', '.join(others)} or {last}."]
     cleaned["kind"] = kind
     body = str(fields.get("body", ""))
     if len(body) > MAX_BODY_CHARS:
@@ -227,10 +224,22 @@ def submission_update(
 
 
 def submission_submit(*, submission: Submission, user: Any, note: str = "") -> Submission:
-    """Send the draft (or its revision, with ``note`` answering the reviewers) to the editors."""
+    """Send the draft (or its revision, with ``note`` answering the reviewers) to the editors.
+
+    The runs its figure blocks need are requested now, charged to the author
+    who submits (previews and views of a draft never request any). If trust or
+    quota refuses them, nothing is submitted and nothing is requested.
+    """
+    from apps.core.services import source_render
+
     if submission.is_author(user) and not submission.body.strip():
         raise ValidationError({"body": ["Write the article before submitting it."]})
-    return _move(submission=submission, user=user, to=State.SUBMITTED, note=note)
+    with transaction.atomic():
+        moved = _move(submission=submission, user=user, to=State.SUBMITTED, note=note)
+        rendered = source_render(source=submission.body, bibliography=submission.bibliography, requester=user)
+        if rendered.refusals:
+            raise ValidationError({"body": rendered.refusals})
+    return moved
 
 
 # --- Review -----------------------------------------------------------------------
@@ -251,7 +260,8 @@ def submission_assign_reviewer(*, submission: Submission, editor: Any, reviewer:
             submission=submission, reviewer=reviewer, defaults={"assigned_by": editor}
         )
         if submission.state == State.SUBMITTED:
-            _move(submission=submission, user=editor, to=State.IN_REVIEW, note=f"Reviewer assigned: {reviewer}.")
+            # The history is shown to the authors: it never names a reviewer (single-blind review).
+            _move(submission=submission, user=editor, to=State.IN_REVIEW, note="A reviewer was assigned.")
         if created:
             _notify(
                 submission,
@@ -314,7 +324,7 @@ def submission_publish(*, submission: Submission, editor: Any, changelog: str = 
     from apps.perspectives.models import Article
     from apps.perspectives.services import article_publish, article_set_authors
 
-    if not _role_allows("editor", submission, editor):
+    if not may_act_as("editor", submission, editor):
         raise PermissionDenied("Only an editor may publish.")
     if submission.state != State.ACCEPTED:
         raise ValidationError({"state": ["Only an accepted submission can be published."]})
@@ -410,20 +420,51 @@ def author_experiment_save(
             raise ValidationError({"name": ["Another experiment of this submission has that name."]})
         if experiment is None:
             experiment = AuthorExperiment(submission=submission)
-        changed = experiment.sha256 != digest
+        # The figure spec is part of what the editor approves: its labels reach every reader (and every CSV).
+        changed = experiment.sha256 != digest or experiment.figure_spec != spec
         experiment.name, experiment.source, experiment.sha256, experiment.figure_spec = name, source, digest, spec
         if changed:
             experiment.approved_hash, experiment.approved_by, experiment.approved_at = "", None, None
         experiment.save()
+        _register_runnable(experiment)
     return experiment
 
 
-def author_experiment_approve(*, experiment: AuthorExperiment, editor: Any, sha256: str) -> AuthorExperiment:
-    """Approve exactly the source the editor read (its hash), so that later edits need a new approval."""
-    if not _role_allows("editor", experiment.submission, editor):
+def _register_runnable(experiment: AuthorExperiment) -> None:
+    """Create or rename the unlisted Experiment row (kind author) that the module's runs belong to."""
+    from apps.experiments.models import Experiment, ExperimentKind
+
+    entry, _ = Experiment.objects.update_or_create(
+        name=experiment.registry_name,
+        defaults={
+            "kind": ExperimentKind.AUTHOR,
+            "available": False,
+            "title": f"{experiment.submission.title}: {experiment.name}"[:200],
+            "summary": "An author experiment of a submission, run in the sandbox.",
+        },
+    )
+    if experiment.registry_entry_id != entry.pk:
+        experiment.registry_entry = entry
+        experiment.save(update_fields=["registry_entry"])
+
+
+def spec_fingerprint(spec: Any) -> str:
+    """The sha256 of a figure spec's canonical JSON: what the editor read of it."""
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def author_experiment_approve(
+    *, experiment: AuthorExperiment, editor: Any, sha256: str, spec_sha256: str
+) -> AuthorExperiment:
+    """Approve exactly the source and figure spec the editor read (their hashes); later edits need a new approval."""
+    if not may_act_as("editor", experiment.submission, editor):
         raise PermissionDenied("Only an editor who is not an author may approve experiment code.")
     if sha256 != experiment.sha256:
         raise ValidationError({"sha256": ["The source changed since you read it; read it again before approving."]})
+    if spec_sha256 != spec_fingerprint(experiment.figure_spec):
+        raise ValidationError(
+            {"figure_spec": ["The figure spec changed since you read it; read it again before approving."]}
+        )
     AuthorExperiment.objects.filter(pk=experiment.pk, sha256=sha256).update(
         approved_hash=sha256, approved_by=editor, approved_at=timezone.now()
     )
@@ -438,48 +479,15 @@ def author_experiment_approve(*, experiment: AuthorExperiment, editor: Any, sha2
 
 
 def author_experiment_run(*, experiment: AuthorExperiment, user: Any, preset: str = "smoke") -> tuple[Any, bool]:
-    """Queue a sandboxed run of the approved source at ``preset``; returns (Run, created).
+    """Queue a sandboxed run of the approved source at ``preset``, charged to ``user``; returns (Run, created).
 
-    The author's configuration is validated inside the sandbox when the run
-    starts (an invalid preset fails the run with the pydantic message); the
-    web process never imports the module.
+    apps.experiments owns the run; the sandbox executor (apps/submissions/executor.py)
+    checks who may run it and that the source is approved. The author's
+    configuration is validated inside the sandbox when the run starts; the web
+    process never imports the module.
     """
-    from apps.experiments.models import Experiment, Run
-    from apps.submissions.execution import enqueue
+    from apps.experiments.services import run_request
 
-    submission = experiment.submission
-    if not (submission.is_author(user) or _role_allows("editor", submission, user)):
-        raise PermissionDenied("Only the authors and editors may run a submission's experiments.")
-    if not experiment.approved:
-        raise ValidationError({"approval": ["An editor must approve this source before it can run."]})
-    if preset not in ("smoke", "full"):
-        raise ValidationError({"preset": ["Choose the smoke or full preset."]})
-    code = experiment.sha256[:16]
-    config_hash = hashlib.sha256(preset.encode()).hexdigest()[:16]
-    key = hashlib.sha256(f"{experiment.registry_name}\n{config_hash}\n{code}".encode()).hexdigest()
-    existing = Run.objects.live().originals().filter(cache_key=key).first()
-    if existing is not None:
-        return existing, False
-    with transaction.atomic():
-        Experiment.objects.update_or_create(
-            name=experiment.registry_name,
-            defaults={
-                "title": f"{submission.title}: {experiment.name}"[:200],
-                "available": False,
-                "summary": "An author experiment of a submission, run in the sandbox.",
-            },
-        )
-        run = Run.objects.create(
-            experiment_id=experiment.registry_name,
-            preset=preset,
-            config={"preset": preset},
-            seed=0,
-            config_hash=config_hash,
-            code_hash=code,
-            cache_key=key,
-            requested_by=user,
-            message="waiting for a sandbox worker",
-        )
-        SandboxRun.objects.create(run=run, experiment=experiment, source_sha256=experiment.sha256)
-        enqueue(run)
-    return run, True
+    if experiment.registry_entry_id is None:
+        raise ValidationError({"experiment": ["Save the experiment again before running it."]})
+    return run_request(requester=user, experiment=experiment.registry_entry_id, params=None, preset=preset)

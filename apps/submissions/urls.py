@@ -22,5 +22,4 @@ urlpatterns = [
     path("experiments/<int:experiment_id>/", views.experiment_detail, name="experiment"),
     path("experiments/<int:experiment_id>/approve/", views.experiment_approve, name="experiment_approve"),
     path("experiments/<int:experiment_id>/run/", views.experiment_run, name="experiment_run"),
-    path("experiments/<int:experiment_id>/figure.json", views.experiment_figure, name="experiment_figure"),
 ]

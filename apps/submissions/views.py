@@ -9,10 +9,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.accounts.roles import is_author as is_author_member
+from apps.accounts.roles import is_editor
+from apps.experiments.models import Run, RunStatus
+from apps.perspectives.models import Kind
 from apps.submissions import services
 from apps.submissions.models import (
     AuthorExperiment,
@@ -20,8 +24,6 @@ from apps.submissions.models import (
     State,
     Submission,
     Visibility,
-    is_author_member,
-    is_editor,
 )
 
 PREVIEW_MAX_CHARS = services.MAX_BODY_CHARS
@@ -85,12 +87,12 @@ def _form_context(submission: Submission | None, post: Any = None, errors: Any =
         values["coauthors"] = ", ".join(u.username for u in submission.coauthors.order_by("username"))
         values["tags"] = ", ".join(t.slug for t in submission.tags.all())
     else:
-        values = {"kind": "perspective"}
+        values = {"kind": Kind.PERSPECTIVE}
     return {
         "submission": submission,
         "values": values,
         "errors": errors or {},
-        "kinds": [("perspective", "Perspective"), ("tutorial", "Tutorial"), ("guide", "Guide")],
+        "kinds": Kind.choices,
     }
 
 
@@ -142,7 +144,10 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def preview(request: HttpRequest) -> HttpResponse:
-    """The draft's Markdown rendered by the site's pipeline, as an HTML fragment (sanitised by the renderer)."""
+    """The draft's Markdown rendered by the site's pipeline, as an HTML fragment (sanitised by the renderer).
+
+    A preview requests no runs: its figures show the runs that exist.
+    """
     from apps.core.services import source_render
 
     if not is_author_member(request.user) and not is_editor(request.user):
@@ -371,19 +376,20 @@ def experiment_detail(request: HttpRequest, experiment_id: int) -> HttpResponse:
         if not submission.is_author(request.user):
             raise PermissionDenied("Only the authors may change an experiment.")
         return _experiment_form(request, submission, experiment)
-    runs = experiment.runs.select_related("run")[:10]
-    latest = next((r.run for r in runs if r.run.status == "succeeded"), None)
+    runs = Run.objects.filter(experiment_id=experiment.registry_entry_id).select_related("experiment", "sandbox")
+    latest = runs.filter(status=RunStatus.SUCCEEDED).first()
     return render(
         request,
         "submissions/experiment.html",
         {
             "submission": submission,
             "experiment": experiment,
-            "runs": runs,
+            "runs": runs[:10],
             "latest": latest,
             "is_author": submission.is_author(request.user),
             "editor": is_editor(request.user) and not submission.is_author(request.user),
             "spec_text": json.dumps(experiment.figure_spec, indent=2),
+            "spec_sha256": services.spec_fingerprint(experiment.figure_spec),
             "values": {
                 "name": experiment.name,
                 "source": experiment.source,
@@ -399,12 +405,15 @@ def experiment_approve(request: HttpRequest, experiment_id: int) -> HttpResponse
     experiment = _experiment_visible(request, experiment_id)
     try:
         services.author_experiment_approve(
-            experiment=experiment, editor=request.user, sha256=request.POST.get("sha256", "")
+            experiment=experiment,
+            editor=request.user,
+            sha256=request.POST.get("sha256", ""),
+            spec_sha256=request.POST.get("spec_sha256", ""),
         )
     except ValidationError as exc:
         _flash_errors(request, exc)
     else:
-        messages.success(request, "Approved: this exact source may now run in the sandbox.")
+        messages.success(request, "Approved: this exact source and figure spec may now run in the sandbox.")
     return redirect(experiment)
 
 
@@ -421,22 +430,6 @@ def experiment_run(request: HttpRequest, experiment_id: int) -> HttpResponse:
         return redirect(experiment)
     messages.success(request, "Run queued for the sandbox." if created else "This source has run already.")
     return redirect(run)
-
-
-@login_required
-def experiment_figure(request: HttpRequest, experiment_id: int) -> JsonResponse:
-    """The figure of the newest succeeded run, drawn by trusted code from the declarative spec."""
-    from compute.figure_spec import FigureSpecError, figure_json
-
-    experiment = _experiment_visible(request, experiment_id)
-    link = experiment.runs.filter(run__status="succeeded").select_related("run__result").first()
-    if link is None:
-        return JsonResponse({"error": "No run of this experiment has succeeded yet."}, status=404)
-    try:
-        item = figure_json(experiment.figure_spec, link.run.result.data)
-    except FigureSpecError as exc:
-        return JsonResponse({"error": str(exc)}, status=422)
-    return JsonResponse(item)
 
 
 EXAMPLE_SOURCE = '''from compute.protocol import ExperimentConfig

@@ -33,7 +33,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from compute.protocol import Context, Experiment, ExperimentConfig
+from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 
 class Config(ExperimentConfig):
@@ -80,6 +80,19 @@ PRESETS: dict[str, dict[str, Any]] = {
         "records": 400,
     },
 }
+
+
+CLAIMS = (
+    Claim(
+        key="sigmoid",
+        text="every mode's strength follows Saxe et al.'s closed-form sigmoid to within {limit:.0%} of its "
+        "singular value",
+        metric="max_rel_error",
+        op="<",
+        limit=0.05,
+    ),
+    Claim(key="order", text="modes are learned in order of strength", metric="order_correct", op="==", limit=True),
+)
 
 
 def theory(s: float, u0: float, t: float) -> float:
@@ -188,7 +201,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 def figure(result: dict[str, Any], options: Any = None) -> Any:
     """Mode strengths against time: measured markers, the closed-form sigmoid as lines."""
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     fig = new_figure("Deep linear network: mode strengths", "time t = lr × step", "mode strength u(t)")
     times = result["times"]
@@ -213,6 +226,7 @@ EXPERIMENT = Experiment(
     run=run,
     figure=figure,
     agreement_metrics=("max_rel_error", "order_correct"),
+    claims=CLAIMS,
     gpu_tolerance=1e-9,
     soft_time_limit_s=900,
     hard_time_limit_s=1080,

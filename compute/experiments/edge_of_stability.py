@@ -22,8 +22,8 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from compute.experiments._a_util import subsample_indices
-from compute.protocol import Context, Experiment, ExperimentConfig
+from compute.experiments._numerics import subsample_indices
+from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 
 class Config(ExperimentConfig):
@@ -72,6 +72,38 @@ PRESETS: dict[str, dict[str, Any]] = {
         "power_iters": 10,
     },
 }
+
+
+def largest_initial_over_threshold(metrics: Mapping[str, Any]) -> float | None:
+    """The largest initial sharpness over 2/lr among the learning rates; None when none was recorded."""
+    values = [v for k, v in metrics.items() if k.startswith("initial_over_threshold_lr") and v is not None]
+    return max(values) if values else None
+
+
+CLAIMS = (
+    Claim(
+        key="settles",
+        text="for each large learning rate the sharpness settles within {limit:.0%} of 2/lr",
+        metric="eos_max_rel_gap",
+        op="<",
+        limit=0.10,
+    ),
+    Claim(
+        key="rises",
+        text="the sharpness starts below {limit:.0%} of 2/lr, so it has to rise to get there",
+        metric="largest initial_over_threshold_lr*",
+        op="<",
+        limit=0.9,
+        derive=largest_initial_over_threshold,
+    ),
+    Claim(
+        key="small_lr",
+        text="a small learning rate's sharpness stays below {limit:.0%} of its threshold 2/lr",
+        metric="small_lr_max_over_threshold",
+        op="<",
+        limit=0.5,
+    ),
+)
 
 
 def layer_shapes(config: Config) -> list[tuple[int, ...]]:
@@ -214,7 +246,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Sharpness against step for each learning rate, with its 2/lr threshold as a dashed line."""
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     fig = new_figure(
         "Edge of stability: sharpness against step", "step", "sharpness (top Hessian eigenvalue)", y_log=True
@@ -242,6 +274,7 @@ EXPERIMENT = Experiment(
     run=run,
     figure=figure,
     agreement_metrics=("eos_max_rel_gap", "small_lr_max_over_threshold"),
+    claims=CLAIMS,
     gpu_tolerance=1e-3,  # chaotic dynamics at the edge of stability amplify rounding differences
     soft_time_limit_s=1800,
     hard_time_limit_s=2100,

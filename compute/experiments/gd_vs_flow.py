@@ -30,8 +30,8 @@ from typing import Any
 
 from pydantic import Field
 
-from compute.experiments._b_util import even_indices, loglog_slope
-from compute.protocol import Context, Experiment, ExperimentConfig
+from compute.experiments._numerics import loglog_slope, subsample_indices
+from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 
 class Config(ExperimentConfig):
@@ -68,6 +68,34 @@ PRESETS: dict[str, dict[str, Any]] = {
         "ref_substeps": 8,
     },
 }
+
+
+def first_order_mismatch(metrics: Mapping[str, Any]) -> float | None:
+    """Measured distance over the first-order prediction, minus one, at the smallest learning rate."""
+    ratio = metrics.get("ratio_to_first_order_smallest_lr")
+    return None if ratio is None else ratio - 1
+
+
+CLAIMS = (
+    Claim(
+        key="linear",
+        text="the distance between gradient descent and gradient flow at equal time shrinks linearly in the "
+        "learning rate (log-log slope in [{low}, {high}])",
+        metric="slope_param_distance",
+        op="in",
+        limit=(0.9, 1.1),
+    ),
+    Claim(
+        key="first_order",
+        text="at the smallest learning rate the distance matches the first-order backward-error prediction "
+        "h·|e(T)| within {limit:.0%}",
+        metric="ratio_to_first_order_smallest_lr − 1",
+        op="<",
+        limit=0.05,
+        absolute=True,
+        derive=first_order_mismatch,
+    ),
+)
 
 
 def run(config: Config, ctx: Context) -> dict[str, Any]:
@@ -161,7 +189,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     final_fn = [fn_distances[f"{lr:g}"][-1] for lr in lrs]
     theory_final = [lr * err_norms[-1] for lr in lrs]
     ratios = [m / t for m, t in zip(final, theory_final, strict=True)]
-    keep = even_indices(len(times), 200)
+    keep = subsample_indices(len(times), 200)
     return {
         "metrics": {
             "slope_param_distance": loglog_slope(lrs, final),
@@ -191,7 +219,7 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Distance to the flow at the final time against learning rate (log-log), and against time per rate."""
     from bokeh.layouts import column
 
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     s = result["series"]
     top = new_figure(
@@ -226,6 +254,7 @@ EXPERIMENT = Experiment(
     run=run,
     figure=figure,
     agreement_metrics=("slope_param_distance", "ratio_to_first_order_smallest_lr"),
+    claims=CLAIMS,
     gpu_tolerance=1e-6,
     soft_time_limit_s=900,
     hard_time_limit_s=1080,

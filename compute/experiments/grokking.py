@@ -26,8 +26,8 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from compute.experiments._b_util import even_indices
-from compute.protocol import Context, Experiment, ExperimentConfig
+from compute.experiments._numerics import subsample_indices
+from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 
 class Config(ExperimentConfig):
@@ -73,6 +73,39 @@ PRESETS: dict[str, dict[str, Any]] = {
         "eval_every": 100,
     },
 }
+
+
+CLAIMS = (
+    Claim(
+        key="delay",
+        text="test accuracy reaches 0.9 at least {limit:g} times as late as training accuracy reaches 1",
+        metric="grokking_delay_ratio",
+        op=">=",
+        limit=2.0,
+    ),
+    Claim(
+        key="generalises",
+        text="the network ends up generalising: final test accuracy at least {limit}",
+        metric="final_test_acc",
+        op=">=",
+        limit=0.99,
+    ),
+    Claim(
+        key="fourier",
+        text="hidden neurons concentrate on one Fourier frequency: power-weighted purity at least {limit} after "
+        "training",
+        metric="purity_final",
+        op=">=",
+        limit=0.9,
+    ),
+    Claim(
+        key="fourier_is_learned",
+        text="at initialisation the purity is at most {limit}, so the concentration is learned",
+        metric="purity_init",
+        op="<=",
+        limit=0.3,
+    ),
+)
 
 
 def fourier_purity(w_in: Any, p: int) -> tuple[float, Any, Any]:
@@ -151,7 +184,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     freq_power = [0.0] * ((p - 1) // 2)
     for k, nrm in zip(freq.tolist(), norms.tolist(), strict=True):
         freq_power[k - 1] += nrm**2
-    keep = even_indices(len(steps_log), 400)
+    keep = subsample_indices(len(steps_log), 400)
     return {
         "metrics": {
             "step_train_acc_1": t_train,
@@ -185,7 +218,7 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     from bokeh.layouts import column
     from bokeh.models.annotations import Span
 
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     s, m = result["series"], result["metrics"]
     steps = [max(v, 1) for v in s["steps"]]
@@ -226,6 +259,7 @@ EXPERIMENT = Experiment(
     run=run,
     figure=figure,
     agreement_metrics=("grokking_delay_ratio", "final_test_acc", "purity_final"),
+    claims=CLAIMS,
     gpu_tolerance=1e-3,
     soft_time_limit_s=900,
     hard_time_limit_s=1080,

@@ -28,8 +28,8 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from compute.experiments._a_util import solve_kappa
-from compute.protocol import Context, Experiment, ExperimentConfig
+from compute.experiments._numerics import solve_kappa
+from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 POPULATION = 1797  # images in sklearn's digits
 
@@ -94,6 +94,18 @@ PRESETS: dict[str, dict[str, Any]] = {
     "smoke": {"sizes": [16, 32, 64, 128, 224], "ridges": [0.01, 0.1], "trials": 30},
     "full": {"sizes": [8, 16, 24, 32, 48, 64, 96, 128, 160, 192, 224], "ridges": [0.01, 0.1, 1.0], "trials": 400},
 }
+
+
+CLAIMS = (
+    Claim(
+        key="eigenlearning",
+        text="the measured test error is within {limit:.0%} of the eigenlearning prediction at every "
+        "training-set size and ridge",
+        metric="max_rel_error",
+        op="<",
+        limit=0.10,
+    ),
+)
 
 
 def _kernel_matrix(x: Any, kind: str, bandwidth: float) -> Any:
@@ -202,7 +214,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Test MSE against training-set size: theory lines, measured means as markers, log-log axes."""
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     fig = new_figure(
         "Kernel ridge regression on digits: learning curves",
@@ -229,6 +241,7 @@ EXPERIMENT = Experiment(
     run=run,
     figure=figure,
     agreement_metrics=("max_rel_error",),
+    claims=CLAIMS,
     gpu_tolerance=1e-6,
     soft_time_limit_s=600,
     hard_time_limit_s=720,

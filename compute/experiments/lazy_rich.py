@@ -33,8 +33,8 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from compute.experiments._b_util import loglog_slope
-from compute.protocol import Context, Experiment, ExperimentConfig
+from compute.experiments._numerics import loglog_slope
+from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 SCALINGS = ("ntk", "meanfield")
 
@@ -80,6 +80,41 @@ PRESETS: dict[str, dict[str, Any]] = {
         "trials": 8,
     },
 }
+
+
+CLAIMS = (
+    Claim(
+        key="ntk_weights",
+        text="under NTK scaling the relative first-layer weight change falls like width^-½ (log-log slope in "
+        "[{low}, {high}])",
+        metric="ntk_weight_slope",
+        op="in",
+        limit=(-0.6, -0.4),
+    ),
+    Claim(
+        key="ntk_kernel",
+        text="under NTK scaling the empirical tangent kernel's relative change falls with width (slope below {limit})",
+        metric="ntk_kernel_slope",
+        op="<",
+        limit=-0.4,
+    ),
+    Claim(
+        key="meanfield_weights",
+        text="under mean-field scaling the relative weight change stays of order one (slope within ±{limit})",
+        metric="meanfield_weight_slope",
+        op="<",
+        limit=0.15,
+        absolute=True,
+    ),
+    Claim(
+        key="meanfield_kernel",
+        text="under mean-field scaling the kernel's relative change stays of order one (slope within ±{limit})",
+        metric="meanfield_kernel_slope",
+        op="<",
+        limit=0.15,
+        absolute=True,
+    ),
+)
 
 
 def _ntk(x: Any, w: Any, a: Any, scale: float) -> Any:
@@ -159,7 +194,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Relative weight and kernel change against width, log-log, with the N^-1/2 and N^0 laws as lines."""
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     s = result["series"]
     widths = s["widths"]
@@ -203,6 +238,7 @@ EXPERIMENT = Experiment(
     run=run,
     figure=figure,
     agreement_metrics=("ntk_weight_slope", "ntk_kernel_slope", "meanfield_weight_slope", "meanfield_kernel_slope"),
+    claims=CLAIMS,
     gpu_tolerance=1e-6,
     soft_time_limit_s=900,
     hard_time_limit_s=1080,

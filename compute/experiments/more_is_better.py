@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from compute.protocol import Context, Experiment, ExperimentConfig
+from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 POPULATION = 1797  # images in sklearn's digits
 
@@ -81,6 +81,49 @@ PRESETS: dict[str, dict[str, Any]] = {
         "ridge_points": 57,
     },
 }
+
+
+def ridgeless_peak_height(metrics: Mapping[str, Any]) -> float | None:
+    """How many times the near-ridgeless peak stands above the lower of the curve's two ends."""
+    peak = metrics.get("ridgeless_peak_error")
+    ends = (metrics.get("ridgeless_error_smallest_p"), metrics.get("ridgeless_error_largest_p"))
+    if peak is None or None in ends:
+        return None
+    return min(peak / end for end in ends if end is not None)
+
+
+CLAIMS = (
+    Claim(
+        key="never_hurt",
+        text="at the optimal ridge, more features never raise the test error by more than {limit:.0%}",
+        metric="max_relative_rise_optimal",
+        op="<=",
+        limit=0.02,
+    ),
+    Claim(
+        key="kernel_limit",
+        text="at the most features, the optimal-ridge error is within {limit:.0%} of the kernel limit",
+        metric="relative_gap_largest_p",
+        op="<",
+        limit=0.05,
+        absolute=True,
+    ),
+    Claim(
+        key="peak_at_n",
+        text="without a ridge the error peaks where features roughly equal samples (p/n in [{low:g}, {high:g}])",
+        metric="ridgeless_peak_over_n",
+        op="in",
+        limit=(0.5, 2.0),
+    ),
+    Claim(
+        key="peak_height",
+        text="that peak stands more than {limit:g} times above both ends of the curve",
+        metric="ridgeless peak over the lower end",
+        op=">",
+        limit=2.0,
+        derive=ridgeless_peak_height,
+    ),
+)
 
 
 def _errors_for_ridges(k_train: Any, k_test: Any, y_train: Any, y_test: Any, ridges: Any) -> Any:
@@ -186,7 +229,7 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Test error against number of features (log-log): optimal ridge, near-ridgeless, and the kernel limit."""
     from bokeh.models.annotations import Span
 
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     s = result["series"]
     p = s["features"]
@@ -223,6 +266,7 @@ EXPERIMENT = Experiment(
     run=run,
     figure=figure,
     agreement_metrics=("max_relative_rise_optimal", "relative_gap_largest_p", "ridgeless_peak_over_n"),
+    claims=CLAIMS,
     gpu_tolerance=1e-6,
     soft_time_limit_s=900,
     hard_time_limit_s=1080,

@@ -37,8 +37,8 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from compute.experiments._a_util import loglog_slope
-from compute.protocol import Context, Experiment, ExperimentConfig
+from compute.experiments._numerics import loglog_slope
+from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 
 class Config(ExperimentConfig):
@@ -92,6 +92,54 @@ PRESETS: dict[str, dict[str, Any]] = {
         "batch": 256,
     },
 }
+
+
+CLAIMS = (
+    Claim(
+        key="sp_drifts",
+        text="under SP the optimal Adam learning rate drifts down with width (log-log slope at most {limit})",
+        metric="sp_optimal_lr_slope",
+        op="<=",
+        limit=-0.4,
+    ),
+    Claim(
+        key="mup_stays",
+        text="under muP it stays put (slope within ±{limit})",
+        metric="mup_optimal_lr_slope",
+        op="<=",
+        limit=0.15,
+        absolute=True,
+    ),
+    Claim(
+        key="mup_hidden_steady",
+        text="coordinate check: under muP the last hidden layer moves as much at every width (slope within ±{limit})",
+        metric="mup_coord_hidden_slope",
+        op="<",
+        limit=0.15,
+        absolute=True,
+    ),
+    Claim(
+        key="sp_hidden_grows",
+        text="under SP it moves more with width (slope above {limit})",
+        metric="sp_coord_hidden_slope",
+        op=">",
+        limit=0.4,
+    ),
+    Claim(
+        key="sp_logits_blow_up",
+        text="under SP the logits blow up with width (slope above {limit})",
+        metric="sp_coord_logit_slope",
+        op=">",
+        limit=0.7,
+    ),
+    Claim(
+        key="mup_logits_steady",
+        text="under muP they do not grow (slope below {limit})",
+        metric="mup_coord_logit_slope",
+        op="<",
+        limit=0.15,
+    ),
+)
 
 
 def _init(width: int, gen: Any) -> list[Any]:
@@ -260,7 +308,7 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     Theory lines: the optimum stays at its base-width value under muP and
     falls like base/width under SP (the Adam scaling argument).
     """
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     s = result["series"]
     widths = s["widths"]
@@ -311,6 +359,7 @@ EXPERIMENT = Experiment(
     run=run,
     figure=figure,
     agreement_metrics=("sp_optimal_lr_slope", "mup_optimal_lr_slope"),
+    claims=CLAIMS,
     gpu_tolerance=1e-3,
     soft_time_limit_s=3000,
     hard_time_limit_s=3500,

@@ -27,8 +27,8 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from compute.experiments._b_util import loglog_slope
-from compute.protocol import Context, Experiment, ExperimentConfig
+from compute.experiments._numerics import loglog_slope
+from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 
 class Config(ExperimentConfig):
@@ -63,6 +63,59 @@ PRESETS: dict[str, dict[str, Any]] = {
         "train_size": 1200,
     },
 }
+
+
+def _per_layer(metrics: Mapping[str, Any], suffix: str) -> dict[str, float]:
+    return {k.removesuffix(suffix): v for k, v in metrics.items() if k.endswith(suffix) and v is not None}
+
+
+def smallest_width_slope(metrics: Mapping[str, Any]) -> float | None:
+    """The smallest, over layers, log-log slope of same-layer CKA against width."""
+    slopes = _per_layer(metrics, "_cka_width_slope")
+    return min(slopes.values()) if slopes else None
+
+
+def smallest_rise(metrics: Mapping[str, Any]) -> float | None:
+    """The smallest, over layers, rise of same-layer CKA from the smallest to the largest width."""
+    low, high = _per_layer(metrics, "_cka_smallest_width"), _per_layer(metrics, "_cka_largest_width")
+    rises = [high[layer] - low[layer] for layer in low if layer in high]
+    return min(rises) if rises else None
+
+
+CLAIMS = (
+    Claim(
+        key="invariance",
+        text="linear CKA is unchanged by orthogonal maps and isotropic scaling, and CKA(X, X) = 1, to within "
+        "{limit:.0e}",
+        metric="invariance_max_error",
+        op="<",
+        limit=1e-5,
+    ),
+    Claim(
+        key="teeth",
+        text="a non-orthogonal invertible map changes CKA by more than {limit}, so that check has teeth",
+        metric="invertible_map_change",
+        op=">",
+        limit=0.01,
+    ),
+    Claim(
+        key="grows",
+        text="same-layer CKA between networks from different seeds grows with width in every layer (log-log "
+        "slope above {limit:g})",
+        metric="smallest layer's *_cka_width_slope",
+        op=">",
+        limit=0.0,
+        derive=smallest_width_slope,
+    ),
+    Claim(
+        key="grows_by",
+        text="it rises by at least {limit} from the smallest to the largest width in every layer",
+        metric="smallest layer's rise in CKA",
+        op=">=",
+        limit=0.05,
+        derive=smallest_rise,
+    ),
+)
 
 
 def linear_cka(x: Any, y: Any) -> float:
@@ -185,7 +238,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Same-layer CKA across seeds against width (log x), trained and at initialisation, with the limit CKA = 1."""
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     s = result["series"]
     widths = s["widths"]
@@ -214,6 +267,7 @@ EXPERIMENT = Experiment(
     run=run,
     figure=figure,
     agreement_metrics=("invariance_max_error", "hidden1_cka_width_slope", "hidden2_cka_width_slope"),
+    claims=CLAIMS,
     gpu_tolerance=1e-3,
     soft_time_limit_s=900,
     hard_time_limit_s=1080,

@@ -28,13 +28,14 @@ the logistic solution of the balanced mode equation
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from compute.experiments._a_util import subsample_indices
-from compute.protocol import Context, Experiment, ExperimentConfig
+from compute.experiments._numerics import subsample_indices
+from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 
 class Config(ExperimentConfig):
@@ -99,6 +100,61 @@ PRESETS: dict[str, dict[str, Any]] = {
         "points": 1000,
     },
 }
+
+
+def modes_not_approaching_one(metrics: Mapping[str, Any]) -> int | None:
+    """How many modes' |s_k t_k / ln(1/alpha) - 1| fails to shrink at every step to a smaller alpha.
+
+    Read from the ``ratio_alpha{alpha}_mode{k}`` metrics; None with fewer than two alphas, where
+    nothing can shrink.
+    """
+    by_alpha: dict[float, dict[int, float]] = {}
+    for key, value in metrics.items():
+        found = re.fullmatch(r"ratio_alpha(.+)_mode(\d+)", key)
+        if found:
+            by_alpha.setdefault(float(found[1]), {})[int(found[2])] = float("nan") if value is None else value
+    alphas = sorted(by_alpha, reverse=True)
+    if len(alphas) < 2:
+        return None
+    failing = 0
+    for mode in by_alpha[alphas[0]]:
+        deviations = [abs(by_alpha[alpha].get(mode, float("nan")) - 1) for alpha in alphas]
+        if not all(later < earlier for earlier, later in zip(deviations, deviations[1:], strict=False)):
+            failing += 1
+    return failing
+
+
+CLAIMS = (
+    Claim(
+        key="plateaus",
+        text="at the smallest alpha the loss plateaus at ½ Σ s² of the unlearned modes, within {limit:.0%}",
+        metric="plateau_max_rel_error_smallest_alpha",
+        op="<",
+        limit=0.03,
+    ),
+    Claim(
+        key="towards_one",
+        text="s_k t_k / ln(1/alpha) moves towards 1 for every mode as alpha shrinks",
+        metric="modes whose |s_k t_k / ln(1/alpha) − 1| does not shrink with alpha",
+        op="==",
+        limit=0,
+        derive=modes_not_approaching_one,
+    ),
+    Claim(
+        key="ratio",
+        text="at the smallest alpha, s_k t_k / ln(1/alpha) is within {limit} of 1 for every mode",
+        metric="ratio_smallest_alpha_max_dev",
+        op="<",
+        limit=0.08,
+    ),
+    Claim(
+        key="logistic",
+        text="drop times match the logistic solution from the measured initial strength within {limit:.0%}",
+        metric="refined_drop_time_max_rel_error",
+        op="<",
+        limit=0.02,
+    ),
+)
 
 
 def _orthogonal(d: int, gen: Any) -> Any:
@@ -219,7 +275,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Loss against rescaled time t/ln(1/alpha): every alpha on one staircase with steps at 1/s_k."""
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     s_list = result["singular_values"]
     fig = new_figure("Saddle-to-saddle: loss against t / ln(1/alpha)", "t / ln(1/alpha)", "loss")
@@ -259,6 +315,7 @@ EXPERIMENT = Experiment(
         "plateau_max_rel_error_smallest_alpha",
         "refined_drop_time_max_rel_error",
     ),
+    claims=CLAIMS,
     gpu_tolerance=1e-6,
     soft_time_limit_s=900,
     hard_time_limit_s=1080,

@@ -34,8 +34,8 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from compute.experiments._a_util import loglog_slope, solve_kappa
-from compute.protocol import Context, Experiment, ExperimentConfig
+from compute.experiments._numerics import loglog_slope, solve_kappa
+from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 
 class Config(ExperimentConfig):
@@ -73,6 +73,38 @@ PRESETS: dict[str, dict[str, Any]] = {
     "smoke": {"alpha": 1.0, "dim": 2000, "sizes": [16, 32, 64, 128, 256], "trials": 8},
     "full": {"alpha": 1.0, "dim": 20000, "sizes": [16, 32, 64, 128, 256, 512, 1024, 2048, 4096], "trials": 64},
 }
+
+
+CLAIMS = (
+    Claim(
+        key="data_exponent",
+        text="the fitted exponent of loss against data is within {limit} of −alpha",
+        metric="data_exponent_error",
+        op="<",
+        limit=0.1,
+    ),
+    Claim(
+        key="feature_exponent",
+        text="the fitted exponent of loss against features is within {limit} of −alpha",
+        metric="feature_exponent_error",
+        op="<",
+        limit=0.1,
+    ),
+    Claim(
+        key="data_curve",
+        text="every point of loss against data is within {limit:.0%} of the deterministic-equivalent curve",
+        metric="data_max_rel_error",
+        op="<",
+        limit=0.15,
+    ),
+    Claim(
+        key="feature_curve",
+        text="every point of loss against features is within {limit:.0%} of the deterministic-equivalent curve",
+        metric="feature_max_rel_error",
+        op="<",
+        limit=0.15,
+    ),
+)
 
 
 def theory_data(lam: Any, v2: Any, n: float) -> float:
@@ -174,7 +206,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Loss against n and against p on log-log axes, theory lines over measured markers."""
-    from compute.figures import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, finish, new_figure
 
     s = result["series"]
     alpha = -result["metrics"]["predicted_exponent"]
@@ -206,6 +238,7 @@ EXPERIMENT = Experiment(
     run=run,
     figure=figure,
     agreement_metrics=("data_exponent_error", "feature_exponent_error", "data_max_rel_error", "feature_max_rel_error"),
+    claims=CLAIMS,
     gpu_tolerance=1e-6,
     soft_time_limit_s=900,
     hard_time_limit_s=1080,

@@ -9,12 +9,14 @@
   var bar = document.getElementById("run-progress-bar");
   var message = document.getElementById("run-message");
   var badge = document.getElementById("run-status");
+  var queue = document.getElementById("run-queue");
   var failures = 0;
 
   function update(data) {
     if (bar) { bar.value = data.progress; bar.textContent = Math.round(data.progress * 100) + "%"; }
     if (message) { message.textContent = data.message || ""; }
     if (badge) { badge.textContent = data.status; badge.className = "status status-" + data.status; }
+    if (queue) { queue.textContent = data.queue || ""; queue.hidden = !data.queue; }
     if (data.finished) { window.location.reload(); return true; }
     return false;
   }

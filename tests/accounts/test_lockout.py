@@ -60,6 +60,15 @@ def test_alternating_username_and_email_does_not_earn_extra_guesses(client, alic
     assert _attempt(client, "alice", PASSWORD).status_code == 429
 
 
+def test_a_second_verified_address_does_not_earn_extra_guesses(client, alice) -> None:
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=alice, email="alice.work@example.org", verified=True, primary=False)
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        _attempt(client, "alice.work@example.org" if i % 2 else "alice@example.org", "wrong-password")
+    assert _attempt(client, "alice.work@example.org", PASSWORD).status_code == 429
+
+
 def _attempt_via_proxy(client, login: str, password: str, forwarded_for: str):
     return client.post(
         reverse("account_login"),

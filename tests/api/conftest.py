@@ -17,19 +17,12 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from apps.api import conf
 from apps.experiments.models import Run, RunResult
 from apps.experiments.services import run_request
 from apps.forum import services as forum
 from apps.forum.models import Category, Post, Thread
 from apps.questions.models import ProgressEntry, Question
 from tests.factories import CategoryFactory, QuestionFactory, established, make_article
-
-
-@pytest.fixture(autouse=True)
-def _own_rates(monkeypatch: Any) -> None:
-    # Tests lower the throttle rates to reach them; each test starts from the configured ones.
-    monkeypatch.setattr(conf, "RATES", dict(conf.RATES))
 
 
 def client_for(user: Any | None) -> APIClient:
@@ -62,8 +55,8 @@ def world(alice, bob, charlie, mallory, mod, admin_user) -> World:
     category = CategoryFactory(slug="general", name="General", description="Anything.")
     thread = forum.thread_create(user=alice, category=category, title="Is it universal?", body="Does it always?")
     post = thread.posts.get()
-    run, _ = run_request(user=alice, experiment="deep_linear", params={}, preset="smoke")
-    done, _ = run_request(user=alice, experiment="deep_linear", params={"steps": 50}, preset="smoke")
+    run, _ = run_request(requester=alice, experiment="deep_linear", params={}, preset="smoke")
+    done, _ = run_request(requester=alice, experiment="deep_linear", params={"steps": 50}, preset="smoke")
     Run.objects.filter(pk=done.pk).update(
         status="succeeded", progress=1.0, finished_at=timezone.now(), digest="d" * 64, provenance={"device": "cpu"}
     )

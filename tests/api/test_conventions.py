@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts import services as accounts
-from apps.api import conf
+from apps.core.requesters import SystemRequest
 from apps.forum.models import Thread
 from tests.api.conftest import World, client_for
 
@@ -20,8 +20,13 @@ pytestmark = pytest.mark.django_db
 # --- throttling -------------------------------------------------------------------------
 
 
-def test_writes_over_the_rate_get_429_with_retry_after(world: World, bob) -> None:
-    conf.RATES["write"] = "2/minute"
+def _limit(settings, scope: str, rate: str) -> None:
+    # A new dict, never the settings' own: the settings fixture restores the attribute, not its contents.
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, scope: rate}
+
+
+def test_writes_over_the_rate_get_429_with_retry_after(world: World, bob, settings) -> None:
+    _limit(settings, "write", "2/minute")
     client = client_for(bob)
     path = f"/api/v1/forum/threads/{world.thread.pk}/follow/"
     assert [client.put(path).status_code for _ in range(2)] == [200, 200]
@@ -31,15 +36,15 @@ def test_writes_over_the_rate_get_429_with_retry_after(world: World, bob) -> Non
     assert response.json()["error"]["code"] == "throttled"
 
 
-def test_anonymous_reads_over_the_rate_get_429_but_members_have_their_own_bucket(world: World, bob) -> None:
-    conf.RATES["anon"] = "3/minute"
+def test_anonymous_reads_over_the_rate_get_429_but_members_have_their_own_bucket(world: World, bob, settings) -> None:
+    _limit(settings, "anon", "3/minute")
     anonymous = APIClient()
     assert [anonymous.get("/api/v1/questions/").status_code for _ in range(4)] == [200, 200, 200, 429]
     assert client_for(bob).get("/api/v1/questions/").status_code == 200
 
 
-def test_run_requests_have_a_tighter_bucket_than_other_writes(world: World, bob) -> None:
-    conf.RATES["runs"] = "1/minute"
+def test_run_requests_have_a_tighter_bucket_than_other_writes(world: World, bob, settings) -> None:
+    _limit(settings, "runs", "1/minute")
     client = client_for(bob)
     first = client.post("/api/v1/runs/", {"experiment": "deep_linear", "params": {"steps": 11}}, format="json")
     second = client.post("/api/v1/runs/", {"experiment": "deep_linear", "params": {"steps": 12}}, format="json")
@@ -49,8 +54,8 @@ def test_run_requests_have_a_tighter_bucket_than_other_writes(world: World, bob)
     assert client.put(f"/api/v1/forum/threads/{world.thread.pk}/follow/").status_code == 200
 
 
-def test_the_forums_own_posting_rate_answers_429_with_retry_after(world: World, bob, monkeypatch) -> None:
-    monkeypatch.setattr("apps.forum.conf.POSTS_PER_MINUTE", 1)
+def test_the_forums_own_posting_rate_answers_429_with_retry_after(world: World, bob, settings) -> None:
+    settings.FORUM_POSTS_PER_MINUTE = 1
     client = client_for(bob)
     path = f"/api/v1/forum/threads/{world.thread.pk}/posts/"
     assert client.post(path, {"body": "one"}, format="json").status_code == 201
@@ -133,6 +138,15 @@ def test_the_page_size_is_capped_at_100(world: World, alice) -> None:
     assert len(response.json()["results"]) == 100
 
 
+def test_page_sizes_come_from_settings(world: World, alice, settings) -> None:
+    Thread.objects.bulk_create([Thread(category=world.category, title=f"T{i}", author=alice) for i in range(6)])
+    settings.API_PAGE_SIZE = 2
+    settings.API_MAX_PAGE_SIZE = 3
+    client = APIClient()
+    assert len(client.get("/api/v1/forum/threads/").json()["results"]) == 2
+    assert len(client.get("/api/v1/forum/threads/?page_size=50").json()["results"]) == 3
+
+
 def test_lists_filter_and_order(world: World) -> None:
     client = APIClient()
     assert [a["slug"] for a in client.get("/api/v1/perspectives/?tag=eos").json()["results"]] == ["edge-of-stability"]
@@ -204,6 +218,40 @@ def test_cacheable_reads_answer_304_to_a_matching_if_none_match(world: World, pa
     again = client.get(path, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again.content == b""
     assert client.get(path, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("if_none_match", "status"),
+    [
+        ("{etag}", 304),
+        ("W/{etag}", 304),  # If-None-Match compares weakly
+        ('"older", {etag}', 304),
+        ("*", 304),
+        ('"older", W/"other"', 200),
+        ("", 200),
+    ],
+)
+def test_if_none_match_follows_rfc_9110(world: World, if_none_match: str, status: int) -> None:
+    client = APIClient()
+    path = f"/api/v1/runs/{world.done.pk}/result/"
+    etag = client.get(path)["ETag"]
+    response = client.get(path, HTTP_IF_NONE_MATCH=if_none_match.format(etag=etag))
+    assert response.status_code == status
+    assert response["ETag"] == etag
+    assert {"Accept", "Authorization", "Cookie"} <= {v.strip() for v in response["Vary"].split(",")}
+
+
+def test_a_304_has_no_body_and_a_head_request_gets_one_too(world: World) -> None:
+    client = APIClient()
+    path = "/api/v1/questions/1/"
+    etag = client.get(path)["ETag"]
+    assert client.head(path, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert client.get(path, HTTP_IF_NONE_MATCH=etag).content == b""
+
+
+def test_if_match_with_another_etag_is_a_failed_precondition(world: World) -> None:
+    response = APIClient().get("/api/v1/questions/1/", HTTP_IF_MATCH='"not-this-one"')
+    assert response.status_code == 412
 
 
 def test_a_finished_run_has_an_etag_and_an_active_one_does_not(world: World) -> None:
@@ -297,5 +345,7 @@ def test_a_list_costs_the_same_number_of_queries_for_one_row_or_many(world: Worl
     for i in range(5):
         make_article(f"more-{i}", authors=[(alice, ""), (None, "Grace Hopper")], tags=("eos", f"t{i}"))
         Thread.objects.create(category=world.category, title=f"More {i}", author=alice)
-        run_request(user=None, experiment="deep_linear", params={"steps": 100 + i}, preset="smoke")
+        run_request(
+            requester=SystemRequest("test"), experiment="deep_linear", params={"steps": 100 + i}, preset="smoke"
+        )
     assert count() == few

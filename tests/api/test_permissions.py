@@ -134,9 +134,16 @@ ROWS = [
         "request a run",
         "post",
         lambda w: "/api/v1/runs/",
-        # As on the web: any established member within the quota; a brand-new account may not spend compute.
-        members(202) | {"charlie": 403},
+        # As on the web: any member within the quota; a brand-new account gets starter runs (smoke, no larger).
+        members(202),
         lambda w: {"experiment": "deep_linear", "preset": "smoke", "params": {"steps": 77}},
+    ),
+    Row(
+        "request a large run",
+        "post",
+        lambda w: "/api/v1/runs/",
+        members(202) | {"charlie": 403},
+        lambda w: {"experiment": "deep_linear", "preset": "full", "params": {}},
     ),
     Row(
         "cancel alice's run",

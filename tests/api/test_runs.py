@@ -16,7 +16,7 @@ def _request(client: APIClient, **body: object):
 
 
 def test_a_new_request_is_accepted_with_a_location_and_enqueued_once(
-    world: World, bob, broker, django_capture_on_commit_callbacks
+    world: World, bob, task_broker, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = _request(client_for(bob), experiment="deep_linear", preset="smoke", params={"lr": 0.01})
@@ -25,11 +25,11 @@ def test_a_new_request_is_accepted_with_a_location_and_enqueued_once(
     assert response["Location"] == f"/api/v1/runs/{run_id}/"
     assert response.json()["status"] == "queued"
     assert Run.objects.get(pk=run_id).requested_by == bob
-    assert broker.run_ids() == [run_id]
+    assert task_broker.run_ids() == [run_id]
 
 
 def test_an_identical_request_returns_the_existing_run_with_200(
-    world: World, bob, mallory, broker, django_capture_on_commit_callbacks
+    world: World, bob, mallory, task_broker, django_capture_on_commit_callbacks
 ) -> None:
     body = {"experiment": "deep_linear", "preset": "smoke", "params": {"lr": 0.02}}
     with django_capture_on_commit_callbacks(execute=True):
@@ -38,17 +38,17 @@ def test_an_identical_request_returns_the_existing_run_with_200(
         again = _request(client_for(mallory), experiment="deep_linear", preset="smoke", params={"lr": 0.02, "seed": 0})
     assert (first.status_code, again.status_code) == (202, 200)
     assert again.json()["id"] == first.json()["id"]
-    assert broker.run_ids() == [first.json()["id"]]
+    assert task_broker.run_ids() == [first.json()["id"]]
 
 
-def test_bad_parameters_come_back_by_field_and_nothing_is_saved(world: World, bob, broker) -> None:
+def test_bad_parameters_come_back_by_field_and_nothing_is_saved(world: World, bob, task_broker) -> None:
     before = Run.objects.count()
     response = _request(client_for(bob), experiment="deep_linear", params={"lr": -1, "steps": "many", "colour": 3})
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "invalid"
     assert {"lr", "steps", "colour"} <= set(error["fields"])
-    assert Run.objects.count() == before and broker.run_ids() == []
+    assert Run.objects.count() == before and task_broker.run_ids() == []
 
 
 @pytest.mark.parametrize(
@@ -120,13 +120,13 @@ def test_the_owner_cancels_and_mallory_cannot(world: World, alice, mallory) -> N
 
 
 def test_reproducing_a_run_creates_a_linked_run(
-    world: World, alice, broker, django_capture_on_commit_callbacks
+    world: World, alice, task_broker, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(alice).post(f"/api/v1/runs/{world.done.pk}/reproduce/")
     assert response.status_code == 202
     assert response.json()["reproduction_of"] == world.done.pk
-    assert broker.run_ids() == [response.json()["id"]]
+    assert task_broker.run_ids() == [response.json()["id"]]
 
 
 def test_only_a_succeeded_run_can_be_reproduced(world: World, alice) -> None:
@@ -140,3 +140,12 @@ def test_an_experiment_shows_its_config_schema_and_presets(world: World) -> None
     assert body["config_schema"]["properties"]["lr"]["exclusiveMinimum"] == 0
     assert "smoke" in body["presets"]
     assert APIClient().get("/api/v1/experiments/perpetual_motion/").status_code == 404
+
+
+def test_a_queued_run_tells_its_place_in_the_queue(world, client) -> None:
+    from tests.api.conftest import client_for
+
+    body = client_for(world.run.requested_by).get(f"/api/v1/runs/{world.run.pk}/").json()
+    assert body["queue"]["position"] == 1 and body["queue"]["text"].startswith("This run is next in the queue")
+    done = client_for(world.run.requested_by).get(f"/api/v1/runs/{world.done.pk}/").json()
+    assert done["queue"] is None

@@ -69,13 +69,16 @@ def test_an_author_experiment_figure_is_drawn_from_its_spec(
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     run, _ = services.author_experiment_run(experiment=exp, user=alice)
     RunResult.objects.create(run=run, data={"x": [0.0, 1.0, 2.0, 3.0], "y": [0.0, 1.0, 4.0, 9.0]})
     Run.objects.filter(pk=run.pk).update(status="succeeded", digest="browser-squares")
 
     _log_in(chromium, live_server, alice)
-    chromium.get(f"{live_server.url}/write/experiments/{exp.pk}/")
-    plot = chromium.find_element(By.CSS_SELECTOR, "[data-figure-url]")
-    WebDriverWait(chromium, 30).until(lambda d: max(d.execute_script(DRAWN_PIXELS_JS, plot) or [0]) > 1000)
-    assert console_errors(chromium) == []
+    for page in (f"/write/experiments/{exp.pk}/", f"/experiments/runs/{run.pk}/"):
+        chromium.get(live_server.url + page)
+        plot = chromium.find_element(By.CSS_SELECTOR, ".lm-figure-plot")
+        WebDriverWait(chromium, 30).until(lambda d, p=plot: max(d.execute_script(DRAWN_PIXELS_JS, p) or [0]) > 1000)
+        assert console_errors(chromium) == [], page

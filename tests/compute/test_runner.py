@@ -1,10 +1,20 @@
 from __future__ import annotations
 
+import functools
+import importlib
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
 
 from compute import registry
-from compute.runner import execute
+from compute.experiments import _numerics
+from compute.protocol import Experiment, ExperimentConfig
+from compute.runner import code_hash, execute
 
 PROVENANCE_FIELDS = {
     "git_commit",
@@ -75,3 +85,70 @@ def test_importing_the_registry_and_building_schemas_does_not_import_torch() -> 
         env={"COMPUTE_TEST_EXPERIMENTS": "1", "PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0, done.stderr
+
+
+_recording: list[list[str]] = []
+
+
+def _audit(event: str, args: tuple[object, ...]) -> None:
+    if event == "open" and _recording and isinstance(args[0], str | Path):
+        _recording[-1].append(str(Path(args[0]).resolve()))
+
+
+@functools.cache
+def _install_audit_hook() -> None:
+    # Audit hooks cannot be removed; this one does nothing outside files_opened().
+    sys.addaudithook(_audit)
+
+
+@contextmanager
+def files_opened() -> Iterator[list[str]]:
+    """Every file this process opens inside the block, as the interpreter's own audit events report it."""
+    _install_audit_hook()
+    opened: list[str] = []
+    _recording.append(opened)
+    try:
+        yield opened
+    finally:
+        _recording.pop()
+
+
+@pytest.fixture
+def probe_experiment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Experiment, Path]:
+    """An experiment in a module of its own, never hashed before in this process."""
+    name = f"probe_{uuid.uuid4().hex}"
+    source = tmp_path / f"{name}.py"
+    source.write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module(name)
+    monkeypatch.setitem(sys.modules, name, module)  # forgotten again after the test
+    experiment = Experiment(
+        name=name,
+        title="probe",
+        summary="",
+        citation="",
+        config=ExperimentConfig,
+        presets={"smoke": {}},
+        run=lambda config, ctx: {},
+        figure=lambda result, options: None,
+        module=name,
+    )
+    return experiment, source
+
+
+def test_the_code_hash_covers_the_experiment_module_and_the_shared_numerical_helpers(probe_experiment) -> None:
+    experiment, source = probe_experiment
+    with files_opened() as opened:
+        code_hash(experiment)
+    assert str(source.resolve()) in opened
+    assert str(Path(_numerics.__file__).resolve()) in opened
+
+
+def test_a_second_code_hash_of_the_same_experiment_reads_no_file(probe_experiment) -> None:
+    experiment, source = probe_experiment
+    first = code_hash(experiment)
+    source.write_text("VALUE = 2\n")  # a re-read would see this and hash differently
+    with files_opened() as opened:
+        second = code_hash(experiment)
+    assert opened == []
+    assert second == first

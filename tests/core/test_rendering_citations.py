@@ -111,3 +111,19 @@ def test_a_citation_may_carry_a_locator() -> None:
 def test_a_citation_inside_a_heading_leaves_no_trace_in_the_toc() -> None:
     out = render_markdown("## Deep linear networks [@saxe2014]\n", bibliography=BIB)
     assert out.toc[0].title == "Deep linear networks"
+
+
+def test_math_in_a_title_keeps_its_braces_and_commands() -> None:
+    assert latex_to_text(r"{$O(\sqrt{n})$ bounds}") == r"$O(\sqrt{n})$ bounds"
+    assert latex_to_text(r"Rates {$\mathrm{d}x^{2}$} for \emph{wide} nets") == r"Rates $\mathrm{d}x^{2}$ for wide nets"
+
+
+def test_a_reference_title_with_math_reaches_the_reference_list_intact() -> None:
+    bib = r"@article{root, title = {{$O(\sqrt{n})$ bounds}}, author = {Doe, Jane}, year = {2021}}"
+    out = render_markdown("See [@root].", bibliography=bib)
+    assert out.references[0]["title"] == r"$O(\sqrt{n})$ bounds"
+    assert r"$O(\sqrt{n})$ bounds" in out.html
+
+
+def test_an_escaped_dollar_is_text_and_starts_no_math() -> None:
+    assert latex_to_text(r"Costs of \$5 and {B}ig \$10") == "Costs of $5 and Big $10"

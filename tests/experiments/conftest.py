@@ -107,7 +107,7 @@ def use_broker(settings) -> Iterator[Callable[[str, Path], dict[str, str]]]:
     """Point this process's Celery producer at a broker; returns the env for workers."""
     from config.celery import app
 
-    saved = (app.conf.broker_url, app.conf.broker_transport_options)
+    saved = (app.conf.broker_url, app.conf.broker_transport_options, app.conf.broker_transport)
 
     def use(broker_url: str, broker_dir: Path) -> dict[str, str]:
         if broker_url.startswith("filesystem://"):
@@ -122,11 +122,15 @@ def use_broker(settings) -> Iterator[Callable[[str, Path], dict[str, str]]]:
             options = {"visibility_timeout": 3600}
         app.conf.broker_url = broker_url
         app.conf.broker_transport_options = options
+        # The embedded broker's hardened transport for filesystem://, the URL's own otherwise (as settings do).
+        app.conf.broker_transport = (
+            "config.embedded_broker:Transport" if broker_url.startswith("filesystem://") else None
+        )
         app._after_fork()  # forget pooled connections to the previous broker
         return broker_env(broker_url, broker_dir)
 
     yield use
-    app.conf.broker_url, app.conf.broker_transport_options = saved
+    app.conf.broker_url, app.conf.broker_transport_options, app.conf.broker_transport = saved
     app._after_fork()
 
 

@@ -7,7 +7,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from apps.core.requesters import SystemRequest
 from apps.experiments import services
+from apps.experiments.executors import Computed
 from apps.experiments.models import Experiment, Run, RunResult
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +24,7 @@ def _no_broker(monkeypatch):
 
 
 def _request(user, **params):
-    return services.run_request(user=user, experiment="deep_linear", params=params, preset="smoke")
+    return services.run_request(requester=user, experiment="deep_linear", params=params, preset="smoke")
 
 
 def test_experiment_sync_mirrors_the_registry() -> None:
@@ -69,7 +71,7 @@ def test_invalid_parameters_raise_field_errors_and_save_nothing(alice) -> None:
 
 def test_an_unknown_experiment_is_a_field_error(alice) -> None:
     with pytest.raises(ValidationError) as info:
-        services.run_request(user=alice, experiment="perpetual_motion", params={})
+        services.run_request(requester=alice, experiment="perpetual_motion", params={})
     assert "experiment" in info.value.message_dict
 
 
@@ -94,7 +96,7 @@ def test_the_daily_quota_counts_finished_runs_too(alice, settings) -> None:
 def test_system_requests_ignore_quotas(settings) -> None:
     settings.RUNS_MAX_CONCURRENT_PER_USER = 1
     for steps in (100, 200, 300):
-        services.run_request(user=None, experiment="deep_linear", params={"steps": steps}, enforce_quota=False)
+        services.run_request(requester=SystemRequest("test"), experiment="deep_linear", params={"steps": steps})
     assert Run.objects.count() == 3
 
 
@@ -118,8 +120,8 @@ def test_a_worker_that_lost_its_lease_cannot_finish(alice) -> None:
     Run.objects.filter(pk=run.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     fresh = services.run_claim(run_id=run.pk, worker="w2")
     assert fresh is not None and fresh.attempt == 2
-    assert services.run_finish(claim=stale, result={"a": 1}, provenance={}, digest="x") is False
-    assert services.run_finish(claim=fresh, result={"a": 2}, provenance={}, digest="y") is True
+    assert services.run_finish(claim=stale, computed=Computed(result={"a": 1}, provenance={}, digest="x")) is False
+    assert services.run_finish(claim=fresh, computed=Computed(result={"a": 2}, provenance={}, digest="y")) is True
     run.refresh_from_db()
     assert run.status == "succeeded" and run.result.data == {"a": 2}
     assert RunResult.objects.count() == 1
@@ -153,11 +155,13 @@ def test_a_cancelled_run_reports_cancelled_to_its_worker(alice) -> None:
 def test_a_reproduction_matches_only_with_an_identical_digest_on_cpu(alice) -> None:
     run, _ = _request(alice)
     claim = services.run_claim(run_id=run.pk, worker="w1")
-    services.run_finish(claim=claim, result={"x": [1.0]}, provenance={"device": "cpu"}, digest="d1")
+    services.run_finish(claim=claim, computed=Computed(result={"x": [1.0]}, provenance={"device": "cpu"}, digest="d1"))
     run.refresh_from_db()
     copy = services.run_reproduce(run=run, user=alice)
     claim = services.run_claim(run_id=copy.pk, worker="w1")
-    services.run_finish(claim=claim, result={"x": [1.0000001]}, provenance={"device": "cpu"}, digest="d2")
+    services.run_finish(
+        claim=claim, computed=Computed(result={"x": [1.0000001]}, provenance={"device": "cpu"}, digest="d2")
+    )
     copy.refresh_from_db()
     assert copy.reproduction_of_id == run.pk
     assert copy.reproduced_match is False
@@ -166,11 +170,15 @@ def test_a_reproduction_matches_only_with_an_identical_digest_on_cpu(alice) -> N
 def test_a_gpu_reproduction_agrees_within_the_experiment_tolerance(alice) -> None:
     run, _ = _request(alice)
     claim = services.run_claim(run_id=run.pk, worker="w1")
-    services.run_finish(claim=claim, result={"x": [1.0]}, provenance={"device": "cuda:0"}, digest="d1")
+    services.run_finish(
+        claim=claim, computed=Computed(result={"x": [1.0]}, provenance={"device": "cuda:0"}, digest="d1")
+    )
     run.refresh_from_db()
     copy = services.run_reproduce(run=run, user=alice)
     claim = services.run_claim(run_id=copy.pk, worker="w1")
-    services.run_finish(claim=claim, result={"x": [1.0 + 1e-12]}, provenance={"device": "cuda:0"}, digest="d2")
+    services.run_finish(
+        claim=claim, computed=Computed(result={"x": [1.0 + 1e-12]}, provenance={"device": "cuda:0"}, digest="d2")
+    )
     copy.refresh_from_db()
     assert copy.reproduced_match is True
 
@@ -188,7 +196,9 @@ def test_concurrent_identical_requests_create_one_run(alice, bob) -> None:
     def ask(user) -> None:
         try:
             barrier.wait(timeout=10)
-            run, _ = services.run_request(user=user, experiment="deep_linear", params={"steps": 777}, preset="smoke")
+            run, _ = services.run_request(
+                requester=user, experiment="deep_linear", params={"steps": 777}, preset="smoke"
+            )
             results.append(run.pk)
         except BaseException as exc:  # surfaced below
             errors.append(exc)
@@ -203,3 +213,27 @@ def test_concurrent_identical_requests_create_one_run(alice, bob) -> None:
     assert not errors
     assert len(set(results)) == 1 and len(results) == 4
     assert Run.objects.count() == 1
+
+
+def test_a_queued_run_whose_code_changed_is_rekeyed_when_it_starts(alice) -> None:
+    run, _ = _request(alice, steps=321)
+    current_code, current_key = run.code_hash, run.cache_key
+    stale_key = services.run_cache_key(run.experiment_id, run.config_hash, "0ld0c0de")
+    Run.objects.filter(pk=run.pk).update(code_hash="0ld0c0de", cache_key=stale_key)  # queued under older code
+    claim = services.run_claim(run_id=run.pk, worker="w1")
+    assert services.run_rekey(claim=claim) is None
+    run.refresh_from_db()
+    assert (run.code_hash, run.cache_key) == (current_code, current_key)
+    again, created = _request(alice, steps=321)
+    assert not created and again.pk == run.pk  # an identical request now finds it
+
+
+def test_a_queued_run_superseded_by_one_under_the_new_code_is_not_computed(alice) -> None:
+    old, _ = _request(alice, steps=654)
+    stale_key = services.run_cache_key(old.experiment_id, old.config_hash, "0ld0c0de")
+    Run.objects.filter(pk=old.pk).update(code_hash="0ld0c0de", cache_key=stale_key)
+    new, created = _request(alice, steps=654)  # asked again after the code changed
+    assert created
+    claim = services.run_claim(run_id=old.pk, worker="w1")
+    reason = services.run_rekey(claim=claim)
+    assert reason is not None and f"run #{new.pk}" in reason

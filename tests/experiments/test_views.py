@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from apps.experiments import services
+from apps.experiments.executors import Computed
 from apps.experiments.models import Run
 
 pytestmark = pytest.mark.django_db
@@ -20,10 +21,12 @@ def _no_broker(monkeypatch):
 
 
 def _finished_run(user) -> Run:
-    run, _ = services.run_request(user=user, experiment="deep_linear", params={}, preset="smoke")
+    run, _ = services.run_request(requester=user, experiment="deep_linear", params={}, preset="smoke")
     claim = services.run_claim(run_id=run.pk, worker="w")
     result = {"times": [0.0, 1.0], "measured": [[0.1, 0.2], [0.3, 0.4]], "metrics": {"max_rel_error": 0.01}}
-    services.run_finish(claim=claim, result=result, provenance={"device": "cpu", "seed": 0}, digest="abc")
+    services.run_finish(
+        claim=claim, computed=Computed(result=result, provenance={"device": "cpu", "seed": 0}, digest="abc")
+    )
     run.refresh_from_db()
     return run
 
@@ -80,7 +83,7 @@ def test_the_run_page_shows_progress_provenance_and_downloads(client, alice) -> 
 
 
 def test_status_json_reports_progress(client, alice) -> None:
-    run, _ = services.run_request(user=alice, experiment="deep_linear", params={}, preset="smoke")
+    run, _ = services.run_request(requester=alice, experiment="deep_linear", params={}, preset="smoke")
     data = client.get(reverse("experiments:run_status", args=[run.pk])).json()
     assert data["status"] == "queued" and data["finished"] is False
 
@@ -100,12 +103,12 @@ def test_the_json_download_carries_result_and_provenance(client, alice) -> None:
 
 
 def test_an_unfinished_run_has_no_downloads(client, alice) -> None:
-    run, _ = services.run_request(user=alice, experiment="deep_linear", params={}, preset="smoke")
+    run, _ = services.run_request(requester=alice, experiment="deep_linear", params={}, preset="smoke")
     assert client.get(reverse("experiments:run_result_json", args=[run.pk])).status_code == 404
 
 
 def test_another_member_cannot_cancel_a_run(client, alice, mallory) -> None:
-    run, _ = services.run_request(user=alice, experiment="deep_linear", params={}, preset="smoke")
+    run, _ = services.run_request(requester=alice, experiment="deep_linear", params={}, preset="smoke")
     client.force_login(mallory)
     assert client.post(reverse("experiments:run_cancel", args=[run.pk])).status_code == 403
     run.refresh_from_db()
@@ -138,7 +141,7 @@ def test_the_web_process_never_imports_torch() -> None:
 
 
 def test_a_failed_run_page_says_why_and_offers_the_traceback(client, alice) -> None:
-    run, _ = services.run_request(user=alice, experiment="deep_linear", params={}, preset="smoke")
+    run, _ = services.run_request(requester=alice, experiment="deep_linear", params={}, preset="smoke")
     claim = services.run_claim(run_id=run.pk, worker="w")
     services.run_fail(claim=claim, error="RuntimeError: diverged", traceback="Traceback (most recent call last): ...")
     html = client.get(run.get_absolute_url()).content.decode()
@@ -147,7 +150,7 @@ def test_a_failed_run_page_says_why_and_offers_the_traceback(client, alice) -> N
 
 
 def test_the_experiment_page_lists_recent_runs(client, alice) -> None:
-    run, _ = services.run_request(user=alice, experiment="deep_linear", params={}, preset="smoke")
+    run, _ = services.run_request(requester=alice, experiment="deep_linear", params={}, preset="smoke")
     html = client.get(reverse("experiments:detail", args=["deep_linear"])).content.decode()
     assert run.get_absolute_url() in html
 

@@ -143,8 +143,8 @@ def test_a_result_the_figure_code_cannot_draw_gives_a_message_not_a_500(client, 
 def test_the_plotted_data_of_a_layout_covers_every_plot_in_it():
     from bokeh.layouts import column, gridplot, row
 
-    from apps.experiments.figures import series_from_figure
-    from compute.figures import add_measured, add_theory, new_figure
+    from apps.experiments.embeds import series_from_figure
+    from compute.plotting import add_measured, add_theory, new_figure
 
     left, right = new_figure("a", "x", "y"), new_figure("b", "x", "y")
     add_theory(left, [0, 1], [0, 1], label="line")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -9,7 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apps.core.rendering import FigureDirective, FigureError, render_markdown
-from apps.experiments.figures import figure_resolver, resolve_figure
+from apps.core.requesters import SystemRequest
+from apps.experiments.embeds import figure_resolver
 from apps.experiments.models import Run
 from apps.perspectives.models import Article, Version
 from apps.perspectives.services import article_publish
@@ -55,20 +57,20 @@ def points_of(html: str) -> list[dict]:
 )
 def test_a_bad_directive_raises_a_figure_error_naming_the_field(fields, named):
     with pytest.raises(FigureError) as excinfo:
-        resolve_figure(directive(**fields), request_runs=True)
+        figure_resolver(directive(**fields), requester=SystemRequest("test"))
     assert named in str(excinfo.value)
     assert not Run.objects.exists()
 
 
 def test_a_bad_directive_is_shown_inline_and_listed_in_errors():
     source = "Text.\n\n```figure\nexperiment: deep_linear\ngrid: {init_scale: [0.001, -5]}\ncaption: x\n```\n"
-    out = render_markdown(source, figure_resolver=figure_resolver)
+    out = render_markdown(source, figure_resolver=functools.partial(figure_resolver, requester=None))
     assert "figure-error" in out.html and "grid.init_scale" in out.html
     assert any("grid.init_scale" in e for e in out.errors)
 
 
 def test_resolving_for_publish_requests_one_run_per_grid_point_once(alice):
-    html = resolve_figure(directive(grid={"init_scale": [0.001, 0.01]}), request_runs=True)
+    html = figure_resolver(directive(grid={"init_scale": [0.001, 0.01]}), requester=SystemRequest("test"))
     runs = list(Run.objects.order_by("pk"))
     assert [r.config["init_scale"] for r in runs] == [0.001, 0.01]
     assert all(r.requested_by is None and r.status == "queued" for r in runs)
@@ -76,20 +78,22 @@ def test_resolving_for_publish_requests_one_run_per_grid_point_once(alice):
     assert [p["run"] for p in points] == [r.pk for r in runs]
     assert [p["choice"] for p in points] == [["0.001"], ["0.01"]]
     assert points[0]["figure"] == f"/experiments/runs/{runs[0].pk}/figure.json"
-    resolve_figure(directive(grid={"init_scale": [0.001, 0.01]}), request_runs=True)
+    figure_resolver(directive(grid={"init_scale": [0.001, 0.01]}), requester=SystemRequest("test"))
     assert Run.objects.count() == 2  # never computed twice
 
 
 def test_a_preview_without_requests_creates_no_runs_but_finds_finished_ones(finished_run):
     run = finished_run(0.001)
-    html = resolve_figure(directive(grid={"init_scale": [0.001, 0.01]}), request_runs=False)
+    html = figure_resolver(directive(grid={"init_scale": [0.001, 0.01]}), requester=None)
     assert Run.objects.count() == 1
     assert [p["run"] for p in points_of(html)] == [run.pk, None]
 
 
 def test_the_placeholder_has_controls_links_and_a_no_script_table_for_a_finished_run(finished_run):
     run = finished_run(0.001)
-    html = resolve_figure(directive(grid={"init_scale": [0.001, 0.01]}, caption="Hello"), request_runs=True)
+    html = figure_resolver(
+        directive(grid={"init_scale": [0.001, 0.01]}, caption="Hello"), requester=SystemRequest("test")
+    )
     assert 'class="lm-figure lm-figure-live"' in html and 'data-figure-id="lm-figure-1"' in html
     assert '<select id="lm-figure-1-init_scale" data-grid-key="init_scale">' in html
     assert '<label for="lm-figure-1-init_scale">init_scale</label>' in html
@@ -124,7 +128,7 @@ def test_publishing_caches_a_placeholder_that_names_the_runs(alice):
 def test_the_deep_linear_article_in_site_embeds_a_grid_and_every_site_figure_validates():
     from django.conf import settings
 
-    from apps.core.rendering.figures import parse_directive
+    from apps.core.rendering.directives import parse_directive
 
     parsed = {}
     for path in sorted((settings.BASE_DIR / "site").rglob("*.md")):
@@ -134,11 +138,12 @@ def test_the_deep_linear_article_in_site_embeds_a_grid_and_every_site_figure_val
     assert deep and any(len(v) >= 2 for d in deep for v in d.grid.values())
     for directives in parsed.values():
         for d in directives:
-            resolve_figure(d, request_runs=False)  # raises FigureError if it does not validate
+            figure_resolver(d, requester=None)  # raises FigureError if it does not validate
 
 
 def test_loadsite_refuses_an_article_whose_figure_does_not_validate_and_writes_nothing(tmp_path):
-    from apps.core.sitecontent import SiteContentError, site_load
+    from apps.content.errors import SiteContentError
+    from apps.content.loader import site_load
 
     root = tmp_path / "site"
     (root / "perspectives").mkdir(parents=True)

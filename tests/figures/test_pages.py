@@ -73,3 +73,16 @@ def test_readers_without_javascript_get_the_table_of_a_run_that_finished_after_p
     noscript = html[html.index("<noscript") : html.index("</noscript>")]
     assert noscript.count("<table") == 1 and "init_scale = 0.001" in noscript and "measured s=" in noscript
     assert "Other settings are still being computed" in noscript
+
+
+def test_a_run_page_shows_each_claim_against_the_number_that_tests_it(client, finished_run):
+    import re
+
+    run = finished_run(0.001)
+    html = client.get(run.get_absolute_url()).content.decode()
+    table = html[html.index('class="metrics-table claims-table"') : html.index("</table>", html.index("claims-table"))]
+    assert "Every mode&#x27;s strength follows Saxe et al." in table and "within 5% of its singular value" in table
+    assert "max_rel_error</span> = 0.0" in table and "&lt; 0.05" in table
+    assert table.count("✓ holds") == 2 and "✗ fails" not in table
+    # Readable numbers: no float noise such as 0.011234567890123 anywhere in the measurements.
+    assert not re.search(r"\d\.\d{7,}", html[html.index("claims-table") : html.index("Download:")])

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
+from celery import current_app
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
@@ -10,6 +14,7 @@ from django.urls import reverse
 from apps.forum import services
 from apps.forum.models import ForumProfile, Notification
 from apps.forum.notify import digest_send_all, unsubscribe_url
+from apps.forum.tasks import send_notification_emails
 
 
 @pytest.mark.django_db
@@ -56,17 +61,53 @@ def test_each_person_hears_once_by_the_most_specific_reason(thread, first_post, 
     assert list(Notification.objects.filter(user=alice).values_list("kind", flat=True)) == ["mention"]
 
 
+def _messages(folder):
+    """The task messages that landed on the broker: (task name, queue, args), oldest first."""
+    if not folder.exists():
+        return []
+    found = []
+    for path in sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime_ns):
+        message = json.loads(path.read_text())
+        args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        found.append((message["headers"]["task"], message["properties"]["delivery_info"]["routing_key"], args))
+    return found
+
+
 @pytest.mark.django_db
-def test_immediate_subscribers_get_an_email_after_commit(django_capture_on_commit_callbacks, thread, bob, charlie):
+def test_a_mention_is_emailed_by_the_worker_not_within_the_request(
+    client, django_capture_on_commit_callbacks, task_broker, thread, bob, charlie
+):
     services.profile_update(user=charlie, email_mode="immediate")
+    client.force_login(bob)
     with django_capture_on_commit_callbacks(execute=True):
-        services.post_create(user=bob, thread=thread, body="ping @charlie")
+        response = client.post(reverse("forum:reply", args=[thread.pk]), {"body": "ping @charlie"})
+    assert response.status_code == 302
+    assert mail.outbox == [], "the request itself sends no email"
+    note = Notification.objects.get(user=charlie)
+    assert _messages(task_broker) == [("forum.send_notification_emails", "default", [[note.pk]])]
+
+    (task_name, _queue, args) = _messages(task_broker)[0]
+    current_app.tasks[task_name].apply(args=args)
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["charlie@example.org"]
     assert "mentioned you" in message.body and "/forum/unsubscribe/" in message.body
     assert "List-Unsubscribe" in message.extra_headers
-    assert Notification.objects.get(user=charlie).emailed_at is not None
+    note.refresh_from_db()
+    assert note.emailed_at is not None
+    send_notification_emails.apply(args=args)
+    assert len(mail.outbox) == 1, "a redelivered message sends no second email"
+
+
+@pytest.mark.django_db
+def test_a_post_whose_readers_all_chose_the_digest_puts_nothing_on_the_broker(
+    django_capture_on_commit_callbacks, task_broker, thread, bob, charlie
+):
+    services.follow(user=charlie, thread=thread)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_create(user=bob, thread=thread, body="news for followers")
+    assert Notification.objects.filter(user=charlie).exists()
+    assert _messages(task_broker) == []
 
 
 @pytest.mark.django_db
@@ -150,16 +191,22 @@ def test_the_digest_task_sends_the_same_digest_as_the_command(thread, bob, charl
 
 
 @pytest.mark.django_db
-def test_a_mail_outage_does_not_break_posting(
-    client, django_capture_on_commit_callbacks, thread, members, charlie, settings
+def test_a_mail_outage_does_not_break_posting_and_a_later_attempt_sends_the_email(
+    client, django_capture_on_commit_callbacks, task_broker, thread, members, charlie, settings
 ):
-    # The SMTP server is outside the project: point the backend at a closed port.
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
     services.profile_update(user=charlie, email_mode="immediate")
     client.force_login(members[1])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("forum:reply", args=[thread.pk]), {"body": "hello @charlie"})
     assert response.status_code == 302
+    (_task, _queue, args) = _messages(task_broker)[0]
+    # The SMTP server is outside the project: point the backend at a closed port.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    assert send_notification_emails.apply(args=args).failed()
     note = Notification.objects.get(user=charlie)
     assert note.emailed_at is None, "left for a later attempt"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_notification_emails.apply(args=args).get() == 1
+    note.refresh_from_db()
+    assert note.emailed_at is not None and [m.to for m in mail.outbox] == [["charlie@example.org"]]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
-from apps.forum import conf, services, trust
+from apps.forum import services, trust
 from apps.forum.models import Post
 
 
 @pytest.mark.django_db
 def test_posting_faster_than_the_limit_gets_a_429_with_a_message(client, thread, bob):
     client.force_login(bob)
-    for i in range(conf.POSTS_PER_MINUTE):
+    for i in range(settings.FORUM_POSTS_PER_MINUTE):
         response = client.post(reverse("forum:reply", args=[thread.pk]), {"body": f"quick {i}"})
         assert response.status_code == 302
     response = client.post(reverse("forum:reply", args=[thread.pk]), {"body": "too quick"})
@@ -26,7 +27,7 @@ def test_posting_faster_than_the_limit_gets_a_429_with_a_message(client, thread,
 def test_new_threads_count_against_the_same_limit(client, members, category):
     bob = members[1]
     client.force_login(bob)
-    for i in range(conf.POSTS_PER_MINUTE):
+    for i in range(settings.FORUM_POSTS_PER_MINUTE):
         client.post(reverse("forum:thread_new"), {"category": category.pk, "title": f"t{i}", "body": "b"})
     response = client.post(reverse("forum:thread_new"), {"category": category.pk, "title": "over", "body": "b"})
     assert response.status_code == 429
@@ -34,13 +35,13 @@ def test_new_threads_count_against_the_same_limit(client, members, category):
 
 @pytest.mark.django_db
 def test_moderators_are_not_rate_limited(thread, mod):
-    for i in range(conf.POSTS_PER_MINUTE + 2):
+    for i in range(settings.FORUM_POSTS_PER_MINUTE + 2):
         services.post_create(user=mod, thread=thread, body=f"announcement {i}")
 
 
 @pytest.mark.django_db
 def test_one_members_limit_does_not_affect_another(thread, bob, alice):
-    for i in range(conf.POSTS_PER_MINUTE):
+    for i in range(settings.FORUM_POSTS_PER_MINUTE):
         services.post_create(user=bob, thread=thread, body=f"b{i}")
     with pytest.raises(trust.RateLimited):
         services.post_create(user=bob, thread=thread, body="b-over")
@@ -56,7 +57,7 @@ def test_the_limit_holds_across_processes_through_redis(settings, redis_url, thr
     from django.core.cache import caches
 
     caches["default"].clear()
-    for i in range(conf.POSTS_PER_MINUTE):
+    for i in range(settings.FORUM_POSTS_PER_MINUTE):
         services.post_create(user=bob, thread=thread, body=f"r{i}")
     from django.core.cache.backends.redis import RedisCache
 
@@ -66,3 +67,12 @@ def test_the_limit_holds_across_processes_through_redis(settings, redis_url, thr
     with pytest.raises(trust.RateLimited):
         services.post_create(user=bob, thread=thread, body="r-over")
     caches["default"].clear()
+
+
+@pytest.mark.django_db
+def test_the_limit_is_the_one_in_the_settings(settings, thread, bob):
+    settings.FORUM_POSTS_PER_MINUTE = 2
+    services.post_create(user=bob, thread=thread, body="one")
+    services.post_create(user=bob, thread=thread, body="two")
+    with pytest.raises(trust.RateLimited, match="at most 2 posts a minute"):
+        services.post_create(user=bob, thread=thread, body="three")

@@ -1,4 +1,4 @@
-"""Trust levels: new members are held to limits that lift with time and activity; moderators are exempt."""
+"""The forum's limits by trust level, and the facts the forum gives apps.accounts.trust (its standing provider)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,17 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from apps.accounts.trust import (
+    MEMBER,
+    MODERATOR,
+    NEW,
+    RunAllowance,
+    can_request_runs,
+    forget_standing,
+    run_ineligibility,
+    run_permission,
+    trust_level,
+)
 from apps.forum import services, trust
 from apps.forum.models import ForumProfile, Post, Thread
 from tests.factories import established
@@ -14,35 +25,35 @@ THREE_LINKS = "See https://a.example, https://b.example and [this](https://c.exa
 
 
 @pytest.mark.django_db
-def test_a_brand_new_account_is_trust_level_zero(charlie):
-    assert trust.trust_level(charlie) == trust.NEW
-    assert not trust.can_request_runs(charlie)
+def test_a_brand_new_account_is_trust_level_zero_with_starter_runs_only(charlie):
+    assert trust_level(charlie) == NEW
+    assert run_permission(charlie).allowance is RunAllowance.STARTER
 
 
 @pytest.mark.django_db
 def test_a_day_and_three_posts_lift_a_member_to_level_one(charlie):
     established(charlie, days=2, posts=3)
-    assert trust.trust_level(charlie) == trust.MEMBER
-    assert trust.can_request_runs(charlie)
+    assert trust_level(charlie) == MEMBER
+    assert can_request_runs(charlie)
 
 
 @pytest.mark.django_db
 def test_an_old_account_without_posts_stays_new(charlie):
     established(charlie, days=60, posts=0)
-    assert trust.trust_level(charlie) == trust.NEW
+    assert trust_level(charlie) == NEW
 
 
 @pytest.mark.django_db
 def test_a_moderator_can_grant_a_level(charlie):
     ForumProfile.objects.create(user=charlie, granted_trust_level=1)
-    assert trust.can_request_runs(charlie)
+    assert can_request_runs(charlie)
 
 
 @pytest.mark.django_db
 def test_anonymous_visitors_cannot_request_runs():
     from django.contrib.auth.models import AnonymousUser
 
-    assert not trust.can_request_runs(AnonymousUser())
+    assert not can_request_runs(AnonymousUser())
 
 
 @pytest.mark.django_db
@@ -81,10 +92,8 @@ def test_too_many_mentions_from_a_new_member_is_refused(make_user, charlie, cate
 
 @pytest.mark.django_db
 def test_a_new_member_may_post_ten_times_a_day(charlie, category, settings):
-    from apps.forum import conf
-
     thread = services.thread_create(user=charlie, category=category, title="Counting", body="1")
-    for i in range(conf.TL0_POSTS_PER_DAY - 1):
+    for i in range(settings.FORUM_TL0_POSTS_PER_DAY - 1):
         # Each call is in a fresh minute as far as the per-minute limit knows.
         from django.core.cache import cache
 
@@ -102,7 +111,7 @@ def test_a_new_member_may_post_ten_times_a_day(charlie, category, settings):
 @pytest.mark.django_db
 def test_moderators_are_exempt_from_link_limits(mod, category):
     services.thread_create(user=mod, category=category, title="Links", body=THREE_LINKS)
-    assert trust.trust_level(mod) == trust.MODERATOR
+    assert trust_level(mod) == MODERATOR
 
 
 @pytest.mark.django_db
@@ -112,3 +121,41 @@ def test_new_members_cannot_embed_experiment_figures(charlie, category):
         services.thread_create(user=charlie, category=category, title="fig", body=body)
     assert "figures" in " ".join(excinfo.value.message_dict["body"])
     assert not Thread.objects.exists()
+
+
+# --- the facts the forum provides to apps.accounts.trust -------------------------------------------
+
+
+@pytest.mark.django_db
+def test_hidden_and_deleted_posts_do_not_count_towards_a_level(charlie):
+    established(charlie, days=2, posts=3)
+    first, second, _ = Post.objects.filter(author=charlie)
+    Post.objects.filter(pk=first.pk).update(is_hidden=True)
+    Post.objects.filter(pk=second.pk).update(is_deleted=True)
+    forget_standing(charlie)
+    assert trust_level(charlie) == NEW
+    assert run_permission(charlie).reason.endswith(
+        "any run opens once you have written three forum posts (you have 1)."
+    )
+
+
+@pytest.mark.django_db
+def test_a_forum_suspension_stops_runs_until_it_ends_and_lifting_it_restores_them(mod, bob):
+    from datetime import UTC, datetime
+
+    assert can_request_runs(bob)
+    services.user_suspend(moderator=mod, user=bob, reason="cool off", until=datetime(2031, 3, 3, 14, 0, tzinfo=UTC))
+    assert run_ineligibility(bob) == (
+        "Your account is suspended until 3 March 2031, 14:00 UTC; you can request runs after that."
+    )
+    services.user_unsuspend(moderator=mod, user=bob)
+    assert can_request_runs(bob)
+
+
+@pytest.mark.django_db
+def test_a_members_standing_is_read_in_one_query_and_kept_for_the_request(bob, django_assert_num_queries):
+    established(bob, posts=3)
+    with django_assert_num_queries(2):  # the role groups, then the standing
+        assert trust_level(bob) == MEMBER
+        assert can_request_runs(bob)
+        assert run_ineligibility(bob) is None

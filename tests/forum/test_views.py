@@ -55,6 +55,16 @@ def test_a_post_link_redirects_to_the_page_that_shows_it(client, thread, bob):
 
 
 @pytest.mark.django_db
+def test_the_page_size_is_the_one_in_the_settings(client, thread, bob, settings):
+    settings.FORUM_POSTS_PER_PAGE = 4
+    _grow(thread, bob, 9)  # 10 posts, 4 a page: the last one is on page 3
+    last = thread.posts.order_by("-created", "-id").first()
+    assert client.get(reverse("forum:post", args=[last.pk]))["Location"].endswith(f"?page=3#post-{last.pk}")
+    page = client.get(thread.get_absolute_url() + "?page=3").content.decode()
+    assert f'id="post-{last.pk}"' in page and page.count('<li class="post') == 2
+
+
+@pytest.mark.django_db
 def test_a_wrong_slug_redirects_to_the_canonical_url(client, thread):
     response = client.get(reverse("forum:thread", kwargs={"pk": thread.pk, "slug": "old-title"}))
     assert response.status_code == 302 and response["Location"] == thread.get_absolute_url()

@@ -31,7 +31,9 @@ def sandbox_worker(use_broker: Any, workers: Any, tmp_path: Path) -> Any:  # noq
 def _approved(alice: Any, ed: Any, source: str, name: str) -> Any:
     draft = services.submission_create(author=alice, fields={"title": name, "summary": "S", "body": "B"})
     exp = services.author_experiment_save(submission=draft, user=alice, name=name, source=source, figure_spec=SPEC)
-    return services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    return services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
 
 
 def _status(run: Run, *statuses: str) -> Run | None:

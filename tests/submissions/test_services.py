@@ -143,7 +143,9 @@ def test_changing_the_source_clears_the_approval(draft: Any, alice: Any, ed: Any
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     assert exp.approved
     exp = services.author_experiment_save(
         submission=draft,
@@ -156,17 +158,19 @@ def test_changing_the_source_clears_the_approval(draft: Any, alice: Any, ed: Any
     assert not exp.approved and exp.approved_by is None
 
 
-def test_saving_the_same_source_keeps_the_approval(draft: Any, alice: Any, ed: Any) -> None:
+def test_saving_the_same_source_and_spec_keeps_the_approval(draft: Any, alice: Any, ed: Any) -> None:
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     exp = services.author_experiment_save(
         submission=draft,
         user=alice,
         name="squares",
         source=GOOD_SOURCE,
-        figure_spec={**SPEC, "title": "new title"},
+        figure_spec=dict(SPEC),
         experiment=exp,
     )
     assert exp.approved
@@ -177,7 +181,9 @@ def test_an_editor_approves_only_the_hash_they_read(draft: Any, alice: Any, ed: 
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
     with pytest.raises(ValidationError):
-        services.author_experiment_approve(experiment=exp, editor=ed, sha256="0" * 64)
+        services.author_experiment_approve(
+            experiment=exp, editor=ed, sha256="0" * 64, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+        )
     exp.refresh_from_db()
     assert not exp.approved
 
@@ -189,7 +195,9 @@ def test_authors_cannot_approve_their_own_code(draft: Any, alice: Any) -> None:
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
     with pytest.raises(PermissionDenied):
-        services.author_experiment_approve(experiment=exp, editor=alice, sha256=exp.sha256)
+        services.author_experiment_approve(
+            experiment=exp, editor=alice, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+        )
 
 
 @pytest.mark.parametrize(
@@ -238,11 +246,14 @@ def test_running_an_approved_experiment_queues_one_run_per_source_and_preset(
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     run, created = services.author_experiment_run(experiment=exp, user=alice)
     again, created_again = services.author_experiment_run(experiment=exp, user=alice)
     assert created and not created_again and again.pk == run.pk
-    assert run.experiment_id == f"author-{exp.pk}" and run.sandbox.source_sha256 == exp.sha256
+    assert run.experiment.kind == "author" and run.code_hash == exp.sha256[:16]
+    assert run.experiment.author_experiment == exp
     assert run.experiment.available is False  # never listed with the reference experiments
     with pytest.raises(PermissionDenied):
         services.author_experiment_run(experiment=exp, user=mallory)
@@ -264,7 +275,7 @@ def test_publishing_needs_every_experiment_approved(accepted: Any, alice: Any, e
 
 
 def test_the_reaper_requeues_an_author_run_whose_worker_died(
-    draft: Any, alice: Any, ed: Any, django_capture_on_commit_callbacks: Any
+    draft: Any, alice: Any, ed: Any, django_capture_on_commit_callbacks: Any, task_broker: Any
 ) -> None:
     from datetime import timedelta
 
@@ -276,17 +287,18 @@ def test_the_reaper_requeues_an_author_run_whose_worker_died(
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     with django_capture_on_commit_callbacks(execute=False):
         run, _ = services.author_experiment_run(experiment=exp, user=alice)
     Run.objects.filter(pk=run.pk).update(
         status="running", attempts=1, lease_expires_at=timezone.now() - timedelta(seconds=5)
     )
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert runs_reap_expired() == 1
+    assert runs_reap_expired() == 1
     run.refresh_from_db()
-    assert run.status == "queued" and run.error == ""
-    assert len(callbacks) == 1  # the message to the sandbox worker
+    assert run.status == "queued" and run.error == "" and run.enqueued_at is not None
+    assert len(list(task_broker.glob("*.experiments.msg"))) == 1  # the message to the sandbox worker
 
 
 def test_only_reviews_marked_public_are_published_with_the_article(in_review: Any, bob: Any, ed: Any) -> None:
@@ -301,3 +313,56 @@ def test_only_reviews_marked_public_are_published_with_the_article(in_review: An
     services.submission_decide(submission=in_review, editor=ed, decision="accept")
     version = services.submission_publish(submission=in_review, editor=ed)
     assert [r.body for r in published_reviews(version.article)] == ["Open."]
+
+
+FIGURE_BODY = (
+    "Intro.\n\n```figure\nexperiment: deep_linear\npreset: smoke\n"
+    "grid: {init_scale: [0.001, 0.01]}\ncaption: Modes.\n```\n"
+)
+
+
+def test_submitting_a_draft_requests_its_figures_on_the_submitting_authors_quota(alice: Any) -> None:
+    from apps.experiments.models import Run
+
+    draft = services.submission_create(author=alice, fields={"title": "T", "summary": "S", "body": FIGURE_BODY})
+    assert not Run.objects.exists()  # saving a draft computes nothing
+    services.submission_submit(submission=draft, user=alice)
+    runs = Run.objects.order_by("pk")
+    assert [r.config["init_scale"] for r in runs] == [0.001, 0.01]
+    assert {r.requested_by for r in runs} == {alice}
+
+
+def test_a_draft_whose_figures_exceed_the_quota_is_not_submitted(alice: Any, settings: Any) -> None:
+    from apps.experiments.models import Run
+
+    settings.RUNS_MAX_PER_DAY_PER_USER = 1
+    draft = services.submission_create(author=alice, fields={"title": "T", "summary": "S", "body": FIGURE_BODY})
+    with pytest.raises(ValidationError) as info:
+        services.submission_submit(submission=draft, user=alice)
+    assert "quota" not in info.value.message_dict and "runs" in " ".join(info.value.message_dict["body"])
+    draft.refresh_from_db()
+    assert draft.state == State.DRAFT and not draft.transitions.exists()
+    assert not Run.objects.exists()
+
+
+def test_the_figure_spec_is_part_of_what_the_editor_approves(draft: Any, alice: Any, ed: Any) -> None:
+    exp = services.author_experiment_save(
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
+    )
+    read = services.spec_fingerprint(exp.figure_spec)
+    relabelled = {**SPEC, "series": [{**SPEC["series"][0], "label": '=HYPERLINK("https://evil.example")'}]}
+    exp = services.author_experiment_save(
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=relabelled, experiment=exp
+    )
+    with pytest.raises(ValidationError) as info:  # the editor read the old labels
+        services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=read)
+    assert "figure_spec" in info.value.message_dict
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
+    exp.refresh_from_db()
+    assert exp.approved
+    exp = services.author_experiment_save(  # a label changed after approval needs a new one
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC, experiment=exp
+    )
+    assert not exp.approved

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -29,6 +30,39 @@ def test_the_preview_renders_math_citations_and_reports_errors(as_user: Any, ali
     html = response.content.decode()
     assert "<math" in html
     assert "To fix before submitting" in html
+
+
+FIGURE_BODY = (
+    "Intro.\n\n```figure\nexperiment: deep_linear\npreset: smoke\n"
+    "grid: {init_scale: [0.001, 0.01]}\ncaption: Modes.\n```\n"
+)
+
+
+def test_previewing_and_viewing_a_draft_with_figure_blocks_creates_no_run(as_user: Any, alice: Any, ed: Any) -> None:
+    from apps.experiments.models import Run
+
+    client = as_user(alice)
+    for _ in range(2):
+        preview = client.post(reverse("submissions:preview"), {"body": FIGURE_BODY})
+        assert preview.status_code == 200 and b"lm-figure" in preview.content
+    draft = services.submission_create(author=alice, fields={"title": "T", "summary": "S", "body": FIGURE_BODY})
+    assert client.get(reverse("submissions:detail", args=[draft.pk])).status_code == 200
+    services.submission_submit(submission=draft, user=alice)  # the editors read it too
+    Run.objects.all().delete()
+    assert as_user(ed).get(reverse("submissions:detail", args=[draft.pk])).status_code == 200
+    assert not Run.objects.exists()
+
+
+def test_the_preview_shows_runs_that_exist(as_user: Any, alice: Any) -> None:
+    from apps.core.requesters import SystemRequest
+    from apps.experiments.services import run_request
+
+    run, _ = run_request(
+        requester=SystemRequest("test"), experiment="deep_linear", params={"init_scale": 0.001}, preset="smoke"
+    )
+    html = as_user(alice).post(reverse("submissions:preview"), {"body": FIGURE_BODY}).content.decode()
+    assert f"/experiments/runs/{run.pk}/figure.json" in html
+    assert "not requested yet" in html  # the other grid point: nothing computed for a preview
 
 
 def test_the_preview_sanitises_hostile_html(as_user: Any, alice: Any) -> None:
@@ -146,27 +180,34 @@ def test_an_uploaded_module_is_attached_and_awaits_approval(as_user: Any, draft:
     exp = draft.experiments.get()
     assert response.status_code == 302 and exp.source == GOOD_SOURCE and not exp.approved
     page = as_user(ed).get(reverse("submissions:experiment", args=[exp.pk]))
-    assert page.status_code == 200 and b"approve it" in page.content
-    as_user(ed).post(reverse("submissions:experiment_approve", args=[exp.pk]), {"sha256": exp.sha256})
+    assert page.status_code == 200 and b"approve them" in page.content
+    as_user(ed).post(
+        reverse("submissions:experiment_approve", args=[exp.pk]),
+        {"sha256": exp.sha256, "spec_sha256": services.spec_fingerprint(exp.figure_spec)},
+    )
     exp.refresh_from_db()
     assert exp.approved and exp.approved_by == ed
 
 
-def test_the_figure_of_a_succeeded_run_is_drawn_from_the_spec(as_user: Any, draft: Any, alice: Any, ed: Any) -> None:
+def test_the_figure_of_a_succeeded_author_run_is_drawn_from_the_spec(
+    as_user: Any, draft: Any, alice: Any, ed: Any
+) -> None:
     from apps.experiments.models import Run, RunResult
 
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
-    url = reverse("submissions:experiment_figure", args=[exp.pk])
-    assert as_user(alice).get(url).status_code == 404
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     run, _ = services.author_experiment_run(experiment=exp, user=alice)
+    url = reverse("experiments:run_figure", args=[run.pk])
+    assert as_user(alice).get(url).json()["item"] is None  # queued: nothing to draw yet
     RunResult.objects.create(run=run, data={"x": [0.0, 1.0, 2.0], "y": [0.0, 1.0, 4.0]})
-    Run.objects.filter(pk=run.pk).update(status="succeeded")
-    response = as_user(alice).get(url)
-    assert response.status_code == 200
-    assert response.json()["doc"]["roots"]
+    Run.objects.filter(pk=run.pk).update(status="succeeded", digest="squares")
+    item = as_user(alice).get(url).json()["item"]
+    assert item["doc"]["roots"]
+    assert "n squared" in json.dumps(item)  # the spec's series label, drawn by the spec's trusted builder
 
 
 def test_the_run_pages_of_an_author_run_do_not_break(as_user: Any, draft: Any, alice: Any, ed: Any) -> None:
@@ -175,7 +216,9 @@ def test_the_run_pages_of_an_author_run_do_not_break(as_user: Any, draft: Any, a
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     run, _ = services.author_experiment_run(experiment=exp, user=alice)
     client = as_user(alice)
     for name in ("run", "run_status", "run_figure", "run_figure_data"):
@@ -185,7 +228,10 @@ def test_the_run_pages_of_an_author_run_do_not_break(as_user: Any, draft: Any, a
     for name in ("run", "run_status", "run_result_json", "run_result_csv", "run_figure", "run_figure_data"):
         assert client.get(reverse(f"experiments:{name}", args=[run.pk])).status_code < 500, name
     page = client.get(reverse("submissions:experiment", args=[exp.pk]))
-    assert page.status_code == 200 and b"data-figure-url" in page.content
+    assert page.status_code == 200 and b"lm-figure-live" in page.content
+    run_page = client.get(reverse("experiments:run", args=[run.pk]))
+    assert b"lm-figure-live" in run_page.content  # the run page draws it like any run's
+    assert reverse("submissions:experiment", args=[exp.pk]).encode() in run_page.content
 
 
 def test_a_spec_that_does_not_fit_the_result_gives_an_explaining_plot_not_a_500(
@@ -196,7 +242,9 @@ def test_a_spec_that_does_not_fit_the_result_gives_an_explaining_plot_not_a_500(
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     run, _ = services.author_experiment_run(experiment=exp, user=alice)
     RunResult.objects.create(run=run, data={"other": [1.0]})
     # The figure cache is keyed by run and digest; a digest of its own keeps it apart from other tests.

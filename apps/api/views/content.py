@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
-from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,21 +19,14 @@ from apps.api.base import ApiMixin
 from apps.api.etags import conditional
 from apps.api.schema import LIST, READ
 from apps.perspectives import citation
-from apps.perspectives.models import Article, Kind, Sequence, Version
-from apps.questions.models import Question, QuestionStatus
+from apps.perspectives.filters import ArticleFilter
+from apps.perspectives.models import Article, Sequence, Version
+from apps.questions.filters import QuestionFilter
+from apps.questions.models import Question
 
 
 def _visible_article(request: Request, slug: str) -> Article:
     return get_object_or_404(Article.objects.visible_to(request.user).for_listing(), slug=slug)
-
-
-class ArticleFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=Kind.choices)
-    tag = django_filters.CharFilter(field_name="tags__slug", help_text="Tag slug.")
-
-    class Meta:
-        model = Article
-        fields = ["kind", "tag"]
 
 
 @extend_schema(tags=["perspectives"], responses={200: s.ArticleSerializer(many=True), **LIST})
@@ -43,8 +35,7 @@ class ArticleList(ApiMixin, generics.ListAPIView):
 
     serializer_class = s.ArticleSerializer
     filterset_class = ArticleFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
-    ordering_fields = ["created_at", "title"]
+    filter_backends = [DjangoFilterBackend]
     ordering = ("-created_at", "-id")
 
     def get_queryset(self) -> Any:
@@ -58,7 +49,7 @@ class ArticleDetail(ApiMixin, generics.GenericAPIView):
     serializer_class = s.ArticleDetailSerializer
     pagination_class = None
 
-    def get(self, request: Request, slug: str) -> Response:
+    def get(self, request: Request, slug: str) -> HttpResponseBase:
         article = _visible_article(request, slug)
         return conditional(request, s.ArticleDetailSerializer(article).data)
 
@@ -85,7 +76,7 @@ class VersionDetail(ApiMixin, generics.GenericAPIView):
     serializer_class = s.VersionSerializer
     pagination_class = None
 
-    def get(self, request: Request, slug: str, number: int) -> Response:
+    def get(self, request: Request, slug: str, number: int) -> HttpResponseBase:
         article = _visible_article(request, slug)
         version = get_object_or_404(Version, article=article, number=number)
         version.article = article
@@ -148,23 +139,13 @@ class SequenceDetail(ApiMixin, generics.GenericAPIView):
         return Response(s.SequenceSerializer(sequence, context={"visible_articles": visible}).data)
 
 
-class QuestionFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=QuestionStatus.choices)
-    tag = django_filters.CharFilter(field_name="tags__slug", help_text="Tag slug.")
-
-    class Meta:
-        model = Question
-        fields = ["status", "tag"]
-
-
 @extend_schema(tags=["questions"], responses={200: s.QuestionSerializer(many=True), **LIST})
 class QuestionList(ApiMixin, generics.ListAPIView):
     """Open questions of the field, by number."""
 
     serializer_class = s.QuestionSerializer
     filterset_class = QuestionFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
-    ordering_fields = ["number", "updated_at"]
+    filter_backends = [DjangoFilterBackend]
     ordering = ("number", "id")
 
     def get_queryset(self) -> Any:
@@ -178,7 +159,7 @@ class QuestionDetail(ApiMixin, generics.GenericAPIView):
     serializer_class = s.QuestionDetailSerializer
     pagination_class = None
 
-    def get(self, request: Request, number: int) -> Response:
+    def get(self, request: Request, number: int) -> HttpResponseBase:
         question = get_object_or_404(Question.objects.prefetch_related("tags", "progress", "sequences"), number=number)
         return conditional(request, s.QuestionDetailSerializer(question).data)
 

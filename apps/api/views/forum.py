@@ -17,6 +17,7 @@ from apps.api import serializers as s
 from apps.api.base import ApiMixin
 from apps.api.schema import LIST, READ, WRITE
 from apps.forum import services
+from apps.forum.filters import ThreadFilter
 from apps.forum.models import Category, Notification, Post, Thread
 from apps.forum.permissions import can_see_thread
 from apps.forum.targets import resolve_target
@@ -52,21 +53,6 @@ class CategoryDetail(ApiMixin, generics.RetrieveAPIView):
     pagination_class = None
 
 
-class ThreadFilter(django_filters.FilterSet):
-    category = django_filters.CharFilter(field_name="category__slug", help_text="Category slug.")
-    author = django_filters.CharFilter(field_name="author__username", help_text="Username of the starter.")
-    tag = django_filters.CharFilter(method="filter_tag", help_text="Tag slug.")
-    is_question = django_filters.BooleanFilter()
-
-    class Meta:
-        model = Thread
-        fields = ["category", "author", "tag", "is_question"]
-
-    def filter_tag(self, queryset: Any, name: str, value: str) -> Any:
-        # Tags are a JSON list; a contains lookup is not portable to SQLite, so match the quoted slug.
-        return queryset.filter(tags__icontains=f'"{value}"')
-
-
 class ThreadList(ApiMixin, generics.ListAPIView):
     """Threads you may see, newest first; POST starts a thread with its first post."""
 
@@ -89,7 +75,7 @@ class ThreadList(ApiMixin, generics.ListAPIView):
             from django.core.exceptions import ValidationError
 
             raise ValidationError({"category": ["There is no such category."]})
-        target = resolve_target(data["target"]) if data["target"] else None
+        target = resolve_target(data["target"], user=request.user) if data["target"] else None
         thread = services.thread_create(
             user=request.user,
             category=category,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -17,7 +16,8 @@ from apps.api import serializers as s
 from apps.api.base import ApiMixin
 from apps.api.etags import conditional
 from apps.api.schema import LIST, READ, WRITE
-from apps.experiments import views as experiment_views
+from apps.experiments import exports
+from apps.experiments.filters import RunFilter
 from apps.experiments.models import Experiment, Run, RunStatus
 from apps.experiments.services import experiment_sync, run_cancel, run_reproduce, run_request
 
@@ -54,20 +54,6 @@ class ExperimentDetail(ApiMixin, generics.GenericAPIView):
         return Response(s.ExperimentDetailSerializer(experiment).data)
 
 
-class RunFilter(django_filters.FilterSet):
-    experiment = django_filters.CharFilter(field_name="experiment_id")
-    status = django_filters.ChoiceFilter(choices=RunStatus.choices)
-    requested_by = django_filters.CharFilter(field_name="requested_by__username", help_text="Username.")
-    mine = django_filters.BooleanFilter(method="filter_mine", help_text="true: only runs you requested.")
-
-    class Meta:
-        model = Run
-        fields = ["experiment", "status", "requested_by", "mine"]
-
-    def filter_mine(self, queryset: Any, name: str, value: bool | None) -> Any:
-        return queryset.for_user(self.request.user) if value else queryset
-
-
 class RunList(ApiMixin, generics.ListAPIView):
     """Runs, newest first. POST requests a run: 202 and a Location for a new one, 200 for an identical request."""
 
@@ -77,7 +63,7 @@ class RunList(ApiMixin, generics.ListAPIView):
     throttle_scope = "runs"
 
     def get_queryset(self) -> Any:
-        return Run.objects.select_related("requested_by").defer("provenance", "traceback")
+        return Run.objects.visible_to(self.request.user).select_related("requested_by").defer("provenance", "traceback")
 
     @extend_schema(tags=["runs"], responses={200: s.RunSerializer(many=True), **LIST})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -97,19 +83,20 @@ class RunList(ApiMixin, generics.ListAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         run, created = run_request(
-            user=request.user,
+            requester=request.user,
             experiment=data["experiment"],
             params=data["params"],
             preset=data["preset"] or None,
         )
-        body = s.RunDetailSerializer(run).data
+        body = s.RunDetailSerializer(run, context={"request": request}).data
         if created:
             return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
         return Response(body, status=status.HTTP_200_OK, headers={"Content-Location": body["url"]})
 
 
-def _run(pk: int) -> Run:
-    return get_object_or_404(Run.objects.select_related("requested_by"), pk=pk)
+def _run(request: Request, pk: int) -> Run:
+    """The run, if the caller may see it (404 otherwise, as for a run that does not exist)."""
+    return get_object_or_404(Run.objects.visible_to(request.user).select_related("requested_by", "experiment"), pk=pk)
 
 
 @extend_schema(tags=["runs"], responses={200: s.RunDetailSerializer, 304: OpenApiResponse(None), **READ})
@@ -122,13 +109,15 @@ class RunDetail(ApiMixin, generics.GenericAPIView):
     serializer_class = s.RunDetailSerializer
     pagination_class = None
 
-    def get(self, request: Request, pk: int) -> Response:
-        run = _run(pk)
-        return conditional(request, s.RunDetailSerializer(run).data, cacheable=run.is_finished)
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
+        run = _run(request, pk)
+        return conditional(
+            request, s.RunDetailSerializer(run, context={"request": request}).data, cacheable=run.is_finished
+        )
 
 
-def _result(pk: int) -> tuple[Run, Any]:
-    run = _run(pk)
+def _result(request: Request, pk: int) -> tuple[Run, Any]:
+    run = _run(request, pk)
     result = getattr(run, "result", None) if run.status == RunStatus.SUCCEEDED else None
     if result is None:
         raise Http404("This run has no result (yet).")
@@ -142,17 +131,9 @@ class RunResult(ApiMixin, generics.GenericAPIView):
     serializer_class = s.RunResultSerializer
     pagination_class = None
 
-    def get(self, request: Request, pk: int) -> Response:
-        run, data = _result(pk)
-        body = {
-            "run": run.pk,
-            "experiment": run.experiment_id,
-            "config": run.config,
-            "digest": run.digest,
-            "provenance": run.provenance,
-            "result": data,
-        }
-        return conditional(request, body)
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
+        run, _ = _result(request, pk)
+        return conditional(request, exports.result_document(run))
 
 
 @extend_schema(tags=["runs"], responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR), **READ})
@@ -163,10 +144,10 @@ class RunResultCsv(ApiMixin, generics.GenericAPIView):
     pagination_class = None
 
     def get(self, request: Request, pk: int) -> HttpResponse:
-        _result(pk)  # 404 in the API's error format when there is nothing to download
-        # The web page's CSV writer, so the two downloads are the same file.
-        response = experiment_views.run_result_csv(request._request, run_id=pk)
-        response["Content-Type"] = "text/csv; charset=utf-8"
+        run, _ = _result(request, pk)  # 404 in the API's error format when there is nothing to download
+        # The same file as the run page's download.
+        response = HttpResponse(exports.result_csv(run), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{exports.filename(run, ".csv")}"'
         return response
 
 
@@ -178,8 +159,8 @@ class RunCancel(ApiMixin, generics.GenericAPIView):
 
     @extend_schema(tags=["runs"], request=None, responses={200: s.RunDetailSerializer, **WRITE})
     def post(self, request: Request, pk: int) -> Response:
-        run = run_cancel(run=_run(pk), user=request.user)
-        return Response(s.RunDetailSerializer(run).data)
+        run = run_cancel(run=_run(request, pk), user=request.user)
+        return Response(s.RunDetailSerializer(run, context={"request": request}).data)
 
 
 class RunReproduce(ApiMixin, generics.GenericAPIView):
@@ -195,12 +176,6 @@ class RunReproduce(ApiMixin, generics.GenericAPIView):
         responses={202: OpenApiResponse(s.RunDetailSerializer, description="The reproduction, queued."), **WRITE},
     )
     def post(self, request: Request, pk: int) -> Response:
-        run = _run(pk)
-        if not run.can_manage(request.user):
-            # The run page allows this to the owner or staff only; so does the API.
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied("Only the person who requested this run, or staff, may reproduce it.")
-        copy = run_reproduce(run=run, user=request.user)
-        body = s.RunDetailSerializer(copy).data
+        copy = run_reproduce(run=_run(request, pk), user=request.user)
+        body = s.RunDetailSerializer(copy, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})

@@ -2,18 +2,20 @@
 
 Public interface (other apps import only these names)::
 
-    from apps.core.rendering import render_markdown, sanitize_html, Rendered, FigureDirective, TocEntry, FigureError
+    from apps.core.rendering import render_markdown, sanitize_html, Rendered, TocEntry
+    from apps.core.rendering import FigureDirective, FigureError, FigureRefused
 """
 
 from __future__ import annotations
 
-from .figures import FigureDirective, FigureError
+from .directives import FigureDirective, FigureError, FigureRefused
 from .pipeline import Rendered, TocEntry, count_words, render_markdown
 from .sanitize import sanitize_html
 
 __all__ = [
     "FigureDirective",
     "FigureError",
+    "FigureRefused",
     "Rendered",
     "TocEntry",
     "count_words",

@@ -48,20 +48,36 @@ _SPECIAL = {
     "~": "\u00a0",
 }
 _COMMAND_RE = re.compile(r"\\(?:emph|textit|textbf|textrm|textsc|mathrm|url)\s*")
+# $...$ with neither dollar escaped: \$ is a literal dollar sign, not math.
+_MATH_SPAN_RE = re.compile(r"(?<!\\)\$[^$]+?(?<!\\)\$")
 
 _DOI_PREFIX_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", re.IGNORECASE)
 _SAFE_URL_RE = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 _ARXIV_ID_RE = re.compile(r"^(?:arxiv:)?([a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(v\d+)?$", re.IGNORECASE)
 
 
-def latex_to_text(value: str) -> str:
-    """Turn a BibTeX field into plain text: accents resolved, braces dropped."""
-    text = _ACCENT_RE.sub(lambda m: m.group(2) + _ACCENTS[m.group(1)], value)
+def _plain(text: str) -> str:
+    text = _ACCENT_RE.sub(lambda m: m.group(2) + _ACCENTS[m.group(1)], text)
     for src, dst in _SPECIAL.items():
         text = text.replace(src, dst)
     text = _COMMAND_RE.sub("", text)
-    text = text.replace("{", "").replace("}", "")
-    text = re.sub(r"\s+", " ", text).strip()
+    return text.replace("{", "").replace("}", "")
+
+
+def latex_to_text(value: str) -> str:
+    """Turn a BibTeX field into plain text: accents resolved, braces dropped, math left as written.
+
+    Inside ``$...$`` the braces and commands are the formula (``$O(\\sqrt{n})$``),
+    so math spans pass through untouched; only the text around them is simplified.
+    """
+    pieces: list[str] = []
+    start = 0
+    for span in _MATH_SPAN_RE.finditer(value):
+        pieces.append(_plain(value[start : span.start()]))
+        pieces.append(span.group(0))
+        start = span.end()
+    pieces.append(_plain(value[start:]))
+    text = re.sub(r"\s+", " ", "".join(pieces)).strip()
     return unicodedata.normalize("NFC", text)
 
 

@@ -32,7 +32,16 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
 from .citations import Bibliography, anchor_id, parse_bibliography, reference_record, references_html
-from .figures import DirectiveError, FigureDirective, FigureError, error_box, parse_directive, static_figure
+from .defuse import defuse_blocks
+from .directives import (
+    DirectiveError,
+    FigureDirective,
+    FigureError,
+    FigureRefused,
+    error_box,
+    parse_directive,
+    static_figure,
+)
 from .mathml import latex_to_mathml
 from .sanitize import sanitize_html
 
@@ -60,6 +69,8 @@ class Rendered:
     figures: list[FigureDirective] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     references: list[dict[str, Any]] = field(default_factory=list)
+    # Figures whose runs were refused to the requester (also listed in errors).
+    refusals: list[str] = field(default_factory=list)
 
 
 FigureResolver = Callable[[FigureDirective], str]
@@ -70,6 +81,7 @@ class _State:
     nonce: str
     bibliography: Bibliography
     errors: list[str] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
     # Each figure slot holds a directive, or the error message for a bad block.
     figure_slots: list[FigureDirective | str] = field(default_factory=list)
     # One entry per [@...] group: (key, locator) pairs, e.g. ("saxe2014", "p. 3").
@@ -135,7 +147,7 @@ class _BlockPreprocessor(Preprocessor):
             out.append(line)
             verbatim.append(False)
             i += 1
-        return _defuse_blocks(out, verbatim)
+        return defuse_blocks(out, verbatim)
 
     def _figure(self, body: str, *, line_no: int, closed: bool) -> str:
         index = len(self.state.figure_slots)
@@ -156,55 +168,6 @@ class _BlockPreprocessor(Preprocessor):
         if result.error:
             self.state.errors.append(f"Math error in $${_short(body)}$$: {result.error}")
         return self.md.htmlStash.store(result.html)
-
-
-# Python-Markdown scans ahead from every unmatched '[' or '<' to the end of the
-# paragraph, so a paragraph of many of them costs (openers x length) and a few
-# kilobytes of "[a [a [a" take minutes. When a paragraph's cost passes this
-# budget its brackets are escaped (outside code, math and citations): it then
-# renders as the same text, only without links or inline HTML.
-DEFUSE_BUDGET = 200_000
-_PROTECTED_RE = re.compile(r"(`+).+?\1|\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)|\$[^$\n]+\$|\[\s*@[^\[\]\n]*\]", re.DOTALL)
-_OPENER_RE = re.compile(r"(?<!\\)[\[\]<]")
-
-
-def _entity(m: re.Match[str]) -> str:
-    # Character references, not backslashes: "\\[" would open display math.
-    return f"&#{ord(m.group(0))};"
-
-
-def _defuse_text(text: str) -> str:
-    pieces: list[str] = []
-    pos = 0
-    for m in _PROTECTED_RE.finditer(text):
-        pieces.append(_OPENER_RE.sub(_entity, text[pos : m.start()]))
-        pieces.append(m.group(0))
-        pos = m.end()
-    pieces.append(_OPENER_RE.sub(_entity, text[pos:]))
-    return "".join(pieces)
-
-
-def _defuse_blocks(lines: list[str], verbatim: list[bool]) -> list[str]:
-    out: list[str] = []
-    block: list[str] = []
-
-    def flush() -> None:
-        if block:
-            text = "\n".join(block)
-            openers = text.count("[") + text.count("<")
-            if openers * len(text) > DEFUSE_BUDGET:
-                text = _defuse_text(text)
-            out.extend(text.split("\n"))
-            block.clear()
-
-    for line, keep in zip(lines, verbatim, strict=True):
-        if keep or not line.strip():
-            flush()
-            out.append(line)
-        else:
-            block.append(line)
-    flush()
-    return out
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -403,6 +366,8 @@ def _insert_figures(safe: str, state: _State, resolver: FigureResolver | None) -
             return resolver(slot)
         except FigureError as exc:
             message = f"Figure {slot.index + 1} ({slot.experiment}, line {slot.line}): {exc}"
+            if isinstance(exc, FigureRefused):
+                state.refusals.append(message)
         except Exception:  # a bug in a resolver must not take the article down
             logger.exception("figure resolver failed for %r", slot)
             message = f"Figure {slot.index + 1} ({slot.experiment}, line {slot.line}) could not be drawn"
@@ -505,4 +470,5 @@ def render_markdown(
         figures=figures,
         errors=state.errors,
         references=records,
+        refusals=state.refusals,
     )

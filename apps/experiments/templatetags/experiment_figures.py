@@ -11,7 +11,7 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from apps.experiments.figures import point_tables, run_figure_html
+from apps.experiments.embeds import point_tables, run_figure_html
 from apps.experiments.models import Run
 
 register = template.Library()

@@ -20,14 +20,6 @@ def forum_unread_count(context: Any) -> int:
 
 
 @register.simple_tag(takes_context=True)
-def forum_is_moderator(context: Any) -> bool:
-    from apps.forum.permissions import is_moderator
-
-    request = context.get("request")
-    return is_moderator(getattr(request, "user", None))
-
-
-@register.simple_tag(takes_context=True)
 def forum_discussions(context: Any, obj: Any) -> dict[str, Any]:
     """Threads attached to an article version, open question or run, and its target label for 'start a discussion'."""
     from apps.forum.selectors import discussions_of

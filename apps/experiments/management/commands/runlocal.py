@@ -123,6 +123,7 @@ class Command(BaseCommand):
         from django.db import connection
         from tqdm import tqdm
 
+        from apps.core.requesters import PRECOMPUTE
         from apps.experiments.models import Run
         from apps.experiments.services import run_request
         from compute import registry
@@ -133,7 +134,7 @@ class Command(BaseCommand):
             for name, exp in registry.all_experiments().items():
                 if "smoke" not in exp.presets:
                     continue
-                run, new = run_request(user=None, experiment=name, params={}, preset="smoke", enforce_quota=False)
+                run, new = run_request(requester=PRECOMPUTE, experiment=name, params={}, preset="smoke")
                 ids.append(run.pk)
                 created += int(new)
             self.stdout.write(
