@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.experiments.exports import csv_cell
 from apps.experiments.models import Run, RunResult
 from apps.submissions import services
-from tests.submissions.conftest import GOOD_SOURCE
+from tests.factories import GOOD_SOURCE
 
 pytestmark = pytest.mark.django_db
 

@@ -4,20 +4,24 @@ Sandbox tests need root, bubblewrap, libseccomp's Python bindings and a
 cgroup hierarchy with the memory, pids and cpu controllers. Elsewhere they
 skip with the reason, except under CI=true, where a sandbox that cannot run
 is a failure. They use slots 6 and 7 (a developer's worker uses the lower
-ones); runs of one slot take turns through the supervisor's per-slot lock.
+ones): each test process takes its own (tests/sandbox/__init__.py), and a test
+holds its slot for its whole length, so a test run in another checkout on
+this machine never uses that slot's user meanwhile.
 """
 
 from __future__ import annotations
 
 import os
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import pytest
 
 from compute import sandbox
 from compute.sandbox import Limits, Outcome, run_sandboxed
+from tests.sandbox import SLOT
 
 HEADER = """
 from compute.protocol import ExperimentConfig
@@ -87,3 +91,9 @@ class SandboxRun:
 def sandbox_run() -> SandboxRun:
     require_sandbox()
     return SandboxRun()
+
+
+@pytest.fixture(autouse=True)
+def _slot_held(machine_lock: Callable[[str], AbstractContextManager[None]]) -> Iterator[None]:
+    with machine_lock(f"sandbox-slot-{SLOT}"):
+        yield

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,24 +13,14 @@ from apps.submissions import services
 from compute import sandbox
 from compute.sandbox import Limits
 from tests.experiments.conftest import use_broker, wait_for, workers  # noqa: F401  (shared fixtures)
-from tests.submissions.conftest import GOOD_SOURCE, SPEC
+from tests.factories import GOOD_SOURCE, SPEC
+from tests.sandbox import SLOT
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-SLOT = 6
 SLEEPY = GOOD_SOURCE.replace(
     '    ctx.progress(1.0, "done")', '    import time\n    ctx.progress(0.5, "napping")\n    time.sleep(120)'
 )
-
-
-@pytest.fixture(autouse=True)
-def _sandbox_here() -> None:
-    try:
-        sandbox.check_available()
-    except sandbox.SandboxUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the sandbox must run under CI: {exc}")
-        pytest.skip(str(exc))
 
 
 @pytest.fixture

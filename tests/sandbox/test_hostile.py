@@ -15,12 +15,12 @@ import pytest
 
 from compute import sandbox
 from compute.sandbox import Limits, run_sandboxed
+from tests.sandbox import SLOT
 from tests.sandbox.conftest import LIMITS as SHARED_LIMITS
 from tests.sandbox.conftest import assert_nothing_left, author_module, require_sandbox
 
 pytestmark = pytest.mark.sandbox
 
-SLOT = 7  # a slot of its own, so a developer's worker is never disturbed
 # Attacks that need the wall limit to stop them get a short one of their own.
 LIMITS = replace(SHARED_LIMITS, cpu_s=8)
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -15,11 +15,11 @@ import pytest
 
 from compute import sandbox
 from compute.sandbox import Limits, Outcome
+from tests.sandbox import SLOT
 from tests.sandbox.conftest import LIMITS, SandboxRun
 
 pytestmark = pytest.mark.sandbox
 
-SLOT = 6
 MIB = 1024**2
 # Above what importing torch takes (about 160 MiB here), far below what the attacks reach unbounded.
 SMALL = replace(LIMITS, run_memory_bytes=384 * MIB)

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from compute.sandbox import seccomp
+from tests.sandbox import SLOT
 from tests.sandbox.conftest import SandboxRun
 
 pytestmark = [
@@ -30,7 +31,6 @@ pytestmark = [
     pytest.mark.skipif(platform.machine() != "x86_64", reason="the probes use x86-64 system call numbers"),
 ]
 
-SLOT = 7
 
 # Shared by the author module and the forked children: each probe makes one
 # system call and gives back 0 on success or the errno it met.

@@ -10,11 +10,11 @@ import pytest
 
 from compute import sandbox
 from compute.sandbox import Limits, run_sandboxed
+from tests.sandbox import SLOT
 from tests.sandbox.conftest import assert_nothing_left
 
 pytestmark = pytest.mark.sandbox
 
-SLOT = 6
 LIMITS = Limits(wall_s=60, cpu_s=30, memory_bytes=2 * 1024**3, processes=48)
 
 HEADER = """

@@ -10,8 +10,7 @@ from django.utils import timezone
 from apps.experiments.models import Run, RunResult
 from apps.submissions import services
 from apps.submissions.models import State, Submission
-
-from .conftest import GOOD_SOURCE, SPEC
+from tests.factories import GOOD_SOURCE, SPEC
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ from django.core.exceptions import ValidationError
 
 from apps.submissions import services
 from apps.submissions.models import Review, State, Submission, Transition
-
-from .conftest import GOOD_SOURCE, SPEC
+from tests.factories import GOOD_SOURCE, SPEC
 
 
 def test_a_full_round_ends_in_a_published_version_with_the_authors_byline(

@@ -10,8 +10,7 @@ from django.urls import reverse
 
 from apps.submissions import services
 from apps.submissions.models import State, Submission
-
-from .conftest import GOOD_SOURCE, SPEC
+from tests.factories import GOOD_SOURCE, SPEC
 
 
 @pytest.fixture
