@@ -108,6 +108,14 @@ class Executor(Protocol):
         """The scientific claims a run of this experiment is checked against, and whether they apply to ``run``."""
         ...
 
+    def figure_version(self, run: Run) -> str:
+        """What the drawing of ``run``'s figure depends on besides its result (the figure code or spec, now).
+
+        Cached figures, plotted-data files and their validators carry it, so a
+        restyled figure reaches readers as soon as the code changes.
+        """
+        ...
+
     def reproduces(self, original: Run, computed: Computed) -> bool:
         """Whether a reproduction's outcome agrees with the original run's stored result."""
         ...
@@ -209,6 +217,9 @@ class ReferenceExecutor:
 
     def figure(self, run: Run) -> BokehModel:
         return self.spec(run.experiment_id).figure(run.result.data, run.config)
+
+    def figure_version(self, run: Run) -> str:
+        return self.current_code_hash(run)  # the module's source, its figure builder and the plotting helpers
 
     def claims(self, run: Run) -> StatedClaims:
         from compute.runner import canonical_config
