@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET
 from apps.core.clients import client_address
 from apps.experiments import exports
 from apps.experiments.embeds import figure_item, figure_version
+from apps.experiments.executors import BundleUnavailable, executor_for
 from apps.experiments.models import Run, RunQuerySet, RunStatus
 from apps.experiments.services import run_is_public, run_may_read_source
 
@@ -168,3 +169,19 @@ def run_result_json(request: HttpRequest, run_id: int) -> HttpResponseBase:
 def run_result_csv(request: HttpRequest, run_id: int) -> HttpResponseBase:
     """Every array of a succeeded run's result as a CSV column."""
     return _download(request, run_id, "result-csv")
+
+
+@require_GET
+def run_bundle(request: HttpRequest, run_id: int) -> HttpResponseBase:
+    """A zip that reproduces a succeeded run anywhere: its code, configuration, environment and expected digest."""
+    run = get_object_or_404(_visible(request).select_related("result"), pk=run_id)
+    if run.status != RunStatus.SUCCEEDED:
+        return JsonResponse({"error": "Only a run that succeeded can be reproduced."}, status=404)
+    try:
+        data = executor_for(run.experiment.kind).reproduction_bundle(run)
+    except BundleUnavailable as exc:
+        return JsonResponse({"error": str(exc)}, status=409)
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(run, "-reproduce.zip")}"'
+    response["Cache-Control"] = "private, no-cache"
+    return response

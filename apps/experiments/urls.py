@@ -17,6 +17,7 @@ urlpatterns = [
     path("runs/<int:run_id>/figure.json", data_views.run_figure, name="run_figure"),
     path("runs/<int:run_id>/data.json", data_views.run_figure_data, name="run_figure_data"),
     path("runs/<int:run_id>/data.csv", data_views.run_figure_csv, name="run_figure_csv"),
+    path("runs/<int:run_id>/reproduce.zip", data_views.run_bundle, name="run_bundle"),
     path("runs/<int:run_id>/cancel/", views.run_cancel_view, name="run_cancel"),
     path("runs/<int:run_id>/reproduce/", views.run_reproduce_view, name="run_reproduce"),
     path("<slug:name>/", views.experiment_detail, name="detail"),
