@@ -149,6 +149,17 @@ class Run(models.Model):
         related_name="reproductions",
         help_text="The finished run this one re-runs, ignoring the cache.",
     )
+    behind_published_figure = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text="A figure of published content (an article version, a question, a page) draws this run.",
+    )
+    reproduction_outcome = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=[("matched", "matched"), ("agreed", "agreed within tolerance"), ("differed", "differed")],
+        help_text="For a reproduction: byte-identical, within the experiment's tolerance, or neither.",
+    )
     reproduced_match = models.BooleanField(
         null=True, blank=True, help_text="For a reproduction: whether it matched the original."
     )

@@ -9,6 +9,7 @@ app_name = "experiments"
 urlpatterns = [
     path("", views.experiment_list, name="list"),
     path("queue/", views.queue, name="queue"),
+    path("reproducibility/", views.reproducibility, name="reproducibility"),
     path("queue/<int:run_id>/", views.queue_action, name="queue_action"),
     path("runs/<int:run_id>/", views.run_detail, name="run"),
     path("runs/<int:run_id>/status.json", views.run_status, name="run_status"),
