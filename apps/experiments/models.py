@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -85,8 +85,9 @@ class RunQuerySet(models.QuerySet["Run"]):
         """Runs that count for the cache: neither failed nor cancelled."""
         return self.exclude(status__in=DEAD)
 
-    def for_user(self, user: Any) -> RunQuerySet:
-        if not getattr(user, "is_authenticated", False):
+    def for_user(self, user: User | AnonymousUser | None) -> RunQuerySet:
+        """The runs ``user`` requested (none for a visitor)."""
+        if not isinstance(user, User):
             return self.none()
         return self.filter(requested_by=user)
 
