@@ -1,9 +1,11 @@
-"""A run's data over HTTP: its figure as a Bokeh JSON item, its plotted series, and its whole result.
+"""A run's data over HTTP: its figure as a Bokeh JSON item and as a static image, its plotted series,
+and its whole result.
 
 A finished run never changes, so these responses carry an ETag built from the
-run's status and result digest and may be cached for ever; Django's
-conditional-response machinery answers If-None-Match. A queued or running
-run's state is never cached.
+run's status and result digest (and, for its figure, the version of the
+drawing code and house theme, which page URLs carry as ``?v=``) and may be
+cached for ever; Django's conditional-response machinery answers
+If-None-Match. A queued or running run's state is never cached.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.views.decorators.http import require_GET
 
 from apps.experiments import exports
 from apps.experiments.embeds import figure_item
+from apps.experiments.images import figure_version, run_image
 from apps.experiments.models import Run, RunStatus
 
 log = logging.getLogger(__name__)
@@ -32,7 +35,8 @@ SHORT = "public, max-age=60"
 
 
 def _etag(run: Run, kind: str) -> str:
-    return f'"{kind}-{run.pk}-{run.status}-{(run.digest or "none")[:32]}-{bokeh.__version__}"'
+    version = figure_version() if kind.startswith("figure") else bokeh.__version__
+    return f'"{kind}-{run.pk}-{run.status}-{(run.digest or "none")[:32]}-{version}"'
 
 
 def _run(run_id: int) -> Run:
@@ -82,6 +86,75 @@ def run_figure(request: HttpRequest, run_id: int) -> HttpResponse:
         body["replaced_by"] = replacement.pk
         body["replacement_figure"] = reverse("experiments:run_figure", args=[replacement.pk])
     return _finished(request, run, "figure", SHORT, lambda: JsonResponse(body))
+
+
+# What a figure image may show besides the figure: the reader's light or dark mode pinned, or left to the system.
+THEMES = ("auto", "light", "dark")
+
+
+def _image_response(body: str | bytes, content_type: str, cache_control: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Cache-Control"] = cache_control
+    # An image is opened on its own too: it may style itself, never run anything or load anything.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@gzip_page
+@require_GET
+def run_figure_svg(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The static image of a run's figure (SVG). ``?theme=light|dark`` pins its inks; by default they follow
+    the reader's system. A run still computing, or failed, gets an image of the same size that says so."""
+    run = _run(run_id)
+    theme = request.GET.get("theme", "auto")
+    theme = theme if theme in THEMES else "auto"
+    from compute.figure_svg import for_theme, message
+
+    if run.is_active:
+        text = "Computing this figure…" if run.status == RunStatus.RUNNING else "This figure is waiting to be computed…"
+        return _image_response(for_theme(message(text), theme), "image/svg+xml", "no-store")
+    if run.status != RunStatus.SUCCEEDED:
+        failed = message(f"This figure's run {run.status}; the run page says why.")
+        return _finished(
+            request,
+            run,
+            f"figure-svg-{theme}",
+            SHORT,
+            lambda: _image_response(for_theme(failed, theme), "image/svg+xml", SHORT),
+        )
+    try:
+        image = run_image(run)
+    except Exception:  # e.g. the experiment left the registry: say so in the picture, never a 500
+        log.exception("could not draw the figure image of run %s", run.pk)
+        broken = message("The figure of this run could not be drawn.")
+        return _image_response(for_theme(broken, theme), "image/svg+xml", "no-store")
+    return _finished(
+        request,
+        run,
+        f"figure-svg-{theme}",
+        IMMUTABLE,
+        lambda: _image_response(for_theme(image.svg, theme), "image/svg+xml", IMMUTABLE),
+    )
+
+
+@require_GET
+def run_figure_png(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The static image of a succeeded run's figure as a PNG in light mode, for social previews (Open Graph)."""
+    run = _run(run_id)
+    if run.status != RunStatus.SUCCEEDED:
+        missing = HttpResponse(status=404)
+        missing["Cache-Control"] = "no-store"
+        return missing
+    try:
+        image = run_image(run, png=True)
+    except Exception:
+        log.exception("could not draw the figure image of run %s", run.pk)
+        broken = HttpResponse(status=404)
+        broken["Cache-Control"] = "no-store"
+        return broken
+    return _finished(
+        request, run, "figure-png", IMMUTABLE, lambda: _image_response(bytes(image.png), "image/png", IMMUTABLE)
+    )
 
 
 def _download(

@@ -172,3 +172,34 @@ class RunResult(models.Model):
 
     def __str__(self) -> str:
         return f"result of run {self.run_id}"
+
+
+class RunFigureImage(models.Model):
+    """The static image of a succeeded run's figure (compute.figure_svg), drawn by the worker when the run finishes.
+
+    Pages show it at once and swap in the interactive figure when the reader
+    comes near; readers without JavaScript, print, feeds, social previews and
+    the home page see only the image. ``style`` records the drawing code and
+    house theme it was made with: an image of another style is stale and is
+    drawn again (apps.experiments.images).
+    """
+
+    run = models.OneToOneField(Run, primary_key=True, on_delete=models.CASCADE, related_name="figure_image")
+    svg = models.TextField(help_text="SVG whose neutral inks follow the reader's light or dark mode.")
+    png = models.BinaryField(blank=True, default=b"", help_text="PNG for social previews; empty until first asked for.")
+    width = models.PositiveIntegerField(help_text="Width of the figure in CSS pixels (the PNG is twice as large).")
+    height = models.PositiveIntegerField(help_text="Height of the figure in CSS pixels.")
+    title = models.CharField(max_length=300, blank=True, help_text="The figure's title(s): the image's short text.")
+    description = models.TextField(blank=True, help_text="Axes, scales and series in words, for screen readers.")
+    digest = models.CharField(max_length=64, help_text="Digest of the result the image was drawn from.")
+    style = models.CharField(max_length=16, help_text="compute.figure_svg.style_version() when it was drawn.")
+    drawn_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"figure image of run {self.run_id}"
+
+    def is_current_for(self, run: Run) -> bool:
+        """Drawn from this run's result with the drawing code and theme of today."""
+        from compute.figure_svg import style_version
+
+        return self.digest == run.digest and self.style == style_version()

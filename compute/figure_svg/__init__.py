@@ -19,16 +19,17 @@ logged warning, never an error.
 from __future__ import annotations
 
 import hashlib
+import pathlib
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from compute.figure_svg import png, svg
+from compute.figure_svg import ink, png, svg
 from compute.figure_svg.plot import scene
+from compute.figure_svg.scene import Path, Scene, Stroke, Text
 from compute.figure_svg.svg import for_theme
 
-__all__ = ["FigureImage", "for_theme", "render", "render_svg", "style_version"]
+__all__ = ["FigureImage", "for_theme", "message", "render", "render_svg", "style_version"]
 
 # Bump when the drawing changes in a way the source hash below would not see.
 IMAGE_VERSION = "1"
@@ -52,7 +53,7 @@ def style_version() -> str:
     Images made under another version are stale (the theme or the drawing changed) and are drawn again.
     """
     digest = hashlib.sha256(IMAGE_VERSION.encode())
-    here = Path(__file__).resolve().parent
+    here = pathlib.Path(__file__).resolve().parent
     sources = sorted(here.glob("*.py")) + [here.parent / "plotting.py", here.parent / "figure_spec.py"]
     for source in sources:
         digest.update(source.name.encode())
@@ -65,14 +66,32 @@ def render_svg(figure: Any) -> str:
     return svg.write(scene(figure))
 
 
-def render(figure: Any, *, png_scale: float = 2.0) -> FigureImage:
-    """Both images of a Bokeh figure or layout: SVG (CSS pixels) and PNG (``png_scale`` times larger)."""
+def render(figure: Any, *, with_png: bool = True, png_scale: float = 2.0) -> FigureImage:
+    """The images of a Bokeh figure or layout: SVG (CSS pixels) and, ``with_png``, a PNG ``png_scale`` times larger
+    (b"" without; the PNG takes ten times as long as the SVG)."""
     drawn = scene(figure)
     return FigureImage(
         svg=svg.write(drawn),
-        png=png.write(drawn, png_scale),
+        png=png.write(drawn, png_scale) if with_png else b"",
         width=int(round(drawn.width)),
         height=int(round(drawn.height)),
         title=drawn.title,
         description=drawn.description,
     )
+
+
+def message(text: str, width: int = 640, height: int = 400) -> str:
+    """An SVG of the figure's size that says something instead of the figure ("Computing…"), in muted ink."""
+    muted, grid = ink.paint("#5b5b60"), ink.paint("#e8e8ed")
+    assert muted is not None and grid is not None
+    box = [(0.5, 0.5), (width - 0.5, 0.5), (width - 0.5, height - 0.5), (0.5, height - 0.5)]
+    drawn = Scene(
+        width=width,
+        height=height,
+        items=[
+            Path(parts=[box], stroke=Stroke(paint=grid, dash=(6.0, 4.0)), closed=True),
+            Text(width / 2, height / 2, [(text, "")], 15.0, muted, anchor="middle", baseline="middle"),
+        ],
+        title=text,
+    )
+    return svg.write(drawn)
