@@ -16,7 +16,7 @@ import yaml
 
 MAX_GRID_KEYS = 3
 MAX_GRID_VALUES = 8
-_ALLOWED_KEYS = {"experiment", "preset", "params", "grid", "caption"}
+_ALLOWED_KEYS = {"experiment", "preset", "params", "grid", "caption", "default"}
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 _Scalar = (str, int, float, bool)
 
@@ -46,6 +46,8 @@ class FigureDirective:
     line: int
     # The caption rendered as inline HTML (math, emphasis), already sanitised.
     caption_html: str = field(default="", compare=False)
+    # The grid point the figure opens on, {grid key: value}; keys left out take their first value.
+    default: dict[str, Any] = field(default_factory=dict)
 
 
 class DirectiveError(ValueError):
@@ -106,6 +108,11 @@ def parse_directive(body: str, *, index: int, line: int) -> FigureDirective:
                 raise DirectiveError(f"grid.{key} values must be numbers, strings or booleans")
         if key in params:
             raise DirectiveError(f"{key!r} appears in both params and grid")
+    default = data.get("default") or {}
+    if not isinstance(default, dict) or not all(
+        isinstance(k, str) and (v is None or isinstance(v, _Scalar)) for k, v in default.items()
+    ):
+        raise DirectiveError("'default' must map grid parameters to one of their values, like {init_scale: 0.01}")
     caption = data.get("caption", "")
     if caption is None:
         caption = ""
@@ -119,6 +126,7 @@ def parse_directive(body: str, *, index: int, line: int) -> FigureDirective:
         caption=caption.strip(),
         index=index,
         line=line,
+        default=dict(default),
     )
 
 
