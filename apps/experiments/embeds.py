@@ -360,18 +360,33 @@ def _rounded(value: Any) -> Any:
     return value
 
 
-def figure_item(run: Run) -> dict[str, Any]:
-    """``bokeh.embed.json_item`` of a succeeded run's figure as pages embed it, cached by run, digest and version."""
+def item_json(figure: BokehModel) -> str:
+    """A Bokeh figure as the compact JSON item pages embed (``bokeh.embed.json_item``, made interactive and rounded).
+
+    Changes ``figure`` (its sizing and active tools): draw any image of it first.
+    """
     from bokeh.embed import json_item
 
-    from apps.experiments.images import figure_version
+    item = _rounded(json.loads(json.dumps(json_item(_interactive(figure), target=None))))
+    return json.dumps(item, separators=(",", ":"))
 
+
+def figure_item_json(run: Run) -> str:
+    """The JSON item of a succeeded run's figure: the one the worker stored with its image when current, else
+    built now and cached by run, digest and figure version."""
+    from apps.experiments.images import figure_version
+    from apps.experiments.models import RunFigureImage
+
+    stored = RunFigureImage.objects.filter(run=run).only("item", "digest", "style").first()
+    if stored is not None and stored.item and stored.is_current_for(run):
+        return stored.item
     key = f"lm-figure-item:{run.pk}:{run.digest}:{figure_version()}"
-    item = cache.get(key)
-    if item is None:
-        item = _rounded(json.loads(json.dumps(json_item(_interactive(build_figure(run)), target=None))))
-        cache.set(key, item, 3600)
-    return item
+    text = cache.get(key)
+    if text is None:
+        text = item_json(build_figure(run))
+        cache.set(key, text, 3600)
+    return str(text)
+
 
 
 def _clean(value: Any) -> Any:

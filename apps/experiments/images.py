@@ -29,21 +29,25 @@ def figure_version() -> str:
 
 
 def run_image_draw(*, run: Run, png: bool = True) -> RunFigureImage:
-    """Draw the image of a succeeded run's figure from its stored result and store it, replacing an older one.
+    """Draw the image (and the interactive JSON item) of a succeeded run's figure from its stored result and
+    store them, replacing older ones.
 
     Raises whatever drawing raises (an experiment gone from the registry, a
     figure builder that fails on this result); callers decide what to log.
     """
+    from apps.experiments.embeds import item_json
     from compute import figure_svg
 
     if run.status != RunStatus.SUCCEEDED:
         raise ValueError(f"run {run.pk} has not succeeded; it has no figure to draw")
-    image = figure_svg.render(executor_for(run.experiment.kind).figure(run), with_png=png)
+    figure = executor_for(run.experiment.kind).figure(run)
+    image = figure_svg.render(figure, with_png=png)
     stored, _ = RunFigureImage.objects.update_or_create(
         run=run,
         defaults={
             "svg": image.svg,
             "png": image.png,
+            "item": item_json(figure),  # after the image: it makes the figure fill the page's box
             "width": image.width,
             "height": image.height,
             "title": image.title[:300],

@@ -175,13 +175,15 @@ class RunResult(models.Model):
 
 
 class RunFigureImage(models.Model):
-    """The static image of a succeeded run's figure (compute.figure_svg), drawn by the worker when the run finishes.
+    """A succeeded run's figure as the worker draws it when the run finishes: the static image
+    (compute.figure_svg) and the Bokeh JSON item of the interactive figure.
 
-    Pages show it at once and swap in the interactive figure when the reader
-    comes near; readers without JavaScript, print, feeds, social previews and
-    the home page see only the image. ``style`` records the drawing code and
-    house theme it was made with: an image of another style is stale and is
-    drawn again (apps.experiments.images).
+    Pages show the image at once and swap in the interactive figure when the
+    reader comes near; readers without JavaScript, print, feeds, social previews
+    and the home page see only the image. Storing the item too means no web
+    request builds a Bokeh figure for a finished run. ``style`` records the
+    drawing code and house theme they were made with: another style is stale and
+    is drawn again (apps.experiments.images).
     """
 
     run = models.OneToOneField(Run, primary_key=True, on_delete=models.CASCADE, related_name="figure_image")
@@ -189,6 +191,7 @@ class RunFigureImage(models.Model):
     png = models.BinaryField(blank=True, default=b"", help_text="PNG for social previews; empty until first asked for.")
     width = models.PositiveIntegerField(help_text="Width of the figure in CSS pixels (the PNG is twice as large).")
     height = models.PositiveIntegerField(help_text="Height of the figure in CSS pixels.")
+    item = models.TextField(blank=True, help_text="The Bokeh JSON item figure.json sends (compact JSON).")
     title = models.CharField(max_length=300, blank=True, help_text="The figure's title(s): the image's short text.")
     description = models.TextField(blank=True, help_text="Axes, scales and series in words, for screen readers.")
     digest = models.CharField(max_length=64, help_text="Digest of the result the image was drawn from.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pytest
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_run_the_worker_finishes_gets_its_figure_image(make_run):
+def test_a_run_the_worker_finishes_gets_its_figure_image_and_the_item_figure_json_serves(client, make_run):
     run = make_run({"init_scale": 0.01}, "queued")
     assert execute_run(run.pk) == "succeeded"
     run.refresh_from_db()
@@ -31,6 +32,9 @@ def test_a_run_the_worker_finishes_gets_its_figure_image(make_run):
     png = Image.open(io.BytesIO(bytes(image.png)))
     assert png.format == "PNG" and png.size == (1280, 800)
     assert len(image.svg.encode()) < 20_000  # a few kilobytes, not a canvas dump
+    served = client.get(f"/experiments/runs/{run.pk}/figure.json").json()
+    assert served["status"] == "succeeded" and served["item"] == json.loads(image.item)
+    assert served["item"]["doc"]["roots"][0]["attributes"]["sizing_mode"] == "stretch_both"
 
 
 def test_a_figure_that_cannot_be_drawn_leaves_the_run_succeeded_and_says_so(client, finished_run, caplog):
