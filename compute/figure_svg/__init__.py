@@ -54,7 +54,12 @@ def style_version() -> str:
     """
     digest = hashlib.sha256(IMAGE_VERSION.encode())
     here = pathlib.Path(__file__).resolve().parent
-    sources = sorted(here.glob("*.py")) + [here.parent / "plotting.py", here.parent / "figure_spec.py"]
+    plotting = here.parent / "plotting"  # a module or a package
+    sources = [
+        *sorted(here.glob("*.py")),
+        *[p for p in (plotting.with_suffix(".py"), here.parent / "figure_spec.py") if p.exists()],
+        *sorted(plotting.glob("*.py")),
+    ]
     for source in sources:
         digest.update(source.name.encode())
         digest.update(source.read_bytes())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from compute.figure_svg import visuals as v
@@ -233,8 +234,21 @@ def legend_entries(model: Any, samples: dict[str, Drawn]) -> list[tuple[list[tup
     return out
 
 
-def legend_size(model: Any, entries: list[tuple[list[tuple[str, Any]], list[Drawn]]]) -> tuple[float, float]:
-    """Width and height of a legend box (padding, items and spacing) at its model's sizes."""
+Entries = list[tuple[list[tuple[str, Any]], list[Drawn]]]
+
+
+@dataclass
+class _Grid:
+    """A legend laid out as BokehJS's CSS grid lays it out: padding, an optional title, then rows and columns."""
+
+    width: float
+    height: float
+    cells: list[tuple[float, float]]  # each entry's top-left, relative to the box
+    row_height: float
+    title_height: float
+
+
+def _grid(model: Any, entries: Entries) -> _Grid:
     p = v.Props(model)
     size = px(p.raw("label_text_font_size", "13px"))
     glyph_w, glyph_h = float(p.raw("glyph_width", 20)), float(p.raw("glyph_height", 20))
@@ -242,56 +256,74 @@ def legend_size(model: Any, entries: list[tuple[list[tuple[str, Any]], list[Draw
     padding = float(p.raw("padding", 10)) if p.raw("border_line_color") is not None else 0.0
     label_w = float(p.raw("label_width", 20))
     row_h = max(glyph_h, size * LINE)
+    n = len(entries)
+    if not n:
+        return _Grid(0.0, 0.0, [], row_h, 0.0)
+    vertical = p.raw("orientation", "vertical") != "horizontal"
+    ncols, nrows = p.raw("ncols", "auto"), p.raw("nrows", "auto")
+    if isinstance(ncols, int) and isinstance(nrows, int):
+        nc, nr = ncols, nrows
+    elif isinstance(ncols, int):
+        nc, nr = ncols, math.ceil(n / ncols)
+    elif isinstance(nrows, int):
+        nc, nr = math.ceil(n / nrows), nrows
+    else:
+        nc, nr = (1, n) if vertical else (n, 1)
+    place = [((i % nr, i // nr) if vertical else (i // nc, i % nc)) for i in range(n)]  # (row, column)
     widths = [glyph_w + standoff + max(label_w, width(label, size)) for label, _ in entries]
-    if not entries:
-        return 0.0, 0.0
-    if p.raw("orientation", "vertical") == "horizontal":
-        return sum(widths) + spacing * (len(widths) - 1) + 2 * padding, row_h + 2 * padding
-    return max(widths) + 2 * padding, row_h * len(entries) + spacing * (len(entries) - 1) + 2 * padding
+    columns = [max((w for w, (_, c) in zip(widths, place, strict=True) if c == col), default=0.0) for col in range(nc)]
+    title = p.raw("title")
+    title_size = px(p.raw("title_text_font_size", "13px"))
+    title_h = title_size * LINE + float(p.raw("title_standoff", 5)) if title else 0.0
+    lefts = [padding + sum(columns[:c]) + spacing * c for c in range(nc)]
+    cells = [(lefts[c], padding + title_h + r * (row_h + spacing)) for r, c in place]
+    used_rows = max(r for r, _ in place) + 1
+    inner_w = max(sum(columns) + spacing * (nc - 1), width(runs(title), title_size) if title else 0.0)
+    height = title_h + used_rows * row_h + spacing * (used_rows - 1)
+    return _Grid(inner_w + 2 * padding, height + 2 * padding, cells, row_h, title_h)
 
 
-def legend_items(
-    model: Any, entries: list[tuple[list[tuple[str, Any]], list[Drawn]]], left: float, top: float
-) -> list[Item]:
+def legend_size(model: Any, entries: Entries) -> tuple[float, float]:
+    """Width and height of a legend box (padding, title, items and spacing) at its model's sizes."""
+    grid = _grid(model, entries)
+    return grid.width, grid.height
+
+
+def legend_items(model: Any, entries: Entries, left: float, top: float) -> list[Item]:
     """The legend box with its top-left corner at (left, top)."""
     p = v.Props(model)
-    w, h = legend_size(model, entries)
+    grid = _grid(model, entries)
     items: list[Item] = []
     background, border = v.fill(p, "background_fill"), v.stroke(p, "border_line")
     if background or border:
+        w, h = grid.width, grid.height
         rect = [(left, top), (left + w, top), (left + w, top + h), (left, top + h)]
         items.append(Path(parts=[rect], fill=background, stroke=border, closed=True))
+    padding = float(p.raw("padding", 10)) if p.raw("border_line_color") is not None else 0.0
+    title = p.raw("title")
+    title_paint = v.text_paint(p, "title_text")
+    if title and title_paint is not None:
+        title_size = px(p.raw("title_text_font_size", "13px"))
+        style = str(p.raw("title_text_font_style", "italic"))
+        items.append(
+            Text(left + padding, top + padding + title_size * LINE / 2, runs(title), title_size, title_paint,
+                 baseline="middle", bold="bold" in style, italic="italic" in style)
+        )  # fmt: skip
     size = px(p.raw("label_text_font_size", "13px"))
     glyph_w, glyph_h = float(p.raw("glyph_width", 20)), float(p.raw("glyph_height", 20))
-    standoff, spacing = float(p.raw("label_standoff", 5)), float(p.raw("spacing", 3))
-    padding = float(p.raw("padding", 10)) if p.raw("border_line_color") is not None else 0.0
-    label_w = float(p.raw("label_width", 20))
-    row_h = max(glyph_h, size * LINE)
-    horizontal = p.raw("orientation", "vertical") == "horizontal"
-    x, y = left + padding, top + padding
+    standoff = float(p.raw("label_standoff", 5))
     paint = v.text_paint(p, "label_text")
     style = str(p.raw("label_text_font_style", "normal"))
-    for label, drawn in entries:
-        gy = y + (row_h - glyph_h) / 2
+    for (label, drawn), (cx, cy) in zip(entries, grid.cells, strict=True):
+        x, y = left + cx, top + cy
+        gy = y + (grid.row_height - glyph_h) / 2
         box: Box = (x, gy, x + glyph_w, gy + glyph_h)
         for d in drawn:
             if d.legend is not None:
                 items += d.legend(box)
         if paint is not None:
             items.append(
-                Text(
-                    x=x + glyph_w + standoff,
-                    y=y + row_h / 2,
-                    runs=label,
-                    size=size,
-                    paint=paint,
-                    baseline="middle",
-                    bold="bold" in style,
-                    italic="italic" in style,
-                )
-            )
-        if horizontal:
-            x += glyph_w + standoff + max(label_w, width(label, size)) + spacing
-        else:
-            y += row_h + spacing
+                Text(x + glyph_w + standoff, y + grid.row_height / 2, label, size, paint, baseline="middle",
+                     bold="bold" in style, italic="italic" in style)
+            )  # fmt: skip
     return items

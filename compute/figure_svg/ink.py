@@ -1,10 +1,13 @@
 """Colours: Bokeh's colour values read as RGBA, and neutral inks mapped to the house theme's tokens.
 
-Data colours (the palette) are the same in light and dark mode; neutral inks
-(text, axes, grid, a grey reference line) are not: black on a dark page is
-invisible. Every neutral colour in a figure therefore becomes the house token
-nearest in lightness (compute.plotting.THEME), and the image switches tokens
-with the page's mode. The site's figures.js applies the same rule to the
+Data colours are the same in light and dark mode; inks (text, axes, grid,
+reference rules) are not: black on a dark page is invisible. The house figures
+are built in light mode with inks that are exactly the light values of
+compute.plotting.THEME (docs/figure-style.md); each becomes its token, and the
+image switches tokens with the page's mode. Any other neutral colour that is
+not a series colour of compute.plotting.PALETTE (Bokeh's default inks, an
+author's grey) becomes the token nearest in lightness, so it stays readable on
+a dark page too. The site's figures.js applies the same rule to the
 interactive figure, so the two agree.
 """
 
@@ -114,9 +117,22 @@ def _neutral(colour: RGBA) -> bool:
     return max(r, g, b) - min(r, g, b) <= NEUTRAL_CHROMA
 
 
+@lru_cache(maxsize=1)
+def palette() -> frozenset[str]:
+    """The series colours of the house theme (lower-case hex), which never change with the mode."""
+    import compute.plotting as plotting
+
+    return frozenset(str(c).lower() for c in getattr(plotting, "PALETTE", ()))
+
+
 def token_for(colour: RGBA) -> str | None:
-    """The house token a neutral colour stands for (nearest in lightness); None for a data colour."""
-    if not _neutral(colour):
+    """The house token a colour stands for: the token whose light value it is, else for a neutral colour that is
+    not a series colour the token nearest in lightness; None for a data colour."""
+    hexed = hex_of(*colour[:3])
+    for name, pair in tokens().items():
+        if pair["light"] == hexed:
+            return name
+    if not _neutral(colour) or hexed in palette():
         return None
     level = _lightness(*colour[:3])
     best, distance = None, 1e9

@@ -232,12 +232,12 @@ def draw_plot(item: Placed, extents: dict[str, tuple[float, float]]) -> tuple[li
                 entries = annotate.legend_entries(panel.model, samples)
                 lw, lh = annotate.legend_size(panel.model, entries)
                 margin = float(getattr(panel.model, "margin", 10) or 0)
-                x = {"right": left + w + panel.offset + margin, "left": left - panel.offset - margin - lw}.get(
-                    side, left + (w - lw) / 2
-                )
-                y = {"below": top + h + panel.offset + margin, "above": top - panel.offset - margin - lh}.get(
-                    side, top + (h - lh) / 2
-                )
+                # Inside its panel the legend sits by its location, as it would inside the frame.
+                x, y = _legend_anchor(panel.model, frame, (lw, lh))
+                if side in ("left", "right"):
+                    x = left + w + panel.offset + margin if side == "right" else left - panel.offset - margin - lw
+                else:
+                    y = top + h + panel.offset + margin if side == "below" else top - panel.offset - margin - lh
                 beside += annotate.legend_items(panel.model, entries, x, y)
     outline = v.stroke(v.Props(plot), "outline_line")
     if outline is not None:

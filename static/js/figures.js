@@ -75,11 +75,20 @@
 
   function lightness(c) { return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]; }
 
-  // The house token a neutral colour stands for (nearest in lightness), or null for a data colour.
+  function hex(c) {
+    return "#" + c.map(function (v) { return ("0" + v.toString(16)).slice(-2); }).join("");
+  }
+
+  // The house token a colour stands for: the token whose light value it is, else for a neutral colour that
+  // is not a series colour the token nearest in lightness; null for a data colour (compute/figure_svg/ink.py).
   function tokenOf(value) {
     var c = rgb(value);
     var inks = config.inks || {};
-    if (!c || Math.max(c[0], c[1], c[2]) - Math.min(c[0], c[1], c[2]) > NEUTRAL_CHROMA) { return null; }
+    if (!c) { return null; }
+    var exact = Object.keys(inks).filter(function (name) { return inks[name].light === hex(c); });
+    if (exact.length) { return exact[0]; }
+    if (Math.max(c[0], c[1], c[2]) - Math.min(c[0], c[1], c[2]) > NEUTRAL_CHROMA) { return null; }
+    if ((config.palette || []).indexOf(hex(c)) >= 0) { return null; }
     var best = null, gap = Infinity;
     Object.keys(inks).forEach(function (name) {
       var ink = rgb(inks[name].light);

@@ -151,9 +151,15 @@ def figure_og_image(context: template.Context, html: str) -> dict[str, Any] | No
 @register.simple_tag
 def figure_config() -> dict[str, Any]:
     """What static/js/figures.js needs from the server (rendered as a JSON data block, never run as script):
-    where BokehJS is, the figure version its requests carry, and the house inks in light and dark mode."""
+    where BokehJS is, the figure version its requests carry, the house inks in light and dark mode, and the
+    series colours that never change with the mode."""
     from django.templatetags.static import static
 
-    from compute.figure_svg.ink import tokens
+    from compute.figure_svg.ink import palette, tokens
 
-    return {"bokeh": static("bokeh/bokeh.min.js"), "version": figure_version(), "inks": tokens()}
+    return {
+        "bokeh": static("bokeh/bokeh.min.js"),
+        "version": figure_version(),
+        "inks": tokens(),
+        "palette": sorted(palette()),
+    }
