@@ -347,7 +347,7 @@
     s.shown = index;
     updateLinks(fig, point);
     var img = $(fig, "img.lm-figure-image");
-    if (img && point.image && !s.doc) { img.setAttribute("src", imageUrl(point)); }
+    if (img && point.image && !s.doc && img.getAttribute("src") !== imageUrl(point)) { img.setAttribute("src", imageUrl(point)); }
     if (!s.active) { return; }
     s.token = (s.token || 0) + 1;
     fig.setAttribute("data-drawn", "false");
@@ -359,13 +359,30 @@
     load(fig, point.figure, s.token);
   }
 
+  // The image is painted before BokehJS (a megabyte of script to compile) may take the main thread.
+  function imageShown(fig) {
+    var img = $(fig, "img.lm-figure-image");
+    return new Promise(function (resolve) {
+      if (!img || img.complete) { resolve(); return; }
+      img.addEventListener("load", resolve, { once: true });
+      img.addEventListener("error", resolve, { once: true });
+    }).then(function () {
+      return new Promise(function (resolve) {
+        window.requestAnimationFrame(function () { window.setTimeout(resolve, 0); });
+      });
+    });
+  }
+
   function activate(fig) {
     var s = state[fig.id];
     if (!s || s.active) { return; }
     s.active = true;
     if (observer) { observer.unobserve(fig); }
-    loadBokeh().catch(function (error) { setStatus(fig, "failed", 0, String(error.message || error)); });
-    show(fig);
+    imageShown(fig).then(function () {
+      if (s.gone) { return; }
+      loadBokeh().catch(function (error) { setStatus(fig, "failed", 0, String(error.message || error)); });
+      show(fig);
+    });
   }
 
   function onNear(entries) {
