@@ -247,6 +247,12 @@ def _image_size(run: Run | None) -> tuple[int, int] | None:
     return (int(found[0]), int(found[1])) if found else None
 
 
+def box_style(width: int, height: int) -> str:
+    """The plot box's size as data (the image's aspect ratio and height); figures.css decides what to do with
+    it, so that cached article HTML never fixes a layout rule."""
+    return f"aspect-ratio: {width} / {height}; --lm-figure-height: {height}px"
+
+
 def figure_placeholder(resolved: ResolvedFigure, *, dom_id: str = "", title: str = "") -> str:
     """The trusted HTML of a figure: its default point's image at once (size reserved), controls that
     figures.js reveals, caption, data table and links. ``title`` names the figure in the image's text."""
@@ -284,6 +290,7 @@ def figure_placeholder(resolved: ResolvedFigure, *, dom_id: str = "", title: str
         "table_runs": json.dumps([[p.run.pk, p.label] for p in resolved.points if p.run is not None]),
         "width": width,
         "height": height,
+        "box_style": box_style(width, height),
         # Until the run has an image its size is a guess; the figure_tables filter corrects it later.
         "size_pending": size is None and first is not None and first["run"] is not None,
         "alt": f"Plot: {title}" + (f", {label}" if label else "") + ". The data table below lists its values.",
@@ -386,7 +393,6 @@ def figure_item_json(run: Run) -> str:
         text = item_json(build_figure(run))
         cache.set(key, text, 3600)
     return str(text)
-
 
 
 def _clean(value: Any) -> Any:

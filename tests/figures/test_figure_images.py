@@ -184,7 +184,7 @@ def test_a_page_cached_before_its_run_finished_gets_the_images_size_and_version(
         run=run, svg="<svg/>", width=640, height=800, digest=run.digest, style=style_version()
     )
     html = client.get("/perspectives/late/").content.decode()
-    assert 'style="aspect-ratio: 640 / 800"' in html and "data-lm-size-run" not in html
+    assert 'style="aspect-ratio: 640 / 800; --lm-figure-height: 800px"' in html and "data-lm-size-run" not in html
     image = html[html.index('<img class="lm-figure-image"') :].split(">", 1)[0]
     assert 'width="640" height="800"' in image and f"/figure.svg?v={style_version()}" in image
 

@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from apps.experiments.embeds import point_tables, run_figure_html
+from apps.experiments.embeds import box_style, point_tables, run_figure_html
 from apps.experiments.images import figure_version
 from apps.experiments.models import Run, RunFigureImage, RunStatus
 
@@ -47,7 +47,7 @@ _PENDING_TABLES = re.compile(
     r'<div class="lm-figure-tables" data-lm-table-runs="([^"]*)" data-lm-table-complete="false">.*?</div>', re.S
 )
 _PENDING_SIZE = re.compile(
-    r'<div class="lm-figure-plot" style="aspect-ratio: \d+ / \d+" data-lm-size-run="(\d+)">'
+    r'<div class="lm-figure-plot" style="[^"]*" data-lm-size-run="(\d+)">'
     r'(\s*<img class="lm-figure-image" src="[^"]*" )width="\d+" height="\d+"'
 )
 _IMAGE_SRC = re.compile(r'(<img class="lm-figure-image" src="[^"?]*/figure\.svg)"')
@@ -86,9 +86,7 @@ def figure_tables(html: str) -> SafeString:
             if found is None:
                 return match.group(0)
             w, h = found
-            return (
-                f'<div class="lm-figure-plot" style="aspect-ratio: {w} / {h}">{match.group(2)}width="{w}" height="{h}"'
-            )
+            return f'<div class="lm-figure-plot" style="{box_style(w, h)}">{match.group(2)}width="{w}" height="{h}"'
 
         text = _PENDING_SIZE.sub(size, text)
     if "/figure.svg" in text:
