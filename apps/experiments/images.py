@@ -11,7 +11,13 @@ the PNG for social previews is drawn only when first asked for.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+from dataclasses import dataclass
+from html import unescape
+
+from django.urls import reverse
 
 from apps.experiments.executors import executor_for
 from apps.experiments.models import Run, RunFigureImage, RunStatus
@@ -105,3 +111,47 @@ def runs_images_draw(*, runs: list[Run] | None = None, everything: bool = False)
             log.exception("could not draw the figure image of run %s", run.pk)
             failed += 1
     return drawn, failed
+
+
+_FIRST_FIGURE = re.compile(
+    r'<figure class="lm-figure lm-figure-live"[^>]*data-points="([^"]*)"[^>]*data-default="(\d+)"'
+)
+
+
+@dataclass(frozen=True)
+class PreviewImage:
+    """The image that stands for a page with figures (social previews, feeds): its first figure's."""
+
+    run_id: int
+    svg_path: str
+    png_path: str
+    width: int
+    height: int
+    title: str
+
+
+def first_figure_image(html: str) -> PreviewImage | None:
+    """The image of the first figure in rendered HTML (at the point it opens on), if its run has one."""
+    match = _FIRST_FIGURE.search(html)
+    if match is None:
+        return None
+    try:
+        run_id = int(json.loads(unescape(match.group(1)))[int(match.group(2))]["run"])
+    except (ValueError, IndexError, KeyError, TypeError):
+        return None
+    row = (
+        RunFigureImage.objects.filter(run_id=run_id, run__status=RunStatus.SUCCEEDED)
+        .values_list("width", "height", "title")
+        .first()
+    )
+    if row is None:
+        return None
+    version = figure_version()
+    return PreviewImage(
+        run_id=run_id,
+        svg_path=f"{reverse('experiments:run_figure_svg', args=[run_id])}?v={version}",
+        png_path=f"{reverse('experiments:run_figure_png', args=[run_id])}?v={version}",
+        width=row[0],
+        height=row[1],
+        title=row[2],
+    )

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.experiments.embeds import box_style, point_tables, run_figure_html
-from apps.experiments.images import figure_version
+from apps.experiments.images import figure_version, first_figure_image
 from apps.experiments.models import Run, RunFigureImage, RunStatus
 
 register = template.Library()
@@ -116,34 +116,16 @@ def figure_image(run: Run, *, alt: str = "", lazy: bool = True) -> dict[str, Any
     }
 
 
-_FIRST_POINTS = re.compile(
-    r'<figure class="lm-figure lm-figure-live"[^>]*data-points="([^"]*)"[^>]*data-default="(\d+)"'
-)
-
-
 @register.simple_tag(takes_context=True)
 def figure_og_image(context: template.Context, html: str) -> dict[str, Any] | None:
-    """The PNG of the first figure in ``html`` whose run succeeded, as an absolute URL, for og:image."""
-    match = _FIRST_POINTS.search(str(html))
-    if match is None:
-        return None
-    try:
-        points = json.loads(unescape(match.group(1)))
-        run_id = points[int(match.group(2))]["run"]
-    except (ValueError, IndexError, KeyError, TypeError):
-        return None
-    row = (
-        RunFigureImage.objects.filter(run_id=run_id, run__status=RunStatus.SUCCEEDED)
-        .values("width", "height", "title")
-        .first()
-    )
-    if row is None:
+    """The PNG of the first figure in ``html`` whose run has an image, as an absolute URL, for og:image."""
+    found = first_figure_image(str(html))
+    if found is None:
         return None
     request = context.get("request")
-    path = f"{reverse('experiments:run_figure_png', args=[run_id])}?v={figure_version()}"
     site = str(context.get("SITE_URL") or "").rstrip("/")
-    url = request.build_absolute_uri(path) if request is not None and not site else site + path
-    return {"url": url, "width": row["width"] * 2, "height": row["height"] * 2, "alt": row["title"]}
+    url = request.build_absolute_uri(found.png_path) if request is not None and not site else site + found.png_path
+    return {"url": url, "width": found.width * 2, "height": found.height * 2, "alt": found.title}
 
 
 @register.simple_tag
