@@ -62,13 +62,15 @@ def test_automatic_ranges_are_padded_as_bokehjs_pads_them():
 
 
 def test_neutral_inks_follow_the_mode_and_data_colours_do_not():
+    from compute.plotting import THEME
+
     plot = _plot()
     plot.line([0, 1, 2], [0, 1, 0], line_color="black")
     plot.line([0, 1, 2], [1, 0, 1], line_color="#d62728")
     svg = render_svg(plot)
     assert 'class="stext"' in svg and 'stroke="#d62728"' in svg
     style = re.search(r"<style>(.*?)</style>", for_theme(svg, "dark")).group(1)
-    assert ".stext{stroke:#e8e8ed}" in style and "@media" not in style
+    assert f".stext{{stroke:{THEME['dark']['text'].lower()}}}" in style and "@media" not in style
     assert for_theme(svg, "auto") == svg
 
 

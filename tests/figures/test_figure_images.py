@@ -16,6 +16,7 @@ from apps.experiments.models import Run, RunFigureImage, RunResult
 from apps.perspectives.models import Article
 from apps.perspectives.services import article_publish
 from compute.figure_svg import style_version
+from compute.plotting import THEME
 
 pytestmark = pytest.mark.django_db
 
@@ -68,8 +69,8 @@ def test_the_image_follows_the_readers_mode_unless_a_mode_is_pinned(client, fini
     light = client.get(f"/experiments/runs/{run.pk}/figure.svg?theme=light").content.decode()
     assert "@media (prefers-color-scheme:dark)" in auto
     style = re.search(r"<style>(.*?)</style>", dark.content.decode()).group(1)
-    assert "@media" not in style and ".ftext{fill:#e8e8ed}" in style  # compute.plotting.THEME's dark text
-    assert ".ftext{fill:#1d1d1f}" in light and "@media" not in light
+    assert "@media" not in style and f".ftext{{fill:{THEME['dark']['text'].lower()}}}" in style
+    assert f".ftext{{fill:{THEME['light']['text'].lower()}}}" in light and "@media" not in light
     assert dark["ETag"] != client.get(f"/experiments/runs/{run.pk}/figure.svg")["ETag"]
 
 
