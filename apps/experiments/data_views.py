@@ -8,6 +8,7 @@ run's state is never cached.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -24,8 +25,9 @@ from django.views.decorators.http import require_GET
 
 from apps.core.clients import client_address
 from apps.experiments import exports
-from apps.experiments.embeds import figure_item, figure_version
+from apps.experiments.embeds import figure_item_json, figure_version
 from apps.experiments.executors import BundleUnavailable, executor_for
+from apps.experiments.images import run_image
 from apps.experiments.models import Run, RunQuerySet, RunStatus
 from apps.experiments.services import run_is_public, run_may_read_source
 
@@ -34,7 +36,7 @@ log = logging.getLogger(__name__)
 IMMUTABLE = "public, max-age=31536000, immutable"
 # A drawing (the figure, its plotted data) follows the figure code: kept an hour, then revalidated by its ETag.
 DRAWING = "public, max-age=3600"
-DRAWN = ("figure", "data-json", "data-csv")
+DRAWN = ("figure", "data-")  # kinds whose content is a drawing: the figure, its images, its plotted data
 # A failed run stays failed, but a new identical request may replace it; check again soon.
 SHORT = "public, max-age=60"
 # A run of unpublished work: only its browser may keep it, never a shared cache.
@@ -42,7 +44,7 @@ PRIVATE = "private, max-age=60"
 
 
 def _etag(run: Run, kind: str) -> str:
-    drawn = f"-{figure_version(run)}" if kind in DRAWN else ""  # a drawing changes with the figure code
+    drawn = f"-{figure_version(run)}" if kind.startswith(DRAWN) else ""  # a drawing changes with the figure code
     return f'"{kind}-{run.pk}-{run.status}-{(run.digest or "none")[:32]}{drawn}"'
 
 
@@ -82,7 +84,9 @@ def run_figure(request: HttpRequest, run_id: int) -> HttpResponseBase:
     if run.status == RunStatus.SUCCEEDED:
 
         def draw() -> HttpResponse:
-            return JsonResponse({**body, "item": figure_item(run)})
+            # The stored item is JSON text already: splice it in rather than parse and write it again.
+            head = json.dumps(body, separators=(",", ":"))[:-1]
+            return HttpResponse(f'{head},"item":{figure_item_json(run)}}}', content_type="application/json")
 
         try:
             return _finished(request, run, "figure", DRAWING, draw)
@@ -99,6 +103,73 @@ def run_figure(request: HttpRequest, run_id: int) -> HttpResponseBase:
         body["replaced_by"] = replacement.pk
         body["replacement_figure"] = reverse("experiments:run_figure", args=[replacement.pk])
     return _finished(request, run, "figure", SHORT, lambda: JsonResponse(body))
+
+
+# What a figure image may show besides the figure: the reader's light or dark mode pinned, or left to the system.
+THEMES = ("auto", "light", "dark")
+
+
+def _image_response(body: str | bytes, content_type: str, cache_control: str = "no-store") -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Cache-Control"] = cache_control  # _finished replaces it for a finished run
+    # An image is opened on its own too: it may style itself, never run anything or load anything.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@gzip_page
+@require_GET
+def run_figure_svg(request: HttpRequest, run_id: int) -> HttpResponseBase:
+    """The static image of a run's figure (SVG). ``?theme=light|dark`` pins its inks; by default they follow
+    the reader's system. A run still computing, or failed, gets an image of the same size that says so."""
+    run = get_object_or_404(_visible(request), pk=run_id)
+    theme = request.GET.get("theme", "auto")
+    theme = theme if theme in THEMES else "auto"
+    from compute.figure_svg import for_theme, message
+
+    if run.is_active:
+        text = "Computing this figure…" if run.status == RunStatus.RUNNING else "This figure is waiting to be computed…"
+        return _image_response(for_theme(message(text), theme), "image/svg+xml", "no-store")
+    if run.status != RunStatus.SUCCEEDED:
+        failed = message(f"This figure's run {run.status}; the run page says why.")
+        return _finished(
+            request,
+            run,
+            f"figure-svg-{theme}",
+            SHORT,
+            lambda: _image_response(for_theme(failed, theme), "image/svg+xml"),
+        )
+    try:
+        image = run_image(run)
+    except Exception:  # e.g. the experiment left the registry: say so in the picture, never a 500
+        log.exception("could not draw the figure image of run %s", run.pk)
+        broken = message("The figure of this run could not be drawn.")
+        return _image_response(for_theme(broken, theme), "image/svg+xml", "no-store")
+    return _finished(
+        request,
+        run,
+        f"figure-svg-{theme}",
+        DRAWING,
+        lambda: _image_response(for_theme(image.svg, theme), "image/svg+xml"),
+    )
+
+
+@require_GET
+def run_figure_png(request: HttpRequest, run_id: int) -> HttpResponseBase:
+    """The static image of a succeeded run's figure as a PNG in light mode, for social previews (Open Graph)."""
+    run = get_object_or_404(_visible(request), pk=run_id)
+    if run.status != RunStatus.SUCCEEDED:
+        missing = HttpResponse(status=404)
+        missing["Cache-Control"] = "no-store"
+        return missing
+    try:
+        image = run_image(run, png=True)
+    except Exception:
+        log.exception("could not draw the figure image of run %s", run.pk)
+        broken = HttpResponse(status=404)
+        broken["Cache-Control"] = "no-store"
+        return broken
+    return _finished(request, run, "figure-png", DRAWING, lambda: _image_response(bytes(image.png), "image/png"))
 
 
 def _download(request: HttpRequest, run_id: int, kind: str) -> HttpResponseBase:
@@ -127,7 +198,7 @@ def run_download(request: HttpRequest, run: Run, kind: str) -> HttpResponseBase:
             )
             limited["Cache-Control"] = "no-store"
             return limited
-    cache_control = DRAWING if kind in DRAWN else IMMUTABLE
+    cache_control = DRAWING if kind.startswith(DRAWN) else IMMUTABLE
     return _finished(request, run, kind, cache_control, lambda: exports.export_response(request, run, kind))
 
 

@@ -8,6 +8,11 @@ per grid point, and return placeholder HTML that names those runs by id.
 The HTML is cached when a version is published, so it holds nothing that goes
 stale: the live state of each run (progress, failure, the figure itself) comes
 from ``/experiments/runs/<id>/figure.json`` and is drawn by static/js/figures.js.
+
+A figure shows first as the static image of its default grid point's run
+(``/experiments/runs/<id>/figure.svg``, drawn by the worker), with its size
+reserved; figures.js swaps in the interactive figure when the reader comes
+near it, and loads BokehJS and the figure JSON only then.
 """
 
 from __future__ import annotations
@@ -37,8 +42,10 @@ if TYPE_CHECKING:
 
 # A reader switches between grid points with widgets; each point is one run.
 MAX_GRID_POINTS = 12
-# Rows of the server-rendered table readers without JavaScript get, per series.
+# Rows of the server-rendered data table (the figure's text alternative), per series.
 TABLE_ROWS = 8
+# The size an image is shown at before its run has finished (the house figures' own size).
+DEFAULT_IMAGE_SIZE = (640, 400)
 
 
 @dataclass
@@ -70,6 +77,12 @@ class ResolvedFigure:
     experiment_url: str = ""
     # The reference experiment a directive names (None for one run's figure on its page).
     spec: ReferenceSpec | None = None
+    # Which point the figure opens on (the directive's ``default``, else the first).
+    default_index: int = 0
+
+    @property
+    def default_point(self) -> GridPoint | None:
+        return self.points[self.default_index] if self.points else None
 
 
 def _text(value: Any) -> str:
@@ -130,7 +143,29 @@ def directive_validate(directive: FigureDirective) -> ResolvedFigure:
             where = ", ".join(f"{k} = {_text(v)}" for k, v in values.items())
             raise FigureError(f"grid point {where}: " + _describe(exc.errors, "grid.")) from None
         resolved.points.append(GridPoint(values=values, params=params))
+    resolved.default_index = _default_index(directive, resolved.points)
     return resolved
+
+
+def _default_index(directive: FigureDirective, points: list[GridPoint]) -> int:
+    """The grid point named by the directive's ``default`` (keys left out take their first value)."""
+    if not directive.default:
+        return 0
+    chosen: dict[str, Any] = {}
+    for key, value in directive.default.items():
+        if key not in directive.grid:
+            where = f"the grid varies {', '.join(directive.grid)}" if directive.grid else "the figure has no grid"
+            raise FigureError(f"default.{key}: {key!r} is not a grid parameter ({where})")
+        options = directive.grid[key]
+        match = next((option for option in options if _text(option) == _text(value)), None)
+        if match is None:
+            listed = ", ".join(_text(o) for o in options)
+            raise FigureError(f"default.{key}: {_text(value)} is not one of the grid's values ({listed})")
+        chosen[key] = match
+    for key, options in directive.grid.items():
+        chosen.setdefault(key, options[0])
+    wanted = [_text(chosen[key]) for key in directive.grid]
+    return next(i for i, point in enumerate(points) if point.choice == wanted)
 
 
 def _existing_run(spec: ReferenceSpec, params: dict[str, Any], preset: str | None) -> Run | None:
@@ -161,7 +196,7 @@ def figure_resolver(directive: FigureDirective, *, requester: Requester | None) 
     if requester is None:
         for point in resolved.points:
             point.run = _existing_run(spec, point.params, preset)
-        return figure_placeholder(resolved)
+        return figure_placeholder(resolved, title=spec.title)
     asks = [RunAsk(experiment=spec.name, params=point.params, preset=preset) for point in resolved.points]
     try:
         outcomes = runs_request(requester=requester, asks=asks)
@@ -173,7 +208,7 @@ def figure_resolver(directive: FigureDirective, *, requester: Requester | None) 
         raise FigureError(_describe(exc.message_dict, "")) from None
     for point, (run, _) in zip(resolved.points, outcomes, strict=True):
         point.run = run
-    return figure_placeholder(resolved)
+    return figure_placeholder(resolved, title=spec.title)
 
 
 def rerun_url(spec_name: str, preset: str | None, params: dict[str, Any]) -> str:
@@ -194,6 +229,7 @@ def _point_json(point: GridPoint, resolved: ResolvedFigure, preset: str | None) 
         "label": point.label,
         "run": run.pk if run else None,
         "figure": reverse("experiments:run_figure", args=[run.pk]) if run else None,
+        "image": reverse("experiments:run_figure_svg", args=[run.pk]) if run else None,
         "page": run.get_absolute_url() if run else None,
         "csv": reverse("experiments:run_figure_csv", args=[run.pk]) if run else None,
         "json": reverse("experiments:run_figure_data", args=[run.pk]) if run else None,
@@ -201,28 +237,65 @@ def _point_json(point: GridPoint, resolved: ResolvedFigure, preset: str | None) 
     }
 
 
-def figure_placeholder(resolved: ResolvedFigure, *, dom_id: str = "") -> str:
-    """The trusted HTML that stands for a figure until figures.js draws it (and for readers without JavaScript)."""
+def _image_size(run: Run | None) -> tuple[int, int] | None:
+    """The size of a run's stored figure image, or None while it has none."""
+    from apps.experiments.models import RunFigureImage
+
+    if run is None or run.status != RunStatus.SUCCEEDED:
+        return None
+    found = RunFigureImage.objects.filter(run=run).values_list("width", "height").first()
+    return (int(found[0]), int(found[1])) if found else None
+
+
+def box_style(width: int, height: int) -> str:
+    """The plot box's size as data (the image's aspect ratio and height); figures.css decides what to do with
+    it, so that cached article HTML never fixes a layout rule."""
+    return f"aspect-ratio: {width} / {height}; --lm-figure-height: {height}px"
+
+
+def figure_placeholder(resolved: ResolvedFigure, *, dom_id: str = "", title: str = "") -> str:
+    """The trusted HTML of a figure: its default point's image at once (size reserved), controls that
+    figures.js reveals, caption, data table and links. ``title`` names the figure in the image's text."""
     directive = resolved.directive
     preset = directive.preset or None
     dom_id = dom_id or f"lm-figure-{directive.index + 1}"
     points = [_point_json(p, resolved, preset) for p in resolved.points]
+    default = resolved.default_point
+    chosen = default.choice if default is not None else []
     controls = [
-        {"key": key, "id": f"{dom_id}-{key}", "options": [_text(v) for v in values]}
-        for key, values in directive.grid.items()
+        {
+            "key": key,
+            "id": f"{dom_id}-{key}",
+            "options": [{"value": _text(v), "selected": _text(v) == chosen[i]} for v in values],
+        }
+        for i, (key, values) in enumerate(directive.grid.items())
     ]
     tables = point_tables([(p.run, p.label) for p in resolved.points if p.run is not None])
+    first = points[resolved.default_index] if points else None
+    size = _image_size(default.run if default is not None else None)
+    width, height = size or DEFAULT_IMAGE_SIZE
+    title = title or resolved.experiment
+    label = default.label if default is not None and default.values else ""
     context = {
         "dom_id": dom_id,
         "experiment": resolved.experiment,
         "caption_html": directive.caption_html or "",
         "points": resolved.points,
         "points_json": json.dumps(points, separators=(",", ":")),
-        "first": points[0] if points else None,
+        "default_index": resolved.default_index,
+        "first": first,
         "controls": controls,
         "tables": tables,
         "tables_complete": len(tables) == len(resolved.points),
         "table_runs": json.dumps([[p.run.pk, p.label] for p in resolved.points if p.run is not None]),
+        "width": width,
+        "height": height,
+        "box_style": box_style(width, height),
+        # Until the run has an image its size is a guess; the figure_tables filter corrects it later.
+        "size_pending": size is None and first is not None and first["run"] is not None,
+        "alt": f"Plot: {title}" + (f", {label}" if label else "") + ". The data table below lists its values.",
+        # The first figure of a page is likely in view: fetch its image at once, the others when near.
+        "lazy": directive.index > 0,
     }
     return render_to_string("experiments/includes/figure.html", context)
 
@@ -255,17 +328,27 @@ def run_figure_html(run: Run) -> str:
         points=[point],
         experiment_url="" if experiment.kind == ExperimentKind.REFERENCE else experiment.get_absolute_url(),
     )
-    return figure_placeholder(resolved, dom_id=f"lm-run-figure-{run.pk}")
+    return figure_placeholder(resolved, dom_id=f"lm-run-figure-{run.pk}", title=f"{experiment.title}, run {run.pk}")
 
 
 # --- Figures and their data from stored results ------------------------------------
 
 
 def figure_version(run: Run) -> str:
-    """The version of a run's drawing: its kind's figure code or spec now, and the Bokeh that serialises it."""
+    """What a run's drawing depends on besides its result, as 16 hex digits: its kind's figure code or spec
+    now, the image-drawing code and house theme (compute.figure_svg), and the Bokeh that serialises it.
+
+    Stored images, cached items, plotted-data files, their ETags and the pages' image URLs carry it, so a
+    restyled figure reaches readers as soon as the code changes.
+    """
+    import hashlib
+
     import bokeh
 
-    return f"{executor_for(run.experiment.kind).figure_version(run)}-{bokeh.__version__}"
+    from compute.figure_svg import style_version
+
+    parts = f"{executor_for(run.experiment.kind).figure_version(run)}|{style_version()}|{bokeh.__version__}"
+    return hashlib.sha256(parts.encode()).hexdigest()[:16]
 
 
 def build_figure(run: Run) -> BokehModel:
@@ -273,16 +356,59 @@ def build_figure(run: Run) -> BokehModel:
     return executor_for(run.experiment.kind).figure(run)
 
 
-def figure_item(run: Run) -> dict[str, Any]:
-    """``bokeh.embed.json_item`` of a succeeded run's figure, cached by run and result digest."""
+# Significant digits of the numbers in a figure's JSON: far below a pixel, and hover shows four decimals.
+ITEM_DIGITS = 6
+
+
+def _interactive(figure: BokehModel) -> BokehModel:
+    """The figure as pages embed it: filling the box its image reserved (so nothing moves when it is swapped
+    in, or when the grid is switched), with no drag or wheel tool active (so a swipe scrolls the page)."""
+    figure.sizing_mode = "stretch_both"  # type: ignore[attr-defined]
+    for plot in _plots(figure):
+        plot.sizing_mode = "stretch_both"
+        toolbar = getattr(plot, "toolbar", None)
+        if toolbar is not None:
+            toolbar.active_drag = None
+            toolbar.active_scroll = None
+            toolbar.active_multi = None
+    return figure
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return float(f"{value:.{ITEM_DIGITS}g}") if math.isfinite(value) else value
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
+
+
+def item_json(figure: BokehModel) -> str:
+    """A Bokeh figure as the compact JSON item pages embed (``bokeh.embed.json_item``, made interactive and rounded).
+
+    Changes ``figure`` (its sizing and active tools): draw any image of it first.
+    """
     from bokeh.embed import json_item
 
+    item = _rounded(json.loads(json.dumps(json_item(_interactive(figure), target=None))))
+    return json.dumps(item, separators=(",", ":"))
+
+
+def figure_item_json(run: Run) -> str:
+    """The JSON item of a succeeded run's figure: the one the worker stored with its image when current, else
+    built now and cached by run, digest and figure version."""
+    from apps.experiments.models import RunFigureImage
+
+    stored = RunFigureImage.objects.filter(run=run).only("item", "digest", "style").first()
+    if stored is not None and stored.item and stored.is_current_for(run):
+        return stored.item
     key = f"lm-figure-item:{run.pk}:{run.digest}:{figure_version(run)}"
-    item = cache.get(key)
-    if item is None:
-        item = json.loads(json.dumps(json_item(build_figure(run), target=None)))
-        cache.set(key, item, 3600)
-    return item
+    text = cache.get(key)
+    if text is None:
+        text = item_json(build_figure(run))
+        cache.set(key, text, 3600)
+    return str(text)
 
 
 def _clean(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""What a worker does with one run: claim it, compute it under a live lease, record the outcome.
+"""What a worker does with one run: claim it, compute it under a live lease, record the outcome, draw its image.
 
 Kept apart from tasks.py so that the Celery task stays a thin interface. The
 kind of the run's experiment picks its executor (apps.experiments.executors);
@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from apps.experiments import services
 from apps.experiments.executors import Computed, RunFailed, executor_for
+from apps.experiments.images import run_image_after_finish
 from apps.experiments.leases import Lease, TimeLimitReached
 from apps.experiments.models import Run
 
@@ -104,6 +105,9 @@ def execute_run(run_id: int, *, soft_limit_s: float | None = None) -> str:
         return result
     done = outcome
     if _recorded(lambda: services.run_finish(claim=claim, computed=done)):
+        # The run is recorded; its static figure image is drawn now, off every web request. A failure
+        # here is logged and leaves the run as it is (the image is then drawn on its first request).
+        run_image_after_finish(run_id)
         return "succeeded"
     return "lost"
 

@@ -251,3 +251,37 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RunFigureImage(models.Model):
+    """A succeeded run's figure as the worker draws it when the run finishes: the static image
+    (compute.figure_svg) and the Bokeh JSON item of the interactive figure.
+
+    Pages show the image at once and swap in the interactive figure when the
+    reader comes near; readers without JavaScript, print, feeds, social previews
+    and the home page see only the image. Storing the item too means no web
+    request builds a Bokeh figure for a finished run. ``style`` records the
+    drawing code and house theme they were made with: another style is stale and
+    is drawn again (apps.experiments.images).
+    """
+
+    run = models.OneToOneField(Run, primary_key=True, on_delete=models.CASCADE, related_name="figure_image")
+    svg = models.TextField(help_text="SVG whose neutral inks follow the reader's light or dark mode.")
+    png = models.BinaryField(blank=True, default=b"", help_text="PNG for social previews; empty until first asked for.")
+    width = models.PositiveIntegerField(help_text="Width of the figure in CSS pixels (the PNG is twice as large).")
+    height = models.PositiveIntegerField(help_text="Height of the figure in CSS pixels.")
+    item = models.TextField(blank=True, help_text="The Bokeh JSON item figure.json sends (compact JSON).")
+    title = models.CharField(max_length=300, blank=True, help_text="The figure's title(s): the image's short text.")
+    description = models.TextField(blank=True, help_text="Axes, scales and series in words, for screen readers.")
+    digest = models.CharField(max_length=64, help_text="Digest of the result the image was drawn from.")
+    style = models.CharField(max_length=16, help_text="compute.figure_svg.style_version() when it was drawn.")
+    drawn_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"figure image of run {self.run_id}"
+
+    def is_current_for(self, run: Run) -> bool:
+        """Drawn from this run's result with today's figure code, drawing code and theme (embeds.figure_version)."""
+        from apps.experiments.embeds import figure_version
+
+        return self.digest == run.digest and self.style == figure_version(run)

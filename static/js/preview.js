@@ -10,6 +10,34 @@
     return field ? field.value : "";
   }
 
+  // Figures in the preview are drawn by figures.js (a preview requests no runs: it shows the
+  // runs that exist). A figure whose HTML did not change keeps its drawn plot across refreshes,
+  // so typing elsewhere never makes it flicker.
+  function replacePreview(target, html) {
+    var figures = window.lmFigures;
+    var fresh = document.createElement("template");
+    fresh.innerHTML = html;
+    if (figures && figures.init) {
+      var kept = {};
+      target.querySelectorAll("figure.lm-figure-live").forEach(function (fig) {
+        if (fig.lmSource) kept[fig.lmSource] = fig;
+      });
+      fresh.content.querySelectorAll("figure.lm-figure-live").forEach(function (fig) {
+        var source = fig.outerHTML;
+        var old = kept[source];
+        if (old) {
+          fig.replaceWith(old);
+          delete kept[source];
+        } else {
+          fig.lmSource = source;
+        }
+      });
+      Object.keys(kept).forEach(function (source) { figures.dispose(kept[source]); });
+    }
+    target.replaceChildren(fresh.content);
+    if (figures && figures.init) figures.init(target);
+  }
+
   function setup(textarea) {
     var url = textarea.getAttribute("data-preview-url");
     var target = document.getElementById(textarea.getAttribute("data-preview-target"));
@@ -32,7 +60,7 @@
         return response.text();
       }).then(function (html) {
         if (mine !== sequence) return;  // a newer request is on its way
-        target.innerHTML = html;        // sanitised by the server's renderer
+        replacePreview(target, html);   // sanitised by the server's renderer
         target.setAttribute("data-rendered", String(mine));
       }).catch(function (error) {
         if (mine !== sequence) return;

@@ -96,23 +96,32 @@ def test_an_unknown_run_is_a_404(client):
     assert client.get("/experiments/runs/999999/data.csv").status_code == 404
 
 
-def test_the_json_download_is_exactly_the_plotted_data(client, finished_run):
+# The figure JSON carries six significant digits (ITEM_DIGITS), the downloads every digit of the result.
+PLOT_PRECISION = 1e-5
+
+
+def test_the_json_download_is_the_plotted_data_at_full_precision(client, finished_run):
     run = finished_run()
     plotted = plotted_from_item(client.get(f"/experiments/runs/{run.pk}/figure.json").json()["item"])
     response = client.get(f"/experiments/runs/{run.pk}/data.json")
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     series = json.loads(downloaded(response))["series"]
-    assert [(s["name"], s["x"], s["y"]) for s in series] == [(p["series"], p["x"], p["y"]) for p in plotted]
+    assert [s["name"] for s in series] == [p["series"] for p in plotted]
+    for s, p in zip(series, plotted, strict=True):
+        assert p["x"] == pytest.approx(s["x"], rel=PLOT_PRECISION, abs=1e-12)
+        assert p["y"] == pytest.approx(s["y"], rel=PLOT_PRECISION, abs=1e-12)
     assert {s["role"] for s in series} == {"theory", "measured"}
+    assert series[0]["y"] == run.result.data["theory"][0]  # every digit the run recorded
 
 
-def test_the_csv_download_is_exactly_the_plotted_data(client, finished_run):
+def test_the_csv_download_is_the_plotted_data_at_full_precision(client, finished_run):
     run = finished_run()
     plotted = plotted_from_item(client.get(f"/experiments/runs/{run.pk}/figure.json").json()["item"])
     response = client.get(f"/experiments/runs/{run.pk}/data.csv")
     rows = list(csv.DictReader(io.StringIO(downloaded(response).decode())))
     expected = [(p["series"], x, y) for p in plotted for x, y in zip(p["x"], p["y"], strict=True)]
-    assert [(r["series"], float(r["x"]), float(r["y"])) for r in rows] == expected
+    assert [r["series"] for r in rows] == [e[0] for e in expected]
+    assert [float(r["y"]) for r in rows] == pytest.approx([e[2] for e in expected], rel=PLOT_PRECISION, abs=1e-12)
     again = client.get(f"/experiments/runs/{run.pk}/data.csv", HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
 

@@ -89,12 +89,18 @@ def test_a_preview_without_requests_creates_no_runs_but_finds_finished_ones(fini
     assert [p["run"] for p in points_of(html)] == [run.pk, None]
 
 
-def test_the_placeholder_has_controls_links_and_a_no_script_table_for_a_finished_run(finished_run):
+def test_the_placeholder_shows_the_image_with_hidden_controls_links_and_a_data_table_for_a_finished_run(finished_run):
     run = finished_run(0.001)
     html = figure_resolver(
         directive(grid={"init_scale": [0.001, 0.01]}, caption="Hello"), requester=SystemRequest("test")
     )
     assert 'class="lm-figure lm-figure-live"' in html and 'data-figure-id="lm-figure-1"' in html
+    image = html[html.index('<img class="lm-figure-image"') :].split(">", 1)[0]
+    assert f'src="/experiments/runs/{run.pk}/figure.svg"' in image and 'width="640" height="400"' in image
+    assert (
+        'style="aspect-ratio: 640 / 400; --lm-figure-height: 400px"' in html
+    )  # the box is reserved before the image arrives
+    assert '<div class="lm-figure-controls" hidden>' in html  # no dead control without JavaScript
     assert '<select id="lm-figure-1-init_scale" data-grid-key="init_scale">' in html
     assert '<label for="lm-figure-1-init_scale">init_scale</label>' in html
     assert "show theory" in html and 'class="lm-figure-plot"' in html
@@ -102,8 +108,8 @@ def test_the_placeholder_has_controls_links_and_a_no_script_table_for_a_finished
     assert f'href="/experiments/runs/{run.pk}/data.json"' in html
     assert f'href="/experiments/runs/{run.pk}/">run #{run.pk}</a>' in html
     assert 'href="/experiments/deep_linear/?preset=smoke&amp;init_scale=0.001"' in html
-    noscript = html[html.index("<noscript") : html.index("</noscript>")]
-    assert "<table" in noscript and "s = 3" in noscript
+    data = html[html.index('<details class="lm-figure-data">') : html.index("</details>")]
+    assert "<summary>Data table</summary>" in data and "<table" in data and "s = 3" in data
 
 
 def test_publishing_an_article_with_a_bad_figure_is_refused_and_saves_nothing(alice):

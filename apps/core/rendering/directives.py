@@ -16,7 +16,7 @@ import yaml
 
 MAX_GRID_KEYS = 3
 MAX_GRID_VALUES = 8
-_ALLOWED_KEYS = {"experiment", "preset", "params", "grid", "caption", "label"}
+_ALLOWED_KEYS = {"experiment", "preset", "params", "grid", "caption", "label", "default"}
 # `label: decay` (or `label: fig:decay`) lets the text say @fig:decay.
 LABEL_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,60}$")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
@@ -53,6 +53,8 @@ class FigureDirective:
     label: str = ""
     # 1, 2, ... among the page's figures, in document order.
     number: int = field(default=0, compare=False)
+    # The grid point the figure opens on, {grid key: value}; keys left out take their first value.
+    default: dict[str, Any] = field(default_factory=dict)
 
 
 class DirectiveError(ValueError):
@@ -113,6 +115,11 @@ def parse_directive(body: str, *, index: int, line: int) -> FigureDirective:
                 raise DirectiveError(f"grid.{key} values must be numbers, strings or booleans")
         if key in params:
             raise DirectiveError(f"{key!r} appears in both params and grid")
+    default = data.get("default") or {}
+    if not isinstance(default, dict) or not all(
+        isinstance(k, str) and (v is None or isinstance(v, _Scalar)) for k, v in default.items()
+    ):
+        raise DirectiveError("'default' must map grid parameters to one of their values, like {init_scale: 0.01}")
     caption = data.get("caption", "")
     if caption is None:
         caption = ""
@@ -131,6 +138,7 @@ def parse_directive(body: str, *, index: int, line: int) -> FigureDirective:
         index=index,
         line=line,
         label=label,
+        default=dict(default),
     )
 
 

@@ -1,4 +1,14 @@
-"""``{% run_figure run %}``: the live figure of one run; ``|figure_tables``: fresh no-script tables in cached HTML."""
+"""Figures in templates.
+
+- ``{% run_figure run %}``: the live figure of one run (run pages).
+- ``{{ html|figure_tables }}`` (also ``figure_fill``): what figure HTML cached at publication cannot know yet,
+  filled in at view time: data tables and image sizes of runs that finished later, and the image URLs
+  stamped with today's figure version so that a restyled figure is fetched anew.
+- ``{% figure_image run %}``: a run's static figure image alone, linked to its run page (the home page).
+- ``{% figure_og_image html as og %}``: the Open Graph image of a page whose HTML holds figures
+  (``og.url``, ``og.width``, ``og.height``, ``og.alt``), or None.
+- ``{% figure_config %}``: what static/js/figures.js needs (templates/experiments/includes/figure_scripts.html).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +16,16 @@ import json
 import logging
 import re
 from html import unescape
+from typing import Any
 
 from django import template
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from apps.experiments.embeds import point_tables, run_figure_html
-from apps.experiments.models import Run
+from apps.experiments.embeds import box_style, point_tables, run_figure_html
+from apps.experiments.images import drawing_version, first_figure_image
+from apps.experiments.models import Run, RunFigureImage, RunStatus
 
 register = template.Library()
 log = logging.getLogger(__name__)
@@ -28,33 +41,105 @@ def run_figure(run: Run) -> SafeString:
     return mark_safe(html)  # built from our own template with autoescaping  # noqa: S308
 
 
-# The no-script block our own figure template emits (the sanitiser drops <noscript> from author
-# HTML, so this cannot be forged). Only blocks still waiting for runs are looked at.
+# Blocks our own figure template emits (the sanitiser drops data- attributes from author HTML, so these
+# cannot be forged). Only those still waiting for runs are looked at.
 _PENDING_TABLES = re.compile(
-    r'<noscript data-lm-table-runs="([^"]*)" data-lm-table-complete="false">.*?</noscript>', re.S
+    r'<div class="lm-figure-tables" data-lm-table-runs="([^"]*)" data-lm-table-complete="false">.*?</div>', re.S
 )
+_PENDING_SIZE = re.compile(
+    r'<div class="lm-figure-plot" style="[^"]*" data-lm-size-run="(\d+)">'
+    r'(\s*<img class="lm-figure-image" src="[^"]*" )width="\d+" height="\d+"'
+)
+_IMAGE_SRC = re.compile(r'(<img class="lm-figure-image" src="[^"?]*/figure\.svg)"')
+
+
+def _tables(match: re.Match[str]) -> str:
+    try:
+        pairs = [(int(pk), str(label)) for pk, label in json.loads(unescape(match.group(1)))]
+        runs = Run.objects.select_related("result", "experiment").in_bulk([pk for pk, _ in pairs])
+        tables = point_tables([(runs[pk], label) for pk, label in pairs if pk in runs])
+    except Exception:  # never break the article over a data table
+        log.exception("could not fill a figure's data table")
+        return match.group(0)
+    context = {"tables": tables, "tables_complete": len(tables) == len(pairs), "table_runs": unescape(match.group(1))}
+    return render_to_string("experiments/includes/figure_data.html", context).strip()
 
 
 @register.filter
 def figure_tables(html: str) -> SafeString:
-    """Fill in the no-script data tables of figures whose runs finished after the HTML was cached."""
+    """Fill in what cached figure HTML could not know: tables and image sizes of runs finished since, and
+    the current figure version on image URLs. Costs one query per kind of gap, none when there is none."""
     text = str(html)
-    if 'data-lm-table-complete="false"' not in text:
-        return mark_safe(text)  # already trusted HTML from the rendering pipeline  # noqa: S308
-
-    def refill(match: re.Match[str]) -> str:
-        try:
-            pairs = [(int(pk), str(label)) for pk, label in json.loads(unescape(match.group(1)))]
-            runs = Run.objects.select_related("result").in_bulk([pk for pk, _ in pairs])
-            tables = point_tables([(runs[pk], label) for pk, label in pairs if pk in runs])
-        except Exception:  # never break the article over a fallback table
-            log.exception("could not fill a figure's no-script table")
-            return match.group(0)
-        context = {
-            "tables": tables,
-            "tables_complete": len(tables) == len(pairs),
-            "table_runs": unescape(match.group(1)),
+    if 'data-lm-table-complete="false"' in text:
+        text = _PENDING_TABLES.sub(_tables, text)
+    if "data-lm-size-run=" in text:
+        wanted = [int(m.group(1)) for m in _PENDING_SIZE.finditer(text)]
+        sizes = {
+            run_id: (width, height)
+            for run_id, width, height in RunFigureImage.objects.filter(run_id__in=wanted).values_list(
+                "run_id", "width", "height"
+            )
         }
-        return render_to_string("experiments/includes/figure_noscript.html", context).strip()
 
-    return mark_safe(_PENDING_TABLES.sub(refill, text))  # noqa: S308
+        def size(match: re.Match[str]) -> str:
+            found = sizes.get(int(match.group(1)))
+            if found is None:
+                return match.group(0)
+            w, h = found
+            return f'<div class="lm-figure-plot" style="{box_style(w, h)}">{match.group(2)}width="{w}" height="{h}"'
+
+        text = _PENDING_SIZE.sub(size, text)
+    if "/figure.svg" in text:
+        text = _IMAGE_SRC.sub(rf'\1?v={drawing_version()}"', text)
+    return mark_safe(text)  # trusted HTML from the rendering pipeline, changed only by our own patterns  # noqa: S308
+
+
+register.filter("figure_fill", figure_tables)
+
+
+@register.inclusion_tag("experiments/includes/figure_image.html")
+def figure_image(run: Run, *, alt: str = "", lazy: bool = True) -> dict[str, Any]:
+    """A succeeded run's static figure image, sized, linked to its run page; nothing for other runs."""
+    if run is None or run.status != RunStatus.SUCCEEDED:
+        return {"image": None}
+    stored = RunFigureImage.objects.filter(run=run).values_list("width", "height", "title").first()
+    width, height, title = stored if stored is not None else (640, 400, "")
+    return {
+        "image": {
+            "src": f"{reverse('experiments:run_figure_svg', args=[run.pk])}?v={drawing_version()}",
+            "width": width,
+            "height": height,
+            "alt": alt or f"Plot: {title or run.experiment.title}",
+            "href": run.get_absolute_url(),
+            "lazy": lazy,
+        }
+    }
+
+
+@register.simple_tag(takes_context=True)
+def figure_og_image(context: template.Context, html: str) -> dict[str, Any] | None:
+    """The PNG of the first figure in ``html`` whose run has an image, as an absolute URL, for og:image."""
+    found = first_figure_image(str(html))
+    if found is None:
+        return None
+    request = context.get("request")
+    site = str(context.get("SITE_URL") or "").rstrip("/")
+    url = request.build_absolute_uri(found.png_path) if request is not None and not site else site + found.png_path
+    return {"url": url, "width": found.width * 2, "height": found.height * 2, "alt": found.title}
+
+
+@register.simple_tag
+def figure_config() -> dict[str, Any]:
+    """What static/js/figures.js needs from the server (rendered as a JSON data block, never run as script):
+    where BokehJS is, the figure version its requests carry, the house inks in light and dark mode, and the
+    series colours that never change with the mode."""
+    from django.templatetags.static import static
+
+    from compute.figure_svg.ink import palette, tokens
+
+    return {
+        "bokeh": static("bokeh/bokeh.min.js"),
+        "version": drawing_version(),
+        "inks": tokens(),
+        "palette": sorted(palette()),
+    }
