@@ -80,6 +80,19 @@ def _drop_broker_connections(app) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_page_cache(settings) -> None:
+    # Cached pages (apps/core/pagecache.py) live in memory here and start empty in every test: a
+    # page cached by an earlier test must not answer a later one, whose database is different.
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-pages"},
+    }
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_storage(settings) -> None:
     # Tests render templates without running collectstatic first.
     settings.STORAGES = {

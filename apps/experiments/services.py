@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.trust import run_ineligibility as trust_run_ineligibility
+from apps.core import pagecache
 from apps.core.requesters import Requester, SystemRequest
 from apps.experiments.executors import Computed, RunPlan, TimeLimits, executor_for
 from apps.experiments.models import ACTIVE, Experiment, ExperimentKind, Run, RunResult, RunStatus
@@ -459,6 +460,7 @@ def run_finish(*, claim: Claim, computed: Computed) -> bool:
             lease_expires_at=None,
             reproduced_match=match,
         )
+    pagecache.invalidate(pagecache.run(claim.run_id))  # pages whose figures waited for this run
     return True
 
 

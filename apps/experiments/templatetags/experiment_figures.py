@@ -11,6 +11,7 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from apps.core import pagecache
 from apps.experiments.embeds import point_tables, run_figure_html
 from apps.experiments.models import Run
 
@@ -45,6 +46,8 @@ def figure_tables(html: str) -> SafeString:
     def refill(match: re.Match[str]) -> str:
         try:
             pairs = [(int(pk), str(label)) for pk, label in json.loads(unescape(match.group(1)))]
+            # A cached page showing this table is stale once one of these runs finishes (run_finish).
+            pagecache.depends_on(*(pagecache.run(pk) for pk, _ in pairs))
             runs = Run.objects.select_related("result").in_bulk([pk for pk, _ in pairs])
             tables = point_tables([(runs[pk], label) for pk, label in pairs if pk in runs])
         except Exception:  # never break the article over a fallback table
