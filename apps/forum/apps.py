@@ -15,3 +15,8 @@ class ForumConfig(AppConfig):
         from apps.forum.selectors import member_standing
 
         register_standing_provider(member_standing)
+
+        from apps.forum.indexing import all_documents
+        from apps.search.index import register_source
+
+        register_source("post", all_documents)

@@ -54,7 +54,9 @@ def established(user: Any) -> Any:
     user.refresh_from_db()
     cat, _ = Category.objects.get_or_create(slug="history", defaults={"name": "History"})
     old = Thread.objects.create(category=cat, title="Old talk", author=user)
-    Post.objects.bulk_create([Post(thread=old, author=user, body=f"old {i}", html=f"<p>old {i}</p>") for i in range(3)])
+    Post.objects.bulk_create(
+        [Post(thread=old, author=user, body=f"old {i}", html=f"<p>old {i}</p>", position=i + 1) for i in range(3)]
+    )
     return user
 
 

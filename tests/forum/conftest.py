@@ -36,6 +36,7 @@ def season(user, *, days: int = 30, posts: int = 0):
                     body=f"old {i}",
                     html=f"<p>old {i}</p>",
                     created=timezone.now() - timedelta(days=days - 1),
+                    position=i + 1,
                 )
                 for i in range(posts)
             ]
