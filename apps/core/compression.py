@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.text import compress_string
 from django_http_compression.middleware import (
@@ -36,14 +37,16 @@ from django_http_compression.middleware import best_coding as _best_coding
 STORED_BROTLI_QUALITY = 6
 
 
-def carries_secrets(request: HttpRequest) -> bool:
-    """Whether the response to this request may hold something secret, so must not be compressed."""
+def carries_secrets(request: HttpRequest, response: HttpResponseBase) -> bool:
+    """Whether this response may hold something secret, so must not be compressed."""
     user = getattr(request, "user", None)
     if user is None or user.is_authenticated:
         return True  # a member's page (or a request that never reached authentication)
     if "authorization" in request.headers:
         return True  # API tokens and HTTP authentication
-    return bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE"))  # a CSRF token was rendered
+    # A rendered CSRF token: flagged while the view runs, and the CSRF middleware then (re)sends its
+    # cookie with every response that used one (and clears the flag).
+    return bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE")) or settings.CSRF_COOKIE_NAME in response.cookies
 
 
 class AnonymousCompressionMiddleware(HttpCompressionMiddleware):
@@ -54,7 +57,7 @@ class AnonymousCompressionMiddleware(HttpCompressionMiddleware):
     max_random_bytes = 0
 
     def maybe_compress(self, request: HttpRequest, response: HttpResponseBase) -> None:
-        if carries_secrets(request):
+        if carries_secrets(request, response):
             return
         super().maybe_compress(request, response)
 
