@@ -18,7 +18,7 @@ import re
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -69,12 +69,18 @@ def _stem(term: str) -> str:
     return term
 
 
+# Words too common to search for (PostgreSQL's english configuration drops them too).
+_STOP_WORDS = frozenset(
+    "a an and are as at be by for from has have in is it its of on or that the this to was were with".split()
+)
+
+
 def terms_of(query: str) -> list[str]:
-    """Distinct search terms of a query, lower-cased and stemmed, at most eight."""
+    """Distinct search terms of a query, lower-cased and stemmed, common words left out, at most eight."""
     terms: list[str] = []
     for word in _WORD.findall(query.lower()):
         term = _stem(word)
-        if len(term) > 1 and term not in terms:
+        if len(term) > 1 and word not in _STOP_WORDS and term not in terms:
             terms.append(term)
     return terms[:8]
 
@@ -148,22 +154,28 @@ def _fallback(query: str, kind: str, number: int | str | None) -> Results:
     condition = Q()
     for term in terms:
         condition &= Q(title__icontains=term) | Q(summary__icontains=term) | Q(text__icontains=term)
-    matches = SearchEntry.objects.filter(condition)
-    if kind:
-        matches = matches.filter(kind=kind)
-    rows = list(
-        matches.order_by(F("when").desc(nulls_last=True), "pk").only("kind", "title", "summary", "text", "url", "when")[
-            : FALLBACK_LIMIT + 1
-        ]
-    )
-    capped = len(rows) > FALLBACK_LIMIT
-    rows = rows[:FALLBACK_LIMIT]
+    in_title = Q()
+    for term in terms:
+        in_title &= Q(title__icontains=term)
+    rows: list[SearchEntry] = []
+    capped = False
+    # Each kind apart, titles that hold every term first: a busy forum cannot crowd out the articles.
+    for each in [kind] if kind else Kind.values:
+        matches = (
+            SearchEntry.objects.filter(condition, kind=each)
+            .annotate(titled=Case(When(in_title, then=Value(1)), default=Value(0)))
+            .order_by("-titled", F("when").desc(nulls_last=True), "pk")
+            .only("kind", "title", "summary", "text", "url", "when")
+        )
+        found = list(matches[: FALLBACK_LIMIT + 1])
+        capped = capped or len(found) > FALLBACK_LIMIT
+        rows.extend(found[:FALLBACK_LIMIT])
 
     def rank(row: SearchEntry) -> float:
         title, summary, text = row.title.lower(), row.summary.lower(), row.text.lower()
         return sum(4 * title.count(t) + 2 * summary.count(t) + min(text.count(t), 10) for t in terms)
 
-    rows.sort(key=rank, reverse=True)  # stable: equal ranks stay newest first
+    rows.sort(key=rank, reverse=True)  # stable: equal ranks stay in their kind's order
     paged = Paginator(rows, PAGE_SIZE).get_page(number)
     hits = [Hit(r.kind, r.title, r.url, r.when, highlight(r.text or r.summary, terms)) for r in paged]
     return Results(query=query, kind=kind, hits=hits, page=paged, total=len(rows), capped=capped)

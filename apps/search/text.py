@@ -31,6 +31,7 @@ _SKIP = {
     "annotation-xml",
 }
 _SKIP_CLASSES = {
+    "headerlink",
     "footnote-ref",
     "footnote-backref",
     "lm-figure-controls",
