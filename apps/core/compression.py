@@ -18,7 +18,7 @@ above and the codings the page cache stores ready-made (apps/core/pagecache.py).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
@@ -62,6 +62,10 @@ class AnonymousCompressionMiddleware(HttpCompressionMiddleware):
         super().maybe_compress(request, response)
 
 
+# Every coding `encodings` may produce.
+CODINGS: tuple[str, ...] = ("identity", "gzip", "zstd", *(("br",) if HAVE_BROTLI else ()))
+
+
 def encodings(body: bytes) -> dict[str, bytes]:
     """The body in every coding we can send (each kept only when smaller), plus itself as identity."""
     out = {"identity": body}
@@ -74,7 +78,7 @@ def encodings(body: bytes) -> dict[str, bytes]:
     return out
 
 
-def best_coding(request: HttpRequest, *, available: Mapping[str, bytes]) -> str:
+def best_coding(request: HttpRequest, *, available: Collection[str] = CODINGS) -> str:
     """The coding to send: the client's preferred one among those available, else identity."""
     coding = _best_coding(request.headers.get("accept-encoding", ""))
     return coding if coding in available else "identity"

@@ -1,10 +1,10 @@
 """Reading pages for anonymous readers from a shared cache, fresh to the write that changed them.
 
 Most readers are anonymous, and their copy of a page is the same for all of
-them. A view decorated with ``cached_page`` stores its anonymous response
-(identity, gzip, Brotli and Zstandard bodies, ready to send) in the "pages"
-cache, under the request's host and full path; the next anonymous reader gets
-it without touching the database.
+them. A view decorated with ``cached_page`` stores its anonymous response in
+the "pages" cache, under the request's host and full path, once in each coding
+(identity, gzip, Brotli, Zstandard: each under its own key, ready to send);
+the next anonymous reader gets it without touching the database.
 
 Freshness comes from versioned tags, never from a timeout alone. A tag names
 what a page is made of ("article:edge-of-stability", "questions", "run:42");
@@ -244,11 +244,15 @@ def _still_valid(recorded: dict[str, str], known: dict[str, str]) -> bool:
 
 @dataclasses.dataclass
 class PageEntry:
-    """A stored anonymous response: its dependencies, its headers and its body in every coding."""
+    """A stored anonymous response in one coding: its dependencies, its headers and its body.
+
+    Each coding is stored under its own key, so that a hit fetches only the body it sends.
+    """
 
     versions: dict[str, str]
     headers: list[tuple[str, str]]
-    bodies: dict[str, bytes]
+    coding: str
+    body: bytes
 
 
 # Headers the middleware or the serving code set for each response; the rest are the view's and are kept.
@@ -288,12 +292,11 @@ def _lookup(request: HttpRequest, key: str, tags: list[str], deps: Dependencies)
 
 
 def _serve(request: HttpRequest, entry: PageEntry) -> HttpResponseBase:
-    coding = compression.best_coding(request, available=entry.bodies)
-    response = HttpResponse(entry.bodies[coding])
+    response = HttpResponse(entry.body)
     for name, value in entry.headers:
         response.headers[name] = value
-    if coding != "identity":
-        compression.mark_encoded(response, coding)
+    if entry.coding != "identity":
+        compression.mark_encoded(response, entry.coding)
     patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
     response.headers["X-Page-Cache"] = "hit"
     etag = response.headers.get("ETag")
@@ -305,8 +308,14 @@ def _serve(request: HttpRequest, entry: PageEntry) -> HttpResponseBase:
 
 def _store(key: str, response: HttpResponse, deps: Dependencies) -> None:
     headers = [(k, v) for k, v in response.items() if k.lower() not in _NOT_STORED]
-    entry = PageEntry(versions=dict(deps.versions), headers=headers, bodies=compression.encodings(response.content))
-    _cache().set(key, entry, timeout=settings.PAGECACHE_SECONDS)
+    versions = dict(deps.versions)
+    encoded = compression.encodings(response.content)
+    entries = {}
+    for coding in compression.CODINGS:
+        # A body too small to gain from a coding is stored plain under that coding's key too.
+        sent = coding if coding in encoded else "identity"
+        entries[f"{key}:{coding}"] = PageEntry(versions=versions, headers=headers, coding=sent, body=encoded[sent])
+    _cache().set_many(entries, timeout=settings.PAGECACHE_SECONDS)
 
 
 def cached_page(
@@ -329,7 +338,8 @@ def cached_page(
             anonymous = is_anonymous_reader(request)
             key = _page_key(request)
             if anonymous:
-                entry = _lookup(request, key, own, deps)
+                coding = compression.best_coding(request)
+                entry = _lookup(request, f"{key}:{coding}", own, deps)
                 if entry is not None:
                     return _serve(request, entry)
             else:
