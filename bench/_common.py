@@ -129,10 +129,12 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, startup_timeout: float = 
         log.close()
 
 
-def fetch(host: str, port: int, path: str, timeout: float = 30) -> tuple[int, bytes]:
+def fetch(
+    host: str, port: int, path: str, timeout: float = 30, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
-        conn.request("GET", path, headers={"Host": host})
+        conn.request("GET", path, headers={"Host": host, **(headers or {})})
         response = conn.getresponse()
         return response.status, response.read()
     finally:
@@ -174,10 +176,11 @@ def load(
     time_limit: float,
     warmup: int = 5,
     on_response: Callable[[int, bytes], None] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> LoadResult:
     """GET path `requests` times from `concurrency` threads, a new connection each, stopping at time_limit."""
     for _ in range(warmup):
-        fetch(host, port, path)
+        fetch(host, port, path, headers=headers)
     result = LoadResult()
     lock = threading.Lock()
     remaining = [requests]
@@ -191,7 +194,7 @@ def load(
                 remaining[0] -= 1
             start = time.perf_counter()
             try:
-                status, body = fetch(host, port, path)
+                status, body = fetch(host, port, path, headers=headers)
             except OSError:
                 with lock:
                     result.errors += 1

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "apps.experiments",
     "apps.forum",
     "apps.submissions",
+    "apps.search",
     "apps.api",
     "apps.content",
 ]
@@ -67,6 +68,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses what holds no secret (apps/core/compression.py); outside the middleware below
+    # so that it sees the outcome of sessions, CSRF and authentication.
+    "apps.core.compression.AnonymousCompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -136,20 +140,45 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_CACHE_URL = env_str("REDIS_CACHE_URL", "")
 # Every Redis operation is bounded (REDIS_CACHE_TIMEOUT_S), and a failing or hung Redis reads as a
 # miss with a logged warning (apps/core/cache_backends.py): the cache never takes the site down.
+# The "pages" cache holds anonymous readers' pages and the versions of their tags
+# (apps/core/pagecache.py). Every process that changes what a page shows (web
+# processes, workers finishing runs) must see the same one, so without Redis it
+# is a folder under VAR_DIR rather than per-process memory.
 REDIS_CACHE_TIMEOUT_S = env_float("REDIS_CACHE_TIMEOUT_S", 0.5)
+CACHES: dict[str, dict[str, object]]
 if REDIS_CACHE_URL:
+    _redis_cache_options = {
+        "socket_connect_timeout": REDIS_CACHE_TIMEOUT_S,
+        "socket_timeout": REDIS_CACHE_TIMEOUT_S,
+    }
     CACHES = {
         "default": {
             "BACKEND": "apps.core.cache_backends.FailOpenRedisCache",
             "LOCATION": REDIS_CACHE_URL,
-            "OPTIONS": {
-                "socket_connect_timeout": REDIS_CACHE_TIMEOUT_S,
-                "socket_timeout": REDIS_CACHE_TIMEOUT_S,
-            },
-        }
+            "OPTIONS": _redis_cache_options,
+        },
+        "pages": {
+            "BACKEND": "apps.core.cache_backends.FailOpenRedisCache",
+            "LOCATION": REDIS_CACHE_URL,
+            "KEY_PREFIX": "pages",
+            "OPTIONS": _redis_cache_options,
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lm"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lm"},
+        "pages": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache" / "pages"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        },
+    }
+PAGECACHE_ALIAS = "pages"
+# Off only to measure or debug: every reading page is then rendered for every request.
+PAGECACHE_ENABLED = env_bool("PAGECACHE_ENABLED", True)
+# The longest a stored page lives. Freshness never depends on it (writes invalidate their
+# pages at once); it bounds the memory used and how stale "active 3 minutes ago" may read.
+PAGECACHE_SECONDS = env_int("PAGECACHE_SECONDS", 600, minimum=1)
 
 # --- Authentication -----------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("questions/", include("apps.questions.urls")),
     path("experiments/", include("apps.experiments.urls")),
     path("forum/", include("apps.forum.urls")),
+    path("search/", include("apps.search.urls")),
     path("write/", include("apps.submissions.urls")),
     path("api/v1/", include("apps.api.urls")),
     path("admin/", admin.site.urls),

@@ -178,6 +178,12 @@ def _test_settings() -> Iterator[None]:
             **settings.STORAGES,
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
+        # Cached pages (apps/core/pagecache.py) live in memory here, emptied for every test
+        # (_fresh_cache): a page cached by an earlier test must not answer a later one.
+        CACHES={
+            **settings.CACHES,
+            "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-pages"},
+        },
     )
     overrides.enable()
     yield
@@ -193,10 +199,11 @@ def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     # Rate-limit counters, throttles and cached figures live in the cache, keyed by
-    # ids that repeat across tests: each test starts with none.
-    from django.core.cache import cache
+    # ids that repeat across tests, and so do cached pages: each test starts with none.
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["default"].clear()
+    caches["pages"].clear()
 
 
 class BrokerQueue(type(Path())):  # type: ignore[misc]

@@ -12,6 +12,7 @@ from typing import Any
 
 import factory
 from django.contrib.auth.models import Group
+from django.db.models import Max
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -92,6 +93,8 @@ class PostFactory(DjangoModelFactory):
     author = factory.LazyAttribute(lambda p: p.thread.author)
     body = factory.Sequence(lambda n: f"post {n}")
     html = factory.LazyAttribute(lambda p: f"<p>{p.body}</p>")
+    # The next place in its thread, as forum.services.post_create numbers them.
+    position = factory.LazyAttribute(lambda p: (p.thread.posts.aggregate(last=Max("position"))["last"] or 0) + 1)
 
 
 class QuestionFactory(DjangoModelFactory):

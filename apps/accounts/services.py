@@ -6,6 +6,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from apps.accounts.models import User
+from apps.core import pagecache
 
 
 @transaction.atomic
@@ -25,7 +26,11 @@ def user_update_profile(
     user.bio = bio
     user.links = list(links)
     user.full_clean(exclude=["password"])
+    renamed = User.objects.filter(pk=user.pk).exclude(display_name=display_name).exists()
     user.save(update_fields=["display_name", "affiliation", "orcid", "bio", "links"])
+    if renamed:
+        # Bylines, posts and thread lists name members everywhere: a rare change, so every page.
+        pagecache.invalidate(pagecache.EVERYTHING)
     return user
 
 

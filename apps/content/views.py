@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from apps.content.selectors import home_figure
+from apps.core import pagecache
 from apps.forum.selectors import home_threads
 from apps.perspectives.models import Article, Version
 from apps.questions.models import ProgressEntry, Question
@@ -34,6 +35,7 @@ def _recent_activity() -> list[dict[str, Any]]:
     return events[:ACTIVITY_SIZE]
 
 
+@pagecache.cached_page(tags=[pagecache.ARTICLES, pagecache.QUESTIONS, pagecache.FORUM])
 def home(request: HttpRequest) -> HttpResponse:
     latest = Article.objects.published().for_listing().order_by("-latest_version__published_at", "-pk")
     questions = Question.objects.unresolved().for_listing().order_by("number")

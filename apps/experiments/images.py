@@ -19,6 +19,7 @@ from html import unescape
 
 from django.urls import reverse
 
+from apps.core import pagecache
 from apps.experiments.embeds import figure_version
 from apps.experiments.executors import executor_for
 from apps.experiments.models import Run, RunFigureImage, RunStatus
@@ -67,6 +68,7 @@ def run_image_draw(*, run: Run, png: bool = True) -> RunFigureImage:
             "style": figure_version(run),
         },
     )
+    pagecache.invalidate(pagecache.run(run.pk))  # pages that guessed its image's size before it was drawn
     return stored
 
 

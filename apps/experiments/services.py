@@ -28,6 +28,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.trust import RunAllowance, RunPermission
 from apps.accounts.trust import run_permission as trust_run_permission
+from apps.core import pagecache
 from apps.core.requesters import PERSON_PRIORITY, Requester, SystemRequest
 from apps.experiments.executors import Computed, RunPlan, TimeLimits, executor_for
 from apps.experiments.models import (
@@ -593,6 +594,7 @@ def run_finish(*, claim: Claim, computed: Computed) -> bool:
             reproduction_outcome=outcome,
         )
         _announce_finished(run.pk)
+    pagecache.invalidate(pagecache.run(claim.run_id))  # pages whose figures waited for this run
     return True
 
 

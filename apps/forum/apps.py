@@ -21,3 +21,8 @@ class ForumConfig(AppConfig):
         from apps.forum.notify import notify_run_finished
 
         on_run_finished(notify_run_finished)
+
+        from apps.forum.indexing import all_documents
+        from apps.search.index import register_source
+
+        register_source("post", all_documents)

@@ -65,7 +65,3 @@ class SettingsForm(forms.Form):
     email_mode = forms.ChoiceField(
         label="Email notifications", choices=ForumProfile.EmailMode.choices, widget=forms.RadioSelect
     )
-
-
-class SearchForm(forms.Form):
-    q = forms.CharField(label="Search", max_length=200, required=False)

@@ -134,12 +134,19 @@ class Post(models.Model):
     is_hidden = models.BooleanField(default=False, help_text="Hidden by a moderator.")
     reply_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies")
     score = models.IntegerField(default=0, help_text="Number of upvotes.")
+    position = models.PositiveIntegerField(
+        help_text="1, 2, 3 ... in the thread in time order; a thread's pages read their posts by it."
+    )
 
     objects = PostQuerySet.as_manager()
 
     class Meta:
         ordering = ["created", "id"]
         indexes = [models.Index(fields=["thread", "created", "id"]), models.Index(fields=["author", "-created"])]
+        constraints = [
+            # Also the index that pages a long thread: posts 976-1000 are one range lookup.
+            models.UniqueConstraint(fields=["thread", "position"], name="forum_post_position_in_thread"),
+        ]
 
     def __str__(self) -> str:
         return f"post {self.pk} in {self.thread_id}"

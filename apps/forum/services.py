@@ -21,7 +21,9 @@ from django.utils.text import slugify
 
 from apps.accounts.roles import is_moderator
 from apps.accounts.trust import forget_standing
+from apps.core import pagecache
 from apps.forum import notify, trust
+from apps.forum.indexing import posts_index, thread_index
 from apps.forum.models import (
     Category,
     Flag,
@@ -37,6 +39,8 @@ from apps.forum.models import (
 from apps.forum.permissions import can_delete_post, can_edit_post, can_see_thread, is_suspended
 from apps.forum.rendering import render_body
 from apps.forum.targets import check_target
+from apps.perspectives.models import Version
+from apps.questions.models import Question
 
 MAX_BODY = 50_000
 _TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
@@ -116,7 +120,11 @@ def _clean_tags(tags: Any) -> list[str]:
 def _insert_post(*, user: Any, thread: Thread, body: str, reply_to: Post | None, mentioned: list[Any]) -> Post:
     html, errors = render_body(body, author=user, mentions=[u.username for u in mentioned])
     now = timezone.now()
-    post = Post.objects.create(thread=thread, author=user, body=body, html=html, reply_to=reply_to, created=now)
+    # The caller holds the thread's row lock (or just created it), so no other post takes this number.
+    last = thread.posts.aggregate(n=Max("position"))["n"] or 0
+    post = Post.objects.create(
+        thread=thread, author=user, body=body, html=html, reply_to=reply_to, created=now, position=last + 1
+    )
     post.render_errors = errors  # type: ignore[attr-defined]  # problems the author should fix, for the view
     Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_activity=now)
     thread.post_count += 1
@@ -124,6 +132,43 @@ def _insert_post(*, user: Any, thread: Thread, body: str, reply_to: Post | None,
     Follow.objects.get_or_create(user=user, thread=thread)
     notify.notify_new_post(post=post, mentioned=mentioned)
     return post
+
+
+def _target_tags(thread: Thread) -> list[str]:
+    """The cached page that lists this thread under "Discussion": its article's or its question's."""
+    if not thread.target_content_type_id:
+        return []
+    target = thread.target
+    if isinstance(target, Version):
+        return [pagecache.article(target.article.slug)]
+    if isinstance(target, Question):
+        return [pagecache.question(target.number)]
+    return []
+
+
+def _listed_thread_changed(thread: Thread, *also: str) -> None:
+    """Make stale the thread's pages and every cached list that shows it (counts, activity, status)."""
+    pagecache.invalidate(
+        pagecache.thread(thread.pk),
+        pagecache.FORUM,
+        pagecache.category(thread.category.slug),
+        *_target_tags(thread),
+        *also,
+    )
+
+
+# Positions are moved above these while a merged thread is renumbered, so that no two posts share one.
+_ASIDE = 1_000_000_000
+_MOVED_ASIDE = 2_000_000_000
+
+
+def _renumber(thread: Thread) -> None:
+    """Number the thread's posts 1, 2, 3 ... in time order again (after posts were merged into it)."""
+    Post.objects.filter(thread=thread, position__lt=_ASIDE).update(position=F("position") + _ASIDE)
+    posts = list(Post.objects.filter(thread=thread).order_by("created", "id").only("pk"))
+    for number, post in enumerate(posts, start=1):
+        post.position = number
+    Post.objects.bulk_update(posts, ["position"], batch_size=500)
 
 
 def _recount(thread: Thread) -> None:
@@ -156,6 +201,9 @@ def category_sync(*, categories: list[dict]) -> int:
                 setattr(category, key, value)
             category.save()
             changed += 1
+            pagecache.invalidate(pagecache.category(slug))
+    if changed:
+        pagecache.invalidate(pagecache.FORUM)
     return changed
 
 
@@ -198,6 +246,8 @@ def thread_create(
     thread.save()
     post = _insert_post(user=user, thread=thread, body=body, reply_to=None, mentioned=mentioned)
     thread.render_errors = post.render_errors  # type: ignore[attr-defined]
+    _listed_thread_changed(thread)
+    posts_index([post])
     return thread
 
 
@@ -216,7 +266,10 @@ def post_create(*, user: Any, thread: Thread, body: str, reply_to: Post | None =
     mentioned = _mentioned_users(body)
     trust.check_content(user=user, body=body, mentions=len(mentioned))
     trust.check_posting_allowed(user)
-    return _insert_post(user=user, thread=thread, body=body, reply_to=reply_to, mentioned=mentioned)
+    post = _insert_post(user=user, thread=thread, body=body, reply_to=reply_to, mentioned=mentioned)
+    _listed_thread_changed(thread)
+    posts_index([post])
+    return post
 
 
 @transaction.atomic
@@ -238,6 +291,8 @@ def post_edit(*, user: Any, post: Post, body: str) -> Post:
     post.save(update_fields=["body", "html", "edited"])
     if post.author_id != user.pk:
         _log(actor=user, action="post_edit", target=post, details={"author": post.author_id})
+    pagecache.invalidate(pagecache.thread(post.thread_id))
+    posts_index([post])
     return post
 
 
@@ -252,6 +307,8 @@ def post_delete(*, user: Any, post: Post) -> Post:
     post.save(update_fields=["is_deleted"])
     if post.author_id != user.pk:
         _log(actor=user, action="post_delete", target=post)
+    pagecache.invalidate(pagecache.thread(post.thread_id))
+    posts_index([post])
     return post
 
 
@@ -275,6 +332,7 @@ def post_vote(*, user: Any, post: Post, up: bool = True) -> Post:
         if deleted:
             Post.objects.filter(pk=post.pk).update(score=F("score") - 1)
     post.refresh_from_db(fields=["score"])
+    pagecache.invalidate(pagecache.thread(post.thread_id))  # scores show on the thread's pages only
     return post
 
 
@@ -309,6 +367,8 @@ def post_hide(*, moderator: Any, post: Post, reason: str = "") -> Post:
         resolved_by=moderator, resolved_at=timezone.now(), resolution=Flag.Resolution.HIDDEN
     )
     _log(actor=moderator, action="post_hide", target=post, reason=reason)
+    pagecache.invalidate(pagecache.thread(post.thread_id))
+    posts_index([post])
     notify.notify_moderation(
         user=post.author,
         actor=moderator,
@@ -327,6 +387,8 @@ def post_restore(*, moderator: Any, post: Post, reason: str = "") -> Post:
     post.is_deleted = False
     post.save(update_fields=["is_hidden", "is_deleted"])
     _log(actor=moderator, action="post_restore", target=post, reason=reason)
+    pagecache.invalidate(pagecache.thread(post.thread_id))
+    posts_index([post])
     return post
 
 
@@ -346,6 +408,9 @@ def _thread_flag(*, moderator: Any, thread: Thread, field: str, value: bool, act
     setattr(thread, field, value)
     thread.save(update_fields=[field])
     _log(actor=moderator, action=action, target=thread, reason=reason)
+    _listed_thread_changed(thread)
+    if field == "is_hidden":
+        thread_index(thread)
     return thread
 
 
@@ -402,6 +467,7 @@ def thread_move(*, moderator: Any, thread: Thread, category: Category, reason: s
         reason=reason,
         details={"from": old.slug, "to": category.slug},
     )
+    _listed_thread_changed(thread, pagecache.category(old.slug))
     return thread
 
 
@@ -413,7 +479,9 @@ def thread_merge(*, moderator: Any, thread: Thread, into: Thread, reason: str = 
         raise ValidationError({"into": ["A thread cannot be merged into itself."]})
     if into.merged_into_id:
         raise ValidationError({"into": ["That thread was itself merged away."]})
-    moved = Post.objects.filter(thread=thread).update(thread=into)
+    into = Thread.objects.select_for_update().get(pk=into.pk)
+    moved = Post.objects.filter(thread=thread).update(thread=into, position=F("position") + _MOVED_ASIDE)
+    _renumber(into)
     Follow.objects.filter(thread=thread).exclude(user__in=Follow.objects.filter(thread=into).values("user")).update(
         thread=into
     )
@@ -424,6 +492,9 @@ def thread_merge(*, moderator: Any, thread: Thread, into: Thread, reason: str = 
     _log(
         actor=moderator, action="thread_merge", target=thread, reason=reason, details={"into": into.pk, "posts": moved}
     )
+    _listed_thread_changed(thread)
+    _listed_thread_changed(into)
+    thread_index(into)
     return into
 
 
@@ -447,6 +518,7 @@ def answer_accept(*, user: Any, post: Post, accepted: bool = True) -> Thread:
             target=thread,
             details={"post": post.pk},
         )
+    _listed_thread_changed(thread)
     return thread
 
 

@@ -11,17 +11,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from apps.accounts.roles import is_moderator
+from apps.core import pagecache
 from apps.forum import services
 from apps.forum.filters import ThreadFilter
 from apps.forum.forms import EditForm, FlagForm, PostForm, SettingsForm, ThreadForm
 from apps.forum.models import Category, Follow, ForumProfile, Notification, Post, Thread, Vote
+from apps.forum.paging import page_number_of, thread_page
 from apps.forum.permissions import (
     active_suspension,
     can_delete_post,
@@ -71,12 +73,7 @@ def visible_post(request: HttpRequest, pk: int) -> Post:
 
 def post_page_url(post: Post) -> str:
     """The thread page that shows the post, with the post's anchor."""
-    earlier = (
-        Post.objects.filter(thread_id=post.thread_id)
-        .filter(Q(created__lt=post.created) | Q(created=post.created, id__lt=post.id))
-        .count()
-    )
-    page = earlier // settings.FORUM_POSTS_PER_PAGE + 1
+    page = page_number_of(post, settings.FORUM_POSTS_PER_PAGE)
     url = post.thread.get_absolute_url()
     return f"{url}?page={page}#post-{post.pk}" if page > 1 else f"{url}#post-{post.pk}"
 
@@ -84,6 +81,7 @@ def post_page_url(post: Post) -> str:
 # --- reading --------------------------------------------------------------------
 
 
+@pagecache.cached_page(tags=[pagecache.FORUM])
 def index(request: HttpRequest) -> HttpResponse:
     visible = Q(threads__merged_into__isnull=True)
     if not is_moderator(request.user):
@@ -117,6 +115,7 @@ def filtered_threads(
     return filters, page, query.urlencode()
 
 
+@pagecache.cached_page(tags=lambda slug: [pagecache.category(slug)])
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
     filters, page, query = filtered_threads(request, order=("-is_pinned", "-last_activity", "-id"), category=slug)
@@ -137,6 +136,7 @@ def thread_redirect(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(thread.merged_into or thread, permanent=False)
 
 
+@pagecache.cached_page(tags=lambda pk, slug: [pagecache.thread(pk)])
 def thread_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     thread = get_object_or_404(Thread.objects.select_related("category", "author"), pk=pk)
     if thread.merged_into_id:
@@ -159,8 +159,9 @@ def thread_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 
 def render_thread(request: HttpRequest, thread: Thread, form: Any, status: int) -> HttpResponse:
     user = request.user
-    posts = thread.posts.in_order().select_related("author", "reply_to", "reply_to__author")
-    page = Paginator(posts, settings.FORUM_POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    # Through the thread's manager, so that each post knows its thread without a query.
+    posts = thread.posts.select_related("author", "reply_to", "reply_to__author")
+    page = thread_page(thread, posts, request.GET.get("page", 1), settings.FORUM_POSTS_PER_PAGE)
     moderator = is_moderator(user)
     voted: set[int] = set()
     following = False
@@ -175,9 +176,9 @@ def render_thread(request: HttpRequest, thread: Thread, form: Any, status: int) 
             "can_edit": can_edit_post(user, p),
             "can_delete": can_delete_post(user, p) and not p.is_deleted,
             "accepted": p.pk == thread.accepted_post_id,
-            "number": page.start_index() + i,
+            "number": p.position,
         }
-        for i, p in enumerate(page)
+        for p in page
     ]
     target = thread.target if thread.target_content_type_id else None
     context = {
@@ -471,14 +472,6 @@ def tag(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    from apps.forum.forms import SearchForm
-    from apps.forum.search import search as run_search
-
-    form = SearchForm(request.GET or None)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
-    kind = request.GET.get("kind") if request.GET.get("kind") in ("post", "article", "question") else ""
-    hits = run_search(query, user=request.user, kinds=(kind,) if kind else None) if query else []
-    page = Paginator(hits, 20).get_page(request.GET.get("page"))
-    return render(
-        request, "forum/search.html", {"form": form, "query": query, "page": page, "kind": kind, "total": len(hits)}
-    )
+    """The forum's old search address: the site search (apps/search) answers it now, with the same query."""
+    query = request.GET.urlencode()
+    return HttpResponsePermanentRedirect(reverse("search:results") + (f"?{query}" if query else ""))

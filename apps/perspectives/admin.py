@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from apps.perspectives.indexing import article_index
 from apps.perspectives.models import Article, Authorship, Sequence, SequenceItem, Version
 from apps.perspectives.services import article_publish
 
@@ -41,6 +42,10 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = ["latest_version", "created_at", "updated_at"]
     inlines = [AuthorshipInline, VersionInline]
     actions = ["publish_new_version"]
+
+    def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        article_index(obj)  # a status set here publishes or withdraws it; pages: apps/core/apps.py
 
     @admin.action(description="Publish the current body as a new version")
     def publish_new_version(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:

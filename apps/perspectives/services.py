@@ -13,9 +13,20 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.core import pagecache
 from apps.core.requesters import PUBLICATION
 from apps.core.services import SyncOutcome, source_render, tags_ensure
+from apps.perspectives.indexing import article_index
 from apps.perspectives.models import Article, Authorship, Kind, Sequence, SequenceItem, Status, Version
+
+
+def _article_pages_changed(article: Article) -> None:
+    """Make stale the cached pages that show the article: its own, the lists, its questions' and its neighbours'."""
+    tags = [pagecache.ARTICLES, pagecache.article(article.slug)]
+    tags += [pagecache.question(n) for n in article.questions.values_list("number", flat=True)]
+    neighbours = Article.objects.filter(sequence_items__sequence__items__article=article).values_list("slug", flat=True)
+    tags += [pagecache.article(slug) for slug in neighbours]
+    pagecache.invalidate(*tags)
 
 
 @transaction.atomic
@@ -58,6 +69,8 @@ def article_publish(
     )
     article.latest_version = version
     article.status = Status.PUBLISHED
+    _article_pages_changed(article)
+    article_index(article)
     version.render_errors = rendered.errors  # type: ignore[attr-defined]  # for the caller to report
     return version
 
@@ -72,6 +85,10 @@ def version_rerender(*, version: Version) -> None:
         word_count=rendered.word_count,
         reading_minutes=rendered.reading_minutes,
     )
+    article = Article.objects.get(pk=version.article_id)
+    pagecache.invalidate(pagecache.article(article.slug))
+    if article.latest_version_id == version.pk:
+        article_index(article)
 
 
 def authors_match(article: Article, authors: Seq[tuple[Any | None, str]]) -> bool:
@@ -87,6 +104,7 @@ def article_set_authors(*, article: Article, authors: Seq[tuple[Any | None, str]
         Authorship(article=article, position=i, user=user, name="" if user is not None else name)
         for i, (user, name) in enumerate(authors)
     )
+    _article_pages_changed(article)
 
 
 @transaction.atomic
@@ -96,6 +114,7 @@ def sequence_upsert(
     """Create or update a sequence and its ordered items; returns (sequence, 'created'|'updated'|'unchanged')."""
     sequence = Sequence.objects.filter(slug=slug).first()
     wanted_ids = [a.pk for a in articles]
+    members = set(wanted_ids)
     if sequence is None:
         sequence = Sequence.objects.create(slug=slug, title=title, description=description, position=position)
         state: SyncOutcome = "created"
@@ -104,12 +123,19 @@ def sequence_upsert(
         same = (sequence.title, sequence.description, sequence.position) == (title, description, position)
         if same and current_ids == wanted_ids:
             return sequence, "unchanged"
+        members.update(current_ids)
         sequence.title, sequence.description, sequence.position = title, description, position
         sequence.save()
         sequence.items.all().delete()
         state = "updated"
     SequenceItem.objects.bulk_create(
         SequenceItem(sequence=sequence, article_id=pk, position=i) for i, pk in enumerate(wanted_ids)
+    )
+    # The sequence's page, the lists, its articles' navigation and the questions that name it.
+    slugs = Article.objects.filter(pk__in=members).values_list("slug", flat=True)
+    numbers = sequence.questions.values_list("number", flat=True)
+    pagecache.invalidate(
+        pagecache.ARTICLES, *(pagecache.article(s) for s in slugs), *(pagecache.question(n) for n in numbers)
     )
     return sequence, state
 
@@ -247,6 +273,9 @@ def article_sync(
             article.save()
             changed = True
     outcome: SyncOutcome = "created" if created else ("updated" if changed else "unchanged")
+    if outcome != "unchanged":
+        _article_pages_changed(article)
+        article_index(article)
     return ArticleSync(outcome=outcome, unknown_usernames=unknown, render_errors=render_errors)
 
 

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 
+from apps.core import pagecache
 from apps.core.models import Tag
 from apps.core.services import source_render
 from apps.perspectives import citation, pages, selectors
@@ -21,6 +22,7 @@ def _visible_article(request: HttpRequest, slug: str) -> Article:
     return get_object_or_404(qs, slug=slug)
 
 
+@pagecache.cached_page(tags=[pagecache.ARTICLES])
 def article_list(request: HttpRequest) -> HttpResponse:
     published = Article.objects.published().for_listing().order_by("-latest_version__published_at", "-pk")
     filters = ArticleFilter(request.GET, queryset=published, request=request)
@@ -98,11 +100,13 @@ def _article_page(request: HttpRequest, article: Article, version: Version | Non
     )
 
 
+@pagecache.cached_page(tags=lambda slug: [pagecache.article(slug)])
 def article_detail(request: HttpRequest, slug: str) -> HttpResponseBase:
     article = _visible_article(request, slug)
     return _article_page(request, article, article.latest_version)
 
 
+@pagecache.cached_page(tags=lambda slug, number: [pagecache.article(slug)])
 def version_detail(request: HttpRequest, slug: str, number: int) -> HttpResponseBase:
     article = _visible_article(request, slug)
     version = get_object_or_404(Version, article=article, number=number)
@@ -161,6 +165,7 @@ def article_cite(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+@pagecache.cached_page(tags=[pagecache.ARTICLES, pagecache.QUESTIONS])
 def tag_detail(request: HttpRequest, tag: str) -> HttpResponse:
     tag_obj = get_object_or_404(Tag, slug=tag)
     articles = Article.objects.published().filter(tags=tag_obj).for_listing().order_by("-latest_version__published_at")
@@ -169,6 +174,7 @@ def tag_detail(request: HttpRequest, tag: str) -> HttpResponse:
     return render(request, "perspectives/tag_detail.html", {"tag": tag_obj, "page_obj": page, "questions": questions})
 
 
+@pagecache.cached_page(tags=[pagecache.ARTICLES])
 def sequence_detail(request: HttpRequest, slug: str) -> HttpResponse:
     sequence = get_object_or_404(Sequence, slug=slug)
     visible = Article.objects.visible_to(request.user)

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from apps.core.services import source_render
+from apps.questions.indexing import question_index
 from apps.questions.models import ProgressEntry, Question
 
 
@@ -31,6 +32,7 @@ class QuestionAdmin(admin.ModelAdmin):
         # The staff member saving it asked for any runs its figures need.
         obj.rendered_html = source_render(source=obj.discussion, requester=request.user).html
         super().save_model(request, obj, form, change)
+        question_index(obj)  # the admin's change log makes every cached page stale (apps/core/apps.py)
 
 
 @admin.register(ProgressEntry)

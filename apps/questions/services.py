@@ -9,21 +9,34 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core import pagecache
 from apps.core.requesters import LOADSITE
 from apps.core.services import SyncOutcome, source_render, tags_ensure
 from apps.perspectives.models import Article
 from apps.perspectives.models import Sequence as ReadingSequence
+from apps.questions.indexing import question_index
 from apps.questions.models import ProgressEntry, Question, QuestionStatus
+
+
+def _question_pages_changed(question: Question, *, article_slugs: Sequence[str] = ()) -> None:
+    """Make stale the cached pages that show the question: its own, the lists, and its articles' pages."""
+    slugs = set(article_slugs) | set(question.articles.values_list("slug", flat=True))
+    pagecache.invalidate(
+        pagecache.question(question.number), pagecache.QUESTIONS, *(pagecache.article(s) for s in sorted(slugs))
+    )
 
 
 def question_follow(*, question: Question, user: User) -> None:
     """Add the user to the question's followers (idempotent)."""
     question.followers.add(user)
+    # The question's page and the list show how many follow it.
+    pagecache.invalidate(pagecache.question(question.number), pagecache.QUESTIONS)
 
 
 def question_unfollow(*, question: Question, user: User) -> None:
     """Remove the user from the question's followers (idempotent)."""
     question.followers.remove(user)
+    pagecache.invalidate(pagecache.question(question.number), pagecache.QUESTIONS)
 
 
 @transaction.atomic
@@ -43,6 +56,7 @@ def question_progress_sync(*, question: Question, entries: Sequence[dict[str, An
     )
     question.updated_at = timezone.now()
     Question.objects.filter(pk=question.pk).update(updated_at=question.updated_at)
+    pagecache.invalidate(pagecache.question(question.number), pagecache.QUESTIONS)
     return True
 
 
@@ -67,6 +81,7 @@ def question_sync(
     """
     question = Question.objects.filter(number=number).first()
     created = question is None
+    linked_before = list(question.articles.values_list("slug", flat=True)) if question is not None else []
     wanted: dict[str, str] = {
         "slug": slug,
         "title": title,
@@ -101,6 +116,9 @@ def question_sync(
         changed = True
     if question_progress_sync(question=question, entries=progress):
         changed = True
+    if created or changed:
+        _question_pages_changed(question, article_slugs=linked_before)
+        question_index(question)
     return "created" if created else ("updated" if changed else "unchanged")
 
 
@@ -111,5 +129,7 @@ def question_rerender_all() -> int:
         Question.objects.filter(pk=question.pk).update(
             rendered_html=source_render(source=question.discussion, requester=LOADSITE).html
         )
+        question_index(question)
         n += 1
+    pagecache.invalidate(pagecache.EVERYTHING)
     return n

@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import User
+from apps.core import pagecache
 from apps.core.models import Tag
 from apps.perspectives import pages
 from apps.perspectives.models import Article
@@ -18,6 +19,7 @@ from apps.questions.models import Question, QuestionStatus
 PAGE_SIZE = 20
 
 
+@pagecache.cached_page(tags=[pagecache.QUESTIONS])
 def question_list(request: HttpRequest) -> HttpResponse:
     listed = Question.objects.for_listing().with_follower_count().order_by("number")
     filters = QuestionFilter(request.GET, queryset=listed, request=request)
@@ -46,6 +48,7 @@ def question_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@pagecache.cached_page(tags=lambda number: [pagecache.question(number)])
 def question_detail(request: HttpRequest, number: int) -> HttpResponseBase:
     question = get_object_or_404(Question.objects.prefetch_related("tags", "sequences"), number=number)
     follower_count = question.followers.count()

@@ -95,7 +95,9 @@ def _may_edit(person: User, client: Client, owner: User) -> dict[str, bool]:
 def _may_moderate(person: User, client: Client, owner: User) -> dict[str, bool]:
     category = Category.objects.create(slug="general", name="General")
     thread = Thread.objects.create(category=category, title="Is the edge of stability universal?", author=owner)
-    post = Post.objects.create(thread=thread, author=owner, body="It hovers at 2/eta.", html="<p>It hovers.</p>")
+    post = Post.objects.create(
+        thread=thread, author=owner, body="It hovers at 2/eta.", html="<p>It hovers.</p>", position=1
+    )
     hidden = Thread.objects.create(category=category, title="Spam", author=owner, is_hidden=True)
     queue = client.get(reverse("forum:moderation")).status_code == 200
     client.post(reverse("forum:post_action", args=[post.pk, "hide"]), {"reason": "off topic"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.staticfiles import finders
 
+from apps.core import pagecache
 from apps.perspectives.models import Article
 from apps.perspectives.services import article_publish
 
@@ -74,6 +75,7 @@ def test_readers_without_javascript_get_the_table_of_a_run_that_finished_after_p
     outcome = deep_linear_outcomes[0.001]
     RunResult.objects.create(run=run, data=outcome.result)
     Run.objects.filter(pk=run.pk).update(status="succeeded", digest=outcome.digest)
+    pagecache.invalidate(pagecache.run(run.pk))  # as run_finish does
     html = client.get("/perspectives/late/").content.decode()
     data = html[html.index('<div class="lm-figure-tables"') : html.index("</details>")]
     assert data.count("<table") == 1 and "init_scale = 0.001" in data and "s = 3" in data

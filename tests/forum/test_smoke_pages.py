@@ -14,7 +14,7 @@ def test_every_reading_page_renders(client, thread, first_post, mod, bob):
         reverse("forum:category", kwargs={"slug": thread.category.slug}),
         thread.get_absolute_url(),
         reverse("forum:user", kwargs={"username": "alice"}),
-        reverse("forum:search") + "?q=stability",
+        reverse("search:results") + "?q=stability",
         reverse("forum:category_feed", kwargs={"slug": thread.category.slug}),
         reverse("forum:user_feed", kwargs={"username": "alice"}),
         reverse("forum:tag", kwargs={"slug": "x"}),

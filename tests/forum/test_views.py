@@ -14,8 +14,14 @@ from apps.forum.models import Post, Thread
 
 def _grow(thread: Thread, author, n: int) -> None:
     now = timezone.now()
+    have = thread.posts.count()
     Post.objects.bulk_create(
-        [Post(thread=thread, author=author, body=f"p{i}", html=f"<p>post {i}</p>", created=now) for i in range(n)]
+        [
+            Post(
+                thread=thread, author=author, body=f"p{i}", html=f"<p>post {i}</p>", created=now, position=have + i + 1
+            )
+            for i in range(n)
+        ]
     )
     Thread.objects.filter(pk=thread.pk).update(post_count=thread.posts.count())
 

@@ -83,7 +83,7 @@ def test_a_hostile_title_is_escaped_everywhere_it_appears(client, members, categ
         category.get_absolute_url(),
         thread.get_absolute_url(),
         reverse("forum:user", args=["alice"]),
-        reverse("forum:search") + "?q=hello",
+        reverse("search:results") + "?q=hello",
     ]:
         response = client.get(url)
         assert response.status_code == 200

@@ -229,6 +229,13 @@ def test_the_list_is_paginated(db, client):
     assert second.count('class="article-card"') == 1
 
 
+@pytest.fixture
+def rendered_every_time(settings):
+    # These count the queries of rendering the page; anonymous readers are otherwise served from
+    # the page cache (tests/core/test_pagecache.py counts those).
+    settings.PAGECACHE_ENABLED = False
+
+
 def _count_queries(client, url):
     client.get(url)  # warm per-process caches (site, content types) so only the page's own queries count
     with CaptureQueriesContext(connection) as ctx:
@@ -244,7 +251,7 @@ def _add_articles(n, start, alice, sequence):
 
 @pytest.mark.parametrize("url", ["/perspectives/", "/perspectives/tags/common/", "/perspectives/sequences/all/", "/"])
 def test_list_pages_use_the_same_number_of_queries_for_2_or_20_articles(
-    db, client, alice, url, django_assert_num_queries
+    db, client, alice, url, django_assert_num_queries, rendered_every_time
 ):
     sequence = Sequence.objects.create(slug="all", title="All")
     _add_articles(2, 0, alice, sequence)
@@ -254,7 +261,9 @@ def test_list_pages_use_the_same_number_of_queries_for_2_or_20_articles(
         client.get(url)
 
 
-def test_the_article_page_uses_the_same_number_of_queries_however_rich_it_is(db, client, django_assert_num_queries):
+def test_the_article_page_uses_the_same_number_of_queries_however_rich_it_is(
+    db, client, django_assert_num_queries, rendered_every_time
+):
     def enrich(article, n, start):
         article_set_authors(article=article, authors=[(None, f"Author {i}") for i in range(start + n)])
         article.tags.add(*tags_ensure(slugs=[f"tag{i}" for i in range(start, start + n)]))

@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from apps.core import pagecache
 from apps.experiments.embeds import box_style, point_tables, run_figure_html
 from apps.experiments.images import drawing_version, first_figure_image
 from apps.experiments.models import Run, RunFigureImage, RunStatus
@@ -56,6 +57,8 @@ _IMAGE_SRC = re.compile(r'(<img class="lm-figure-image" src="[^"?]*/figure\.svg)
 def _tables(match: re.Match[str]) -> str:
     try:
         pairs = [(int(pk), str(label)) for pk, label in json.loads(unescape(match.group(1)))]
+        # A cached page showing this table is stale once one of these runs finishes (run_finish).
+        pagecache.depends_on(*(pagecache.run(pk) for pk, _ in pairs))
         runs = Run.objects.select_related("result", "experiment").in_bulk([pk for pk, _ in pairs])
         tables = point_tables([(runs[pk], label) for pk, label in pairs if pk in runs])
     except Exception:  # never break the article over a data table
@@ -74,6 +77,8 @@ def figure_tables(html: str) -> SafeString:
         text = _PENDING_TABLES.sub(_tables, text)
     if "data-lm-size-run=" in text:
         wanted = [int(m.group(1)) for m in _PENDING_SIZE.finditer(text)]
+        # A cached page showing a guessed size is stale once the run's image is drawn (images.run_image_draw).
+        pagecache.depends_on(*(pagecache.run(pk) for pk in wanted))
         sizes = {
             run_id: (width, height)
             for run_id, width, height in RunFigureImage.objects.filter(run_id__in=wanted).values_list(

@@ -7,7 +7,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core import pagecache
 from apps.core.requesters import SystemRequest
+from apps.forum.indexing import thread_index
 from apps.forum.models import Category, Post, Thread
 from apps.forum.rendering import render_body
 
@@ -45,6 +47,7 @@ class Command(BaseCommand):
         ]
         have = thread.posts.count()
         now = timezone.now()
+        # Positions continue the thread's numbering (apps/forum/paging.py); the posts are indexed for search.
         Post.objects.bulk_create(
             [
                 Post(
@@ -53,10 +56,14 @@ class Command(BaseCommand):
                     body=rendered[i % len(rendered)][0],
                     html=rendered[i % len(rendered)][1],
                     created=now,
+                    position=i + 1,
                 )
                 for i in range(have, wanted)
             ],
             batch_size=500,
         )
         Thread.objects.filter(pk=thread.pk).update(post_count=thread.posts.count(), last_activity=now)
+        thread.refresh_from_db()
+        thread_index(thread)
+        pagecache.invalidate(pagecache.thread(thread.pk), pagecache.FORUM, pagecache.category(category.slug))
         self.stdout.write(thread.get_absolute_url())

@@ -1,0 +1,193 @@
+"""Reading the search index: ranked, paginated hits with plain-text snippets.
+
+On PostgreSQL the query runs against the stored, GIN-indexed tsvector
+(websearch syntax: quotes, ``or``, ``-word``), ranks with ts_rank and cuts
+snippets with ts_headline from the plain text, for the shown page only. On
+SQLite it matches every term case-insensitively in the title, summary and
+text, keeps at most FALLBACK_LIMIT matches (newest first), ranks those in
+Python and cuts snippets around the first match. Either way a snippet is the
+indexed plain text, escaped, with the matched terms in <mark>.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from apps.search.models import Kind, SearchEntry
+
+PAGE_SIZE = 20
+FALLBACK_LIMIT = 200
+SNIPPET_CHARS = 240
+MAX_QUERY_CHARS = 200
+# Private-use characters mark matches until the text is escaped.
+_START, _STOP = "\ue000", "\ue001"
+_WORD = re.compile(r"\w[\w'-]*", re.UNICODE)
+
+
+@dataclasses.dataclass(frozen=True)
+class Hit:
+    kind: str
+    title: str
+    url: str
+    when: datetime.datetime | None
+    snippet: SafeString
+
+    @property
+    def kind_label(self) -> str:
+        return str(Kind(self.kind).label)
+
+
+@dataclasses.dataclass(frozen=True)
+class Results:
+    """One page of hits, and the page of matches they are (for links to the others).
+
+    ``capped``: the fallback stopped counting at FALLBACK_LIMIT matches.
+    """
+
+    query: str
+    kind: str
+    hits: list[Hit]
+    page: Page[SearchEntry]
+    total: int
+    capped: bool = False
+
+
+def _stem(term: str) -> str:
+    """A crude suffix strip so that matching finds 'catapult' for 'catapults' or 'catapulting'."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if term.endswith(suffix) and len(term) - len(suffix) >= 4:
+            return term[: -len(suffix)]
+    return term
+
+
+# Words too common to search for (PostgreSQL's english configuration drops them too).
+_STOP_WORDS = frozenset(
+    "a an and are as at be by for from has have in is it its of on or that the this to was were with".split()
+)
+
+
+def terms_of(query: str) -> list[str]:
+    """Distinct search terms of a query, lower-cased and stemmed, common words left out, at most eight."""
+    terms: list[str] = []
+    for word in _WORD.findall(query.lower()):
+        term = _stem(word)
+        if len(term) > 1 and word not in _STOP_WORDS and term not in terms:
+            terms.append(term)
+    return terms[:8]
+
+
+def _marked(text: str) -> SafeString:
+    """Escape text, then turn the private-use markers into <mark> tags."""
+    return mark_safe(escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S308 - escaped first
+
+
+def highlight(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> SafeString:
+    """A window of plain text around the first match, escaped, with every term in <mark>."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    lowered = text.lower()
+    positions = [p for p in (lowered.find(t) for t in terms) if p >= 0]
+    start = max(0, min(positions) - width // 3) if positions else 0
+    if start > 0:
+        # Start on a word boundary.
+        space = text.rfind(" ", 0, start)
+        start = space + 1 if space >= 0 and start - space < 30 else start
+    window = text[start : start + width]
+    if start + width < len(text):
+        cut = window.rfind(" ")
+        window = (window[:cut] if cut > width // 2 else window) + " …"
+    if start > 0:
+        window = "… " + window
+    if terms:
+        pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+        window = pattern.sub(lambda m: f"{_START}{m.group(0)}{_STOP}", window)
+    return _marked(window)
+
+
+def _postgres(query: str, kind: str, number: int | str | None) -> Results:
+    sq = SearchQuery(query, search_type="websearch", config="english")
+    matches = SearchEntry.objects.filter(vector=sq)
+    if kind:
+        matches = matches.filter(kind=kind)
+    ranked: QuerySet[SearchEntry] = (
+        matches.annotate(rank=SearchRank(F("vector"), sq))
+        .order_by("-rank", F("when").desc(nulls_last=True), "pk")
+        .only("pk")
+    )
+    ids_page = Paginator(ranked, PAGE_SIZE).get_page(number)
+    ids = [row.pk for row in ids_page]
+    rows = {
+        row.pk: row
+        for row in SearchEntry.objects.filter(pk__in=ids)
+        .annotate(
+            headline=SearchHeadline(
+                "text",
+                sq,
+                config="english",
+                start_sel=_START,
+                stop_sel=_STOP,
+                max_words=40,
+                min_words=20,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            )
+        )
+        .only("kind", "title", "url", "when")
+    }
+    hits = [
+        Hit(r.kind, r.title, r.url, r.when, _marked(re.sub(r"\s+", " ", r.headline)))
+        for r in (rows[pk] for pk in ids if pk in rows)
+    ]
+    return Results(query=query, kind=kind, hits=hits, page=ids_page, total=ids_page.paginator.count)
+
+
+def _fallback(query: str, kind: str, number: int | str | None) -> Results:
+    terms = terms_of(query)
+    condition = Q()
+    for term in terms:
+        condition &= Q(title__icontains=term) | Q(summary__icontains=term) | Q(text__icontains=term)
+    in_title = Q()
+    for term in terms:
+        in_title &= Q(title__icontains=term)
+    rows: list[SearchEntry] = []
+    capped = False
+    # Each kind apart, titles that hold every term first: a busy forum cannot crowd out the articles.
+    for each in [kind] if kind else Kind.values:
+        matches = (
+            SearchEntry.objects.filter(condition, kind=each)
+            .annotate(titled=Case(When(in_title, then=Value(1)), default=Value(0)))
+            .order_by("-titled", F("when").desc(nulls_last=True), "pk")
+            .only("kind", "title", "summary", "text", "url", "when")
+        )
+        found = list(matches[: FALLBACK_LIMIT + 1])
+        capped = capped or len(found) > FALLBACK_LIMIT
+        rows.extend(found[:FALLBACK_LIMIT])
+
+    def rank(row: SearchEntry) -> float:
+        title, summary, text = row.title.lower(), row.summary.lower(), row.text.lower()
+        return sum(4 * title.count(t) + 2 * summary.count(t) + min(text.count(t), 10) for t in terms)
+
+    rows.sort(key=rank, reverse=True)  # stable: equal ranks stay in their kind's order
+    paged = Paginator(rows, PAGE_SIZE).get_page(number)
+    hits = [Hit(r.kind, r.title, r.url, r.when, highlight(r.text or r.summary, terms)) for r in paged]
+    return Results(query=query, kind=kind, hits=hits, page=paged, total=len(rows), capped=capped)
+
+
+def search(query: str, *, kind: str = "", page: int | str | None = 1) -> Results:
+    """One page of hits for a query (optionally of one kind), best first; an empty query finds nothing."""
+    query = (query or "").strip()[:MAX_QUERY_CHARS]
+    kind = kind if kind in Kind.values else ""
+    if not terms_of(query):
+        nothing = Paginator(SearchEntry.objects.none(), PAGE_SIZE).page(1)
+        return Results(query=query, kind=kind, hits=[], page=nothing, total=0)
+    if connection.vendor == "postgresql":
+        return _postgres(query, kind, page)
+    return _fallback(query, kind, page)
