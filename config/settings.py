@@ -8,6 +8,7 @@ memory cache).
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "apps.submissions",
     "apps.api",
     "apps.content",
+    "apps.monitoring",
 ]
 
 MIDDLEWARE = [
@@ -402,6 +404,21 @@ FORUM_TL0_MAX_MENTIONS = env_int("FORUM_TL0_MAX_MENTIONS", 2, minimum=0)
 FORUM_MAX_MENTIONS = env_int("FORUM_MAX_MENTIONS", 10, minimum=1)
 FORUM_POSTS_PER_PAGE = env_int("FORUM_POSTS_PER_PAGE", 25, minimum=1)
 FORUM_THREADS_PER_PAGE = env_int("FORUM_THREADS_PER_PAGE", 30, minimum=1)
+
+# --- Operations: readiness and metrics (docs/operations.md) ------------------------------------
+# Every request is counted by the view that answered it; outermost, so it sees every response.
+MIDDLEWARE.insert(0, "apps.monitoring.middleware.RequestMetricsMiddleware")
+# /metrics/ (Prometheus) is closed unless one of these is set: a bearer token the scraper sends, or the
+# addresses (single IPs or networks, e.g. 10.0.0.0/8) it scrapes from, matched against REMOTE_ADDR.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])
+for _allowed in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_allowed, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {_allowed!r} is not an address or a network") from None
+# Probes and scrapers speak plain HTTP inside the private network.
+SECURE_REDIRECT_EXEMPT += [r"^readyz/$", r"^metrics/$"]
 
 LOGGING = {
     "version": 1,
