@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/learningmechanics
 
-.PHONY: setup run worker test test-sqlite test-postgres browser-deps sandbox-users bench lint precompute
+.PHONY: setup run worker test test-sqlite test-postgres test-faults browser-deps sandbox-users bench lint precompute
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ test-sqlite:
 # the database, so they run once, above).
 test-postgres:
 	DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -m "not science and not browser" -p no:cacheprovider
+
+# The fault-injection suite (tests/faults/, docs/operations.md): its own PostgreSQL and Redis, gunicorn and
+# Celery workers, killed and cut off while requests keep coming. About five minutes; root for the full-disk case.
+test-faults: setup
+	$(BIN)/python -m pytest tests/faults -m faults -p no:cacheprovider
 
 bench: setup
 	$(BIN)/python bench/web.py
