@@ -9,13 +9,20 @@ describe the figure instead, as JSON or YAML:
     x_scale: linear          # or log
     y_scale: log
     grid: true
+    spread_label: ±1 s.e. over 5 seeds   # what the spreads are, for the key
     series:
-      - {x: steps, y: train_loss, label: train, kind: line}
-      - {x: steps, y: theory_loss, label: theory, kind: theory}
+      - {x: steps, y: train_loss, label: train, kind: line, spread: train_loss_sem}
+      - {x: steps, y: theory_loss, label: train, kind: theory}
 
 ``x`` and ``y`` name arrays in the run's result, as dotted paths into nested
-objects (``curves.train``). Every label is plain text that Bokeh renders as
-text, never as HTML. Plain Python: no Django here.
+objects (``curves.train``). ``spread`` (optional, not on theory series) names
+the half-width of each point's uncertainty, e.g. a standard error over seeds:
+a band around a line, error bars around scatter points. Series that share a
+label share one legend entry (a theory line over its measurement); the key
+above the plot says what lines, markers and bands mean. The figure is drawn
+in the house style of compute.plotting (docs/figure-style.md). Every label is
+plain text that Bokeh renders as text, never as HTML; write symbols as
+Unicode (α, η, ², ½). Plain Python: no Django here.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import math
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 MAX_SPEC_BYTES = 16 * 1024
 _PATH = r"^[A-Za-z][A-Za-z0-9_]{0,63}(\.[A-Za-z][A-Za-z0-9_]{0,63}){0,3}$"
@@ -46,6 +53,17 @@ class Series(BaseModel):
     y: str = Field(pattern=_PATH, description="Dotted path of the y array in the result.")
     label: str = Field(min_length=1, max_length=80)
     kind: Literal["line", "scatter", "theory"] = "line"
+    spread: str | None = Field(
+        default=None,
+        pattern=_PATH,
+        description="Dotted path of the half-width of each point's uncertainty (e.g. a standard error).",
+    )
+
+    @model_validator(mode="after")
+    def _measured_spread(self) -> Series:
+        if self.spread is not None and self.kind == "theory":
+            raise ValueError("a theory series has no spread; give it to the measured series")
+        return self
 
 
 class FigureSpec(BaseModel):
@@ -57,9 +75,14 @@ class FigureSpec(BaseModel):
     x_scale: Literal["linear", "log"] = "linear"
     y_scale: Literal["linear", "log"] = "linear"
     grid: bool = True
+    spread_label: str = Field(
+        default="uncertainty",
+        max_length=60,
+        description="What the series' spreads are, as the key shows it (e.g. ±1 s.e. over 5 seeds).",
+    )
     series: list[Series] = Field(min_length=1, max_length=12)
 
-    @field_validator("title", "x_label", "y_label")
+    @field_validator("title", "x_label", "y_label", "spread_label")
     @classmethod
     def _one_line(cls, value: str) -> str:
         return " ".join(value.split())
@@ -110,20 +133,26 @@ def _numbers(result: dict[str, Any], path: str) -> list[float]:
     return [float(v) for v in value]
 
 
-def series_data(spec: FigureSpec, result: dict[str, Any]) -> list[tuple[Series, list[float], list[float]]]:
-    """Each series with its x and y arrays, checked against the result."""
+def series_data(
+    spec: FigureSpec, result: dict[str, Any]
+) -> list[tuple[Series, list[float], list[float], list[float] | None]]:
+    """Each series with its x, y and spread arrays (None without a spread), checked against the result."""
     out = []
     problems = []
     for s in spec.series:
         try:
             x, y = _numbers(result, s.x), _numbers(result, s.y)
+            spread = _numbers(result, s.spread) if s.spread is not None else None
         except FigureSpecError as exc:
             problems += exc.messages
             continue
         if len(x) != len(y):
             problems.append(f"series {s.label!r}: x has {len(x)} values and y {len(y)}.")
             continue
-        out.append((s, x, y))
+        if spread is not None and len(spread) != len(y):
+            problems.append(f"series {s.label!r}: spread has {len(spread)} values and y {len(y)}.")
+            continue
+        out.append((s, x, y, spread))
     if problems:
         raise FigureSpecError(problems)
     return out
@@ -137,23 +166,26 @@ def build_figure(spec: FigureSpec | dict[str, Any], result: dict[str, Any]) -> A
         spec = parse_spec(spec)
     data = series_data(spec, result)
     fig = new_figure(spec.title, spec.x_label, spec.y_label, x_log=spec.x_scale == "log", y_log=spec.y_scale == "log")
-    for i, (s, x, y) in enumerate(data):
+    # One colour and marker per label, so that a theory line and its measurement match.
+    index = {label: i for i, label in enumerate(dict.fromkeys(s.label for s, _, _, _ in data))}
+    for s, x, y, spread in data:
         if spec.x_scale == "log" or spec.y_scale == "log":
             # Non-positive values cannot be drawn on a log axis; drop them rather than break the plot.
             keep = [
-                (a, b)
-                for a, b in zip(x, y, strict=True)
+                i
+                for i, (a, b) in enumerate(zip(x, y, strict=True))
                 if (spec.x_scale != "log" or a > 0) and (spec.y_scale != "log" or b > 0)
             ]
-            x, y = [a for a, _ in keep], [b for _, b in keep]
+            x, y = [x[i] for i in keep], [y[i] for i in keep]
+            spread = [spread[i] for i in keep] if spread is not None else None
         if s.kind == "theory":
-            add_theory(fig, x, y, label=s.label, index=i)
+            add_theory(fig, x, y, label=s.label, index=index[s.label])
         else:
-            add_measured(fig, x, y, label=s.label, index=i, line=s.kind == "line")
+            add_measured(fig, x, y, label=s.label, index=index[s.label], line=s.kind == "line", spread=spread)
     if not spec.grid:
         fig.xgrid.visible = False
         fig.ygrid.visible = False
-    return finish(fig)
+    return finish(fig, spread_label=spec.spread_label)
 
 
 def figure_json(spec: FigureSpec | dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:

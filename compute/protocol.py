@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 Result = dict[str, Any]
 
@@ -30,7 +30,9 @@ class ExperimentConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    seed: int = 0
+    seed: int = Field(
+        0, title="Seed", description="Seed of every random stream of the run (initialisations, draws, data splits)."
+    )
 
 
 class Cancelled(Exception):

@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_float, env_int, env_list, env_rate, env_str
+from config.env import ImproperlyConfiguredEnv, env_bool, env_float, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -373,6 +373,8 @@ else:
 # --- Experiments --------------------------------------------------------------
 RUNS_MAX_CONCURRENT_PER_USER = env_int("RUNS_MAX_CONCURRENT_PER_USER", 3, minimum=1)
 RUNS_MAX_PER_DAY_PER_USER = env_int("RUNS_MAX_PER_DAY_PER_USER", 50, minimum=1)
+# Full downloads of run data (result and plotted series) per client per minute; 304s do not count.
+RUNS_DOWNLOADS_PER_MINUTE = env_int("RUNS_DOWNLOADS_PER_MINUTE", 30, minimum=1)
 # A new member (trust level 0, verified email) may run each experiment's smoke preset this often a day.
 RUNS_STARTER_PER_DAY = env_int("RUNS_STARTER_PER_DAY", 3, minimum=0)
 # A worker holds a run for this long and renews the lease every 2 s while it works; a run
@@ -390,7 +392,17 @@ RUNS_REQUEUE_QUEUED_AFTER_SECONDS = env_int("RUNS_REQUEUE_QUEUED_AFTER_SECONDS",
 SANDBOX_SLOT_BASE = env_int("SANDBOX_SLOT_BASE", 0, minimum=0)
 SANDBOX_WALL_SECONDS = env_int("SANDBOX_WALL_SECONDS", 300, minimum=5)
 SANDBOX_CPU_SECONDS = env_int("SANDBOX_CPU_SECONDS", 300, minimum=5)
-SANDBOX_MEMORY_MB = env_int("SANDBOX_MEMORY_MB", 3072, minimum=256)
+SANDBOX_MEMORY_MB = env_int("SANDBOX_MEMORY_MB", 3072, minimum=256)  # address space of one process
+# The whole run, every process it starts, in a cgroup of its own: memory with the kernel
+# memory it causes (socket buffers, inodes), tasks (threads too), CPUs' worth of time.
+SANDBOX_RUN_MEMORY_MB = env_int("SANDBOX_RUN_MEMORY_MB", 4096, minimum=256)
+SANDBOX_PROCESSES = env_int("SANDBOX_PROCESSES", 64, minimum=8)
+SANDBOX_CPUS = env_float("SANDBOX_CPUS", 1.0)
+if not 0.01 <= SANDBOX_CPUS <= 1024:
+    raise ImproperlyConfiguredEnv(f"SANDBOX_CPUS={SANDBOX_CPUS} must be between 0.01 and 1024")
+# Where the runs' cgroups go, relative to the cgroup root; empty: /lm-sandbox on cgroup v2,
+# lm-sandbox inside the worker's own cgroup on v1 (compute/sandbox/cgroups.py).
+SANDBOX_CGROUP = env_str("SANDBOX_CGROUP", "")
 
 # --- Forum --------------------------------------------------------------------
 # Posts (threads included) a minute for any member below moderator, counted in

@@ -79,7 +79,7 @@ def test_a_secure_request_gets_hsts_and_secure_session_cookies(settings, client,
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     settings.SESSION_COOKIE_SECURE = True
     settings.CSRF_COOKIE_SECURE = True
-    from tests.conftest import PASSWORD
+    from tests.factories import PASSWORD
 
     response = client.post(reverse("account_login"), {"login": "bob", "password": PASSWORD}, secure=True)
     assert response.status_code == 302
@@ -119,7 +119,7 @@ def test_pages_cannot_be_framed_or_sniffed(client) -> None:
 
 @pytest.mark.django_db
 def test_the_login_post_is_refused_without_a_csrf_token(bob) -> None:
-    from tests.conftest import PASSWORD
+    from tests.factories import PASSWORD
 
     client = Client(enforce_csrf_checks=True)
     response = client.post(reverse("account_login"), {"login": "bob", "password": PASSWORD})
@@ -129,7 +129,7 @@ def test_the_login_post_is_refused_without_a_csrf_token(bob) -> None:
 
 @pytest.mark.django_db
 def test_the_login_post_succeeds_with_the_csrf_token(bob) -> None:
-    from tests.conftest import PASSWORD
+    from tests.factories import PASSWORD
 
     client = Client(enforce_csrf_checks=True)
     client.get(reverse("account_login"))

@@ -12,9 +12,13 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from apps.core.clients import client_address
+
 
 def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
     """The key axes counts failures against: the member's username if the login names one."""
+    from allauth.account.models import EmailAddress
+
     from apps.accounts.models import User
 
     raw = ""
@@ -24,23 +28,17 @@ def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | 
         raw = str(getattr(request, "POST", {}).get("login", "") or "")
     raw = raw.strip().lower()
     if "@" in raw:
-        username = User.objects.filter(email__iexact=raw).values_list("username", flat=True).first()
+        # Any address of the account (allauth keeps extra ones apart from User.email) counts as the account:
+        # otherwise each extra address would bring its own allowance of guesses.
+        username = (
+            User.objects.filter(email__iexact=raw).values_list("username", flat=True).first()
+            or EmailAddress.objects.filter(email__iexact=raw).values_list("user__username", flat=True).first()
+        )
         if username:
             return username.lower()
     return raw
 
 
 def lockout_client_ip(request: HttpRequest) -> str:
-    """The client address axes counts failures against.
-
-    Behind our reverse proxy every request comes from the proxy, so the client
-    is the last address in X-Forwarded-For: the one the proxy appended itself.
-    Addresses further left were sent by the client and could be forged.
-    """
-    from django.conf import settings
-
-    if getattr(settings, "BEHIND_PROXY", False):
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if forwarded:
-            return forwarded[-1]
-    return str(request.META.get("REMOTE_ADDR", ""))
+    """The client address axes counts failures against (apps.core.clients decides, behind a proxy too)."""
+    return client_address(request)

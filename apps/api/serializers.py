@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -13,6 +14,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import roles_of
 from apps.experiments.models import Experiment, Run
 from apps.experiments.queue import describe, queue_place
+from apps.experiments.services import run_may_read_source
 from apps.forum.models import Category, Flag, Notification, Post, Thread
 from apps.forum.permissions import can_see_post_body
 from apps.perspectives import citation
@@ -398,6 +400,9 @@ class ExperimentDetailSerializer(ExperimentSerializer):
 
 class RunSerializer(serializers.ModelSerializer):
     experiment = serializers.CharField(source="experiment_id", read_only=True)
+    error = serializers.SerializerMethodField(
+        help_text="Why the run failed; for an author's experiment, shown only to those who may read its source."
+    )
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     reproduction_of = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     finished = serializers.BooleanField(source="is_finished", read_only=True)
@@ -429,6 +434,13 @@ class RunSerializer(serializers.ModelSerializer):
             "url",
             "web_url",
         ]
+
+    def get_error(self, obj: Run) -> str:
+        request = self.context.get("request")
+        user = getattr(request, "user", None) or AnonymousUser()
+        if not obj.error or run_may_read_source(obj, user):
+            return obj.error
+        return "The run failed."
 
     def get_url(self, obj: Run) -> str:
         return reverse("api:run-detail", kwargs={"pk": obj.pk})

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from apps.content.selectors import home_figure
 from apps.forum.selectors import home_threads
 from apps.perspectives.models import Article, Version
 from apps.questions.models import ProgressEntry, Question
@@ -44,5 +45,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "questions": questions[:HOME_LIST_SIZE],
             "activity": _recent_activity(),
             "forum_threads": home_threads(limit=HOME_LIST_SIZE),
+            "figure": home_figure(),
         },
     )

@@ -14,9 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db.models import Q
 from django.urls import reverse
 
+from apps.accounts.models import User
 from apps.core.requesters import Requester
 from apps.experiments.models import Experiment, ExperimentKind, Run
 
@@ -113,6 +116,14 @@ class Executor(Protocol):
         """Where people read about the experiment and its runs."""
         ...
 
+    def visible_runs(self, user: User | AnonymousUser) -> Q:
+        """A filter on Run selecting the runs of this kind ``user`` may see (pages, API, downloads alike)."""
+        ...
+
+    def may_read_source(self, run: Run, user: User | AnonymousUser) -> bool:
+        """Whether ``user`` may see what reveals the experiment's source: tracebacks, error text, standard error."""
+        ...
+
 
 _EXECUTORS: dict[str, Executor] = {}
 
@@ -120,6 +131,11 @@ _EXECUTORS: dict[str, Executor] = {}
 def register(kind: str, executor: Executor) -> None:
     """Make ``executor`` run every experiment of ``kind`` (called from an AppConfig.ready)."""
     _EXECUTORS[kind] = executor
+
+
+def registered() -> dict[str, Executor]:
+    """Every registered kind and its executor."""
+    return dict(_EXECUTORS)
 
 
 def executor_for(kind: str) -> Executor:
@@ -214,6 +230,12 @@ class ReferenceExecutor:
 
     def experiment_url(self, experiment: Experiment) -> str:
         return reverse("experiments:detail", args=[experiment.name])
+
+    def visible_runs(self, user: User | AnonymousUser) -> Q:
+        return Q()  # the site's own trusted code: every run is public
+
+    def may_read_source(self, run: Run, user: User | AnonymousUser) -> bool:
+        return True  # compute/ is public
 
 
 def register_reference_executor() -> None:

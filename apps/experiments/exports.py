@@ -3,15 +3,24 @@
 One module for every download, so the run page, the figure links and the API
 serve the same files. Every CSV cell of text goes through ``csv_cell``: a
 spreadsheet must never read a cell as a formula (labels and keys may come from
-an author's code).
+an author's code). A finished run never changes, so each file is written once,
+gzip-compressed, into the default storage, and served from there: a large
+result costs its serialisation once, not once per download.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
+from collections.abc import Callable, Iterator
 from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpRequest, HttpResponseBase, StreamingHttpResponse
+from django.utils.cache import patch_vary_headers
 
 from apps.experiments.embeds import plotted_series
 from apps.experiments.models import Run
@@ -112,3 +121,44 @@ def plotted_csv(run: Run) -> str:
     for s in plotted_series(run):
         rows += [[s["name"], s["role"], x, y] for x, y in zip(s["x"], s["y"], strict=True)]
     return _csv(rows)
+
+
+# kind -> (how to write it, its media type, the file name's ending)
+EXPORTS: dict[str, tuple[Callable[[Run], str], str, str]] = {
+    "result-json": (result_json, "application/json", ".json"),
+    "result-csv": (result_csv, "text/csv; charset=utf-8", ".csv"),
+    "data-json": (plotted_json, "application/json", "-figure.json"),
+    "data-csv": (plotted_csv, "text/csv; charset=utf-8", "-figure.csv"),
+}
+
+
+def stored_export(run: Run, kind: str) -> str:
+    """The storage name of one export of a succeeded run, gzip-compressed, written the first time it is asked for."""
+    name = f"run-exports/{run.pk}/{run.digest[:32]}-{kind}.gz"
+    if not default_storage.exists(name):
+        write = EXPORTS[kind][0]
+        saved = default_storage.save(name, ContentFile(gzip.compress(write(run).encode(), compresslevel=6)))
+        if saved != name:  # a concurrent request wrote it first: keep theirs
+            default_storage.delete(saved)
+    return name
+
+
+def _unzipped(name: str) -> Iterator[bytes]:
+    with default_storage.open(name, "rb") as handle, gzip.GzipFile(fileobj=handle) as plain:
+        while chunk := plain.read(256 * 1024):
+            yield chunk
+
+
+def export_response(request: HttpRequest, run: Run, kind: str) -> HttpResponseBase:
+    """The stored export as a download: sent compressed to clients that accept gzip, unpacked as it streams else."""
+    name = stored_export(run, kind)
+    _, content_type, ending = EXPORTS[kind]
+    response: HttpResponseBase
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = StreamingHttpResponse(_unzipped(name), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename(run, ending)}"'
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+
+from apps.accounts.models import User
 
 if TYPE_CHECKING:
     from compute.protocol import Experiment as ReferenceSpec
@@ -89,6 +92,18 @@ class RunQuerySet(models.QuerySet["Run"]):
 
     def originals(self) -> RunQuerySet:
         return self.filter(reproduction_of__isnull=True)
+
+    def visible_to(self, user: User | AnonymousUser) -> RunQuerySet:
+        """The runs ``user`` may see; each kind's executor decides for its own runs.
+
+        Author runs of unpublished work are seen only by its authors, editors and reviewers.
+        """
+        from apps.experiments.executors import registered
+
+        allowed = Q(pk__in=[])
+        for kind, executor in registered().items():
+            allowed |= Q(experiment__kind=kind) & executor.visible_runs(user)
+        return self.filter(allowed)
 
 
 class Run(models.Model):

@@ -293,6 +293,16 @@ def run_request(
     return outcome
 
 
+def run_may_read_source(run: Run, user: User | AnonymousUser) -> bool:
+    """Whether ``user`` may see a run's traceback and error text (which can quote the experiment's source)."""
+    return executor_for(run.experiment.kind).may_read_source(run, user)
+
+
+def run_is_public(run: Run) -> bool:
+    """Whether anyone at all may see ``run`` (its responses may then be cached by shared caches)."""
+    return Run.objects.visible_to(AnonymousUser()).filter(pk=run.pk).exists()
+
+
 def run_may_manage(run: Run, user: User | AnonymousUser) -> bool:
     """Whether ``user`` may cancel or reproduce ``run``: the person who requested it, or staff."""
     if not user.is_authenticated:

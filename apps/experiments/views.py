@@ -25,6 +25,7 @@ from apps.experiments.services import (
     experiment_sync,
     run_cancel,
     run_may_manage,
+    run_may_read_source,
     run_permission,
     run_reproduce,
     run_request,
@@ -136,13 +137,15 @@ def _login_url() -> str:
     return reverse(settings.LOGIN_URL)
 
 
-def _run(run_id: int) -> Run:
-    return get_object_or_404(Run.objects.select_related("experiment", "requested_by", "reproduction_of"), pk=run_id)
+def _run(request: HttpRequest, run_id: int) -> Run:
+    """The run, if the reader may see it (404 otherwise, the same answer as for a run that does not exist)."""
+    runs = Run.objects.visible_to(request.user).select_related("experiment", "requested_by", "reproduction_of")
+    return get_object_or_404(runs, pk=run_id)
 
 
 @require_GET
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _run(run_id)
+    run = _run(request, run_id)
     result = getattr(run, "result", None) if run.status == "succeeded" else None
     metrics = (result.data.get("metrics") if result and isinstance(result.data, dict) else None) or {}
     stated = executor_for(run.experiment.kind).claims(run) if metrics else StatedClaims()
@@ -158,7 +161,8 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "can_manage": run_may_manage(run, request.user),
         "provenance": sorted((k, v) for k, v in run.provenance.items() if k != "config"),
         "config_items": sorted(run.config.items()),
-        "reproductions": run.reproductions.all()[:10],
+        "reproductions": run.reproductions.visible_to(request.user)[:10],
+        "may_read_source": run_may_read_source(run, request.user),
     }
     return render(request, "experiments/run_detail.html", context)
 
@@ -166,11 +170,10 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_GET
 def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
     run = get_object_or_404(
-        Run.objects.only(
-            "status", "progress", "message", "error", "attempts", "priority", "created_at", "experiment_id", "preset"
-        ),
+        Run.objects.visible_to(request.user).select_related("experiment").defer("provenance", "traceback", "config"),
         pk=run_id,
     )
+    error = run.error if run_may_read_source(run, request.user) else ("The run failed." if run.error else "")
     place = queue_place(run)
     return JsonResponse(
         {
@@ -178,7 +181,7 @@ def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
             "status": run.status,
             "progress": run.progress,
             "message": run.message,
-            "error": run.error,
+            "error": error,
             "attempts": run.attempts,
             "finished": run.is_finished,
             "queue": describe(place) if place is not None else "",
@@ -189,7 +192,7 @@ def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
 @login_required
 @require_POST
 def run_cancel_view(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _run(run_id)
+    run = _run(request, run_id)
     try:
         run_cancel(run=run, user=request.user)
     except PermissionDenied:
@@ -201,7 +204,7 @@ def run_cancel_view(request: HttpRequest, run_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def run_reproduce_view(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _run(run_id)
+    run = _run(request, run_id)
     try:
         copy = run_reproduce(run=run, user=request.user)
     except PermissionDenied as exc:
@@ -241,7 +244,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 def queue_action(request: HttpRequest, run_id: int) -> HttpResponse:
     """Staff: requeue or cancel one run from the queue page, through the run services (which log it)."""
     _staff_only(request)
-    run = _run(run_id)
+    run = _run(request, run_id)
     action = request.POST.get("action", "")
     try:
         if action == "requeue":

@@ -9,9 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+
+from apps.accounts.models import User
+from apps.experiments.models import Run
 
 ALLOWED_TARGETS: tuple[str, ...] = ("perspectives.version", "questions.question", "experiments.run")
 
@@ -27,8 +31,11 @@ def check_target(obj: models.Model | None) -> None:
         raise ValidationError({"target": [f"Threads cannot be attached to a {obj._meta.verbose_name}."]})
 
 
-def resolve_target(label: str) -> models.Model:
-    """Turn 'app.model:id' into the object, or raise ValidationError naming the target field."""
+def resolve_target(label: str, *, user: User | AnonymousUser) -> models.Model:
+    """Turn 'app.model:id' into the object ``user`` may see, or raise ValidationError naming the target field.
+
+    A run of unpublished work reads as missing to those who may not see it, as on its own pages.
+    """
     model_label, _, raw_id = (label or "").partition(":")
     if model_label.lower() not in ALLOWED_TARGETS or not raw_id.isdigit():
         raise ValidationError({"target": ["Unknown discussion target."]})
@@ -36,7 +43,8 @@ def resolve_target(label: str) -> models.Model:
         model = apps.get_model(model_label)
     except (LookupError, ValueError):
         raise ValidationError({"target": ["Unknown discussion target."]}) from None
-    obj = model._default_manager.filter(pk=int(raw_id)).first()
+    objects = Run.objects.visible_to(user) if model is Run else model._default_manager.all()
+    obj = objects.filter(pk=int(raw_id)).first()
     if obj is None:
         raise ValidationError({"target": ["That item does not exist."]})
     return obj

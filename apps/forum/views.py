@@ -242,7 +242,7 @@ def thread_new(request: HttpRequest) -> HttpResponse:
     label = request.POST.get("target") or request.GET.get("target") or ""
     if label:
         try:
-            target = resolve_target(label)
+            target = resolve_target(label, user=request.user)
         except ValidationError:
             raise Http404("Unknown discussion target.") from None
         initial["target"] = target_label(target)

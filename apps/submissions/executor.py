@@ -20,21 +20,23 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.core.requesters import Requester, SystemRequest
 from apps.experiments.executors import Computed, RunFailed, RunPlan, StatedClaims, TimeLimits, register
 from apps.experiments.models import Experiment, ExperimentKind, Run
-from apps.submissions.models import AuthorExperiment, SandboxRun
+from apps.submissions.models import AuthorExperiment, SandboxRun, State, Submission
 from apps.submissions.services import may_act_as, source_hash
 
 if TYPE_CHECKING:
     from bokeh.model import Model as BokehModel
 
     from apps.experiments.leases import Lease
-    from compute.sandbox import Limits
+    from compute.sandbox import Limits, Usage
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,23 @@ def sandbox_limits() -> Limits:
         wall_s=float(settings.SANDBOX_WALL_SECONDS),
         cpu_s=settings.SANDBOX_CPU_SECONDS,
         memory_bytes=settings.SANDBOX_MEMORY_MB * 1024**2,
+        run_memory_bytes=settings.SANDBOX_RUN_MEMORY_MB * 1024**2,
+        processes=settings.SANDBOX_PROCESSES,
+        cpus=settings.SANDBOX_CPUS,
+        cgroup_parent=settings.SANDBOX_CGROUP,
     )
+
+
+def _measured(usage: Usage | None) -> dict[str, float]:
+    """What the run's cgroup measured, for its provenance: CPU seconds and peak memory."""
+    if usage is None:
+        return {}
+    measured = {}
+    if usage.cpu_s is not None:
+        measured["cpu_s"] = round(usage.cpu_s, 3)
+    if usage.memory_peak_bytes is not None:
+        measured["memory_peak_mb"] = round(usage.memory_peak_bytes / 1024**2, 1)
+    return measured
 
 
 def _author_experiment(experiment: Experiment) -> AuthorExperiment:
@@ -160,6 +178,7 @@ class SandboxExecutor:
             "slot": slot,
             "device": "cpu",
             "duration_s": outcome.duration_s,
+            **_measured(outcome.usage),
             "approved_by": author_experiment.approved_by.get_username() if author_experiment.approved_by else "",
         }
         return Computed(result=outcome.result, provenance=provenance, digest=digest(outcome.result))
@@ -183,6 +202,19 @@ class SandboxExecutor:
 
     def experiment_url(self, experiment: Experiment) -> str:
         return reverse("submissions:experiment", args=[_author_experiment(experiment).pk])
+
+    def visible_runs(self, user: User | AnonymousUser) -> Q:
+        # Published work is public; until then its runs are seen by whoever may see the submission
+        # (its authors, assigned reviewers and editors), exactly as its pages are.
+        return Q(experiment__author_experiment__submission__state=State.PUBLISHED) | Q(
+            experiment__author_experiment__submission__in=Submission.objects.visible_to(user).values("pk")
+        )
+
+    def may_read_source(self, run: Run, user: User | AnonymousUser) -> bool:
+        # The module's source (and so its tracebacks) is read by those who may see the submission, even once
+        # it is published: its pages are theirs.
+        submission_id = _author_experiment(run.experiment).submission_id
+        return Submission.objects.visible_to(user).filter(pk=submission_id).exists()
 
 
 def register_sandbox_executor() -> None:

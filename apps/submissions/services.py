@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -72,20 +73,18 @@ def allowed_moves(submission: Submission, user: Any) -> list[str]:
 
 
 def _notify(submission: Submission, subject: str, message: str, recipients: Iterable[Any]) -> None:
+    """E-mail each recipient on their own once the transaction commits.
+
+    One message per address: nobody sees who else was told (authors never
+    learn reviewers' addresses, reviewers never each other's).
+    """
     emails = sorted({u.email for u in recipients if getattr(u, "email", "")})
     if not emails:
         return
-    url = settings.SITE_URL.rstrip("/") + submission.get_absolute_url() if hasattr(settings, "SITE_URL") else ""
-    body = f"{message}\n\n{url}\n" if url else message
-    transaction.on_commit(
-        lambda: send_mail(
-            f"[learningmechanics.pub] {subject}",
-            body,
-            None,
-            emails,
-            fail_silently=True,
-        )
-    )
+    url = settings.SITE_URL.rstrip("/") + submission.get_absolute_url()
+    body = f"{message}\n\n{url}\n"
+    messages = [(f"[learningmechanics.pub] {subject}", body, None, [address]) for address in emails]
+    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
 
 
 def _editors() -> list[Any]:
@@ -261,7 +260,8 @@ def submission_assign_reviewer(*, submission: Submission, editor: Any, reviewer:
             submission=submission, reviewer=reviewer, defaults={"assigned_by": editor}
         )
         if submission.state == State.SUBMITTED:
-            _move(submission=submission, user=editor, to=State.IN_REVIEW, note=f"Reviewer assigned: {reviewer}.")
+            # The history is shown to the authors: it never names a reviewer (single-blind review).
+            _move(submission=submission, user=editor, to=State.IN_REVIEW, note="A reviewer was assigned.")
         if created:
             _notify(
                 submission,
@@ -420,7 +420,8 @@ def author_experiment_save(
             raise ValidationError({"name": ["Another experiment of this submission has that name."]})
         if experiment is None:
             experiment = AuthorExperiment(submission=submission)
-        changed = experiment.sha256 != digest
+        # The figure spec is part of what the editor approves: its labels reach every reader (and every CSV).
+        changed = experiment.sha256 != digest or experiment.figure_spec != spec
         experiment.name, experiment.source, experiment.sha256, experiment.figure_spec = name, source, digest, spec
         if changed:
             experiment.approved_hash, experiment.approved_by, experiment.approved_at = "", None, None
@@ -447,12 +448,23 @@ def _register_runnable(experiment: AuthorExperiment) -> None:
         experiment.save(update_fields=["registry_entry"])
 
 
-def author_experiment_approve(*, experiment: AuthorExperiment, editor: Any, sha256: str) -> AuthorExperiment:
-    """Approve exactly the source the editor read (its hash), so that later edits need a new approval."""
+def spec_fingerprint(spec: Any) -> str:
+    """The sha256 of a figure spec's canonical JSON: what the editor read of it."""
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def author_experiment_approve(
+    *, experiment: AuthorExperiment, editor: Any, sha256: str, spec_sha256: str
+) -> AuthorExperiment:
+    """Approve exactly the source and figure spec the editor read (their hashes); later edits need a new approval."""
     if not may_act_as("editor", experiment.submission, editor):
         raise PermissionDenied("Only an editor who is not an author may approve experiment code.")
     if sha256 != experiment.sha256:
         raise ValidationError({"sha256": ["The source changed since you read it; read it again before approving."]})
+    if spec_sha256 != spec_fingerprint(experiment.figure_spec):
+        raise ValidationError(
+            {"figure_spec": ["The figure spec changed since you read it; read it again before approving."]}
+        )
     AuthorExperiment.objects.filter(pk=experiment.pk, sha256=sha256).update(
         approved_hash=sha256, approved_by=editor, approved_at=timezone.now()
     )

@@ -389,6 +389,7 @@ def experiment_detail(request: HttpRequest, experiment_id: int) -> HttpResponse:
             "is_author": submission.is_author(request.user),
             "editor": is_editor(request.user) and not submission.is_author(request.user),
             "spec_text": json.dumps(experiment.figure_spec, indent=2),
+            "spec_sha256": services.spec_fingerprint(experiment.figure_spec),
             "values": {
                 "name": experiment.name,
                 "source": experiment.source,
@@ -404,12 +405,15 @@ def experiment_approve(request: HttpRequest, experiment_id: int) -> HttpResponse
     experiment = _experiment_visible(request, experiment_id)
     try:
         services.author_experiment_approve(
-            experiment=experiment, editor=request.user, sha256=request.POST.get("sha256", "")
+            experiment=experiment,
+            editor=request.user,
+            sha256=request.POST.get("sha256", ""),
+            spec_sha256=request.POST.get("spec_sha256", ""),
         )
     except ValidationError as exc:
         _flash_errors(request, exc)
     else:
-        messages.success(request, "Approved: this exact source may now run in the sandbox.")
+        messages.success(request, "Approved: this exact source and figure spec may now run in the sandbox.")
     return redirect(experiment)
 
 

@@ -70,3 +70,20 @@ def solve_kappa(eigenvalues: Sequence[float], n: float, ridge: float) -> float:
         else:
             lhi = mid
     return math.exp(0.5 * (llo + lhi))
+
+
+def mean_and_sem(values: Sequence[float]) -> tuple[float, float]:
+    """The mean of independent draws and its standard error: the sample standard deviation over √draws.
+
+    Every experiment that averages over draws or seeds reports this spread
+    beside its mean, as ``<series>_sem`` (0 for a single draw, where nothing
+    can be said).
+    """
+    n = len(values)
+    if n == 0:
+        raise ValueError("need at least one value")
+    mean = sum(float(v) for v in values) / n
+    if n == 1:
+        return mean, 0.0
+    variance = sum((float(v) - mean) ** 2 for v in values) / (n - 1)
+    return mean, math.sqrt(variance / n)

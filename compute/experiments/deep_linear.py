@@ -41,17 +41,34 @@ class Config(ExperimentConfig):
         default_factory=lambda: [3.0, 2.0, 1.0, 0.5],
         min_length=1,
         max_length=8,
-        description="Singular values s of the target map, one per mode (each in (0, 10]).",
+        title="Singular values s",
+        description="Singular values s of the target map, one per mode (each in (0, 10]; dimensionless).",
     )
-    input_dim: int = Field(8, ge=1, le=256, description="Input dimension (at least the number of modes).")
-    output_dim: int = Field(6, ge=1, le=256, description="Output dimension (at least the number of modes).")
-    hidden: int = Field(16, ge=1, le=512, description="Hidden width (at least the number of modes).")
+    input_dim: int = Field(
+        8, ge=1, le=256, title="Input dimension", description="Input coordinates (at least the number of modes)."
+    )
+    output_dim: int = Field(
+        6, ge=1, le=256, title="Output dimension", description="Output coordinates (at least the number of modes)."
+    )
+    hidden: int = Field(
+        16, ge=1, le=512, title="Hidden width", description="Hidden units (at least the number of modes)."
+    )
     init_scale: float = Field(
-        1e-3, gt=0.0, le=0.5, description="Initial mode strength u0 (each layer starts at sqrt(u0) on every mode)."
+        1e-3,
+        gt=0.0,
+        le=0.5,
+        title="Initial mode strength u₀",
+        description="Initial strength u₀ of every mode (each layer starts at √u₀ on every mode; dimensionless).",
     )
-    lr: float = Field(0.005, gt=0.0, le=0.1, description="Learning rate of full-batch gradient descent.")
-    steps: int = Field(3000, ge=10, le=200_000, description="Number of gradient steps.")
-    records: int = Field(150, ge=10, le=1000, description="Number of recorded time points.")
+    lr: float = Field(
+        0.005,
+        gt=0.0,
+        le=0.1,
+        title="Learning rate η",
+        description="Step size η of full-batch gradient descent (time t = η × step).",
+    )
+    steps: int = Field(3000, ge=10, le=200_000, title="Steps", description="Gradient steps.")
+    records: int = Field(150, ge=10, le=1000, title="Recorded times", description="Time points recorded along the run.")
 
     @model_validator(mode="after")
     def _check_shapes(self) -> Config:
@@ -200,18 +217,17 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 
 def figure(result: dict[str, Any], options: Any = None) -> Any:
-    """Mode strengths against time: measured markers, the closed-form sigmoid as lines."""
-    from compute.plotting import add_measured, add_theory, finish, new_figure
+    """Mode strengths against time: measured markers, the closed-form sigmoid as lines, one colour per mode."""
+    from compute.plotting import add_measured, add_theory, finish, new_figure, number
 
-    fig = new_figure("Deep linear network: mode strengths", "time t = lr × step", "mode strength u(t)")
+    fig = new_figure("", "Time t = η × step", "Mode strength u(t)")
     times = result["times"]
-    stride = max(1, len(times) // 60)
+    stride = max(1, len(times) // 40)
     for a, s in enumerate(result["singular_values"]):
-        add_theory(fig, times, result["theory"][a], label=f"theory s={s:g}", index=a)
-        add_measured(fig, times[::stride], result["measured"][a][::stride], label=f"measured s={s:g}", index=a)
-    fig = finish(fig)
-    fig.legend.location = "bottom_right"
-    return fig
+        label = f"s = {number(s)}"
+        add_theory(fig, times, result["theory"][a], label=label, index=a)
+        add_measured(fig, times[::stride], result["measured"][a][::stride], label=label, index=a)
+    return finish(fig, legend_title="mode, by singular value s")
 
 
 EXPERIMENT = Experiment(

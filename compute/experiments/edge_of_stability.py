@@ -27,21 +27,42 @@ from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 
 class Config(ExperimentConfig):
-    n_train: int = Field(500, ge=50, le=1797, description="Digits used for full-batch training.")
-    width: int = Field(32, ge=4, le=1024, description="Width of each hidden layer.")
-    depth: int = Field(2, ge=1, le=4, description="Number of hidden tanh layers.")
+    n_train: int = Field(
+        500, ge=50, le=1797, title="Training digits", description="Digits used for full-batch training."
+    )
+    width: int = Field(32, ge=4, le=1024, title="Hidden width", description="Units in each hidden layer.")
+    depth: int = Field(2, ge=1, le=4, title="Hidden layers", description="Number of hidden tanh layers.")
     eos_lrs: list[float] = Field(
         default_factory=lambda: [0.25, 0.3],
         min_length=1,
         max_length=4,
-        description="Learning rates expected to reach the edge of stability (each in (0, 2]).",
+        title="Learning rates η at the edge",
+        description="Learning rates η expected to reach the edge of stability (each in (0, 2]).",
     )
-    small_lr: float = Field(0.05, gt=0, le=2.0, description="A small learning rate whose threshold 2/lr is never met.")
-    steps: int = Field(2000, ge=100, le=100_000, description="Gradient-descent steps per learning rate.")
-    sharpness_every: int = Field(40, ge=1, le=1000, description="Steps between sharpness estimates.")
-    power_iters: int = Field(6, ge=1, le=100, description="Warm-started power iterations per sharpness estimate.")
+    small_lr: float = Field(
+        0.05,
+        gt=0,
+        le=2.0,
+        title="Small learning rate η",
+        description="A learning rate whose threshold 2/η is never reached.",
+    )
+    steps: int = Field(2000, ge=100, le=100_000, title="Steps", description="Gradient-descent steps per learning rate.")
+    sharpness_every: int = Field(
+        40, ge=1, le=1000, title="Steps between sharpness estimates", description="Steps between sharpness estimates."
+    )
+    power_iters: int = Field(
+        6,
+        ge=1,
+        le=100,
+        title="Power iterations",
+        description="Warm-started power iterations per sharpness estimate.",
+    )
     tail_fraction: float = Field(
-        0.4, gt=0.05, le=0.9, description="Final fraction of training over which the settled sharpness is averaged."
+        0.4,
+        gt=0.05,
+        le=0.9,
+        title="Settling window",
+        description="Final fraction of training over which the settled sharpness is averaged.",
     )
 
     @field_validator("eos_lrs")
@@ -245,21 +266,16 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
-    """Sharpness against step for each learning rate, with its 2/lr threshold as a dashed line."""
-    from compute.plotting import add_measured, add_theory, finish, new_figure
+    """Sharpness against step for each learning rate, with its threshold 2/η as a dashed line."""
+    from compute.plotting import add_measured, add_theory, finish, new_figure, number
 
-    fig = new_figure(
-        "Edge of stability: sharpness against step", "step", "sharpness (top Hessian eigenvalue)", y_log=True
-    )
-    for i, (key, data) in enumerate(result["series"]["runs"].items()):
+    fig = new_figure("", "Step", "Sharpness (top Hessian eigenvalue)", y_log=True)
+    for i, data in enumerate(result["series"]["runs"].values()):
         steps = data["sharpness_steps"]
-        add_theory(
-            fig, [steps[0], steps[-1]], [data["threshold"]] * 2, label=f"2/lr, lr = {key}", index=i, dash="dashed"
-        )
-        add_measured(fig, steps, data["sharpness"], label=f"sharpness, lr = {key}", index=i, line=True)
-    fig = finish(fig)
-    fig.legend.location = "bottom_right"
-    return fig
+        label = f"η = {number(data['lr'])}"
+        add_theory(fig, [steps[0], steps[-1]], [data["threshold"]] * 2, label=label, index=i, dash="dashed")
+        add_measured(fig, steps, data["sharpness"], label=label, index=i, line=True)
+    return finish(fig, theory_label="threshold 2/η", measured_label="sharpness", legend_title="learning rate")
 
 
 EXPERIMENT = Experiment(

@@ -35,16 +35,34 @@ from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 
 class Config(ExperimentConfig):
-    width: int = Field(32, ge=1, le=4096, description="Hidden units N of the two-layer tanh network.")
-    input_dim: int = Field(4, ge=1, le=256, description="Input dimension d of the synthetic Gaussian inputs.")
-    samples: int = Field(64, ge=1, le=8192, description="Training points n (full-batch gradient descent).")
-    lr_max: float = Field(0.2, gt=0.0, le=2.0, description="Largest learning rate; the others halve it repeatedly.")
-    num_lrs: int = Field(4, ge=2, le=8, description="Number of learning rates: lr_max, lr_max/2, lr_max/4, ...")
+    width: int = Field(32, ge=1, le=4096, title="Width N", description="Hidden units N of the two-layer tanh network.")
+    input_dim: int = Field(
+        4, ge=1, le=256, title="Input dimension d", description="Coordinates of the synthetic Gaussian inputs."
+    )
+    samples: int = Field(
+        64, ge=1, le=8192, title="Training points n", description="Training points n (full-batch gradient descent)."
+    )
+    lr_max: float = Field(
+        0.2,
+        gt=0.0,
+        le=2.0,
+        title="Largest learning rate h",
+        description="The largest step size h; the others halve it repeatedly.",
+    )
+    num_lrs: int = Field(4, ge=2, le=8, title="Learning rates", description="Number of learning rates: h, h/2, h/4, …")
     horizon_steps: int = Field(
-        25, ge=1, le=2000, description="Steps at lr_max; the common final time is T = lr_max * horizon_steps."
+        25,
+        ge=1,
+        le=2000,
+        title="Steps at the largest rate",
+        description="Steps at the largest learning rate h; the common final time is T = h × steps.",
     )
     ref_substeps: int = Field(
-        4, ge=1, le=64, description="RK4 steps of the reference flow per step of the smallest learning rate."
+        4,
+        ge=1,
+        le=64,
+        title="Reference substeps",
+        description="RK4 steps of the reference flow per step of the smallest learning rate.",
     )
 
 
@@ -216,31 +234,29 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
-    """Distance to the flow at the final time against learning rate (log-log), and against time per rate."""
-    from bokeh.layouts import column
-
-    from compute.plotting import add_measured, add_theory, finish, new_figure
+    """Distance to the flow at the final time against learning rate (log-log), and along the trajectory per rate."""
+    from compute.plotting import add_measured, add_theory, finish, new_figure, number, stack
 
     s = result["series"]
+    final_time = number(result["metrics"]["final_time"])
     top = new_figure(
-        f"GD vs gradient flow at t = {result['metrics']['final_time']:.3g}",
-        "learning rate h",
-        "parameter distance |θ_GD − θ_flow|",
+        f"At the final time T = {final_time}",
+        "Learning rate h",
+        "Distance to the flow ‖Δθ‖",
         x_log=True,
         y_log=True,
+        height=300,
     )
-    add_theory(top, s["lrs"], s["first_order_prediction"], label="first-order theory h·|e(T)|", index=0)
-    add_measured(top, s["lrs"], s["final_param_distance"], label="measured", index=1)
+    add_theory(top, s["lrs"], s["first_order_prediction"], label="first order: h·‖e(T)‖", index=0)
+    add_measured(top, s["lrs"], s["final_param_distance"], label="gradient descent", index=1)
     finish(top)
-    top.legend.location = "top_left"
-    bottom = new_figure("Distance along the trajectory", "time t = h · steps", "|θ_GD − θ_flow| / h")
+    bottom = new_figure("Along the trajectory", "Time t = h × steps", "Rescaled distance ‖Δθ‖/h", height=300)
+    add_theory(bottom, s["times"], s["error_norm"], label="‖e(t)‖, the limit h → 0", index=0)
     for i, (key, dist) in enumerate(s["distance"].items()):
         lr = float(key)
-        add_measured(bottom, s["times"], [v / lr for v in dist], label=f"measured, h={key}", index=i + 1)
-    add_theory(bottom, s["times"], s["error_norm"], label="|e(t)| (limit h→0)", index=0)
-    finish(bottom)
-    bottom.legend.location = "top_left"
-    return column(top, bottom, sizing_mode="stretch_width")
+        add_measured(bottom, s["times"], [v / lr for v in dist], label=f"h = {number(lr)}", index=i + 1, line=True)
+    finish(bottom, legend_title="learning rate")
+    return stack(top, bottom)
 
 
 EXPERIMENT = Experiment(

@@ -31,13 +31,23 @@ from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 
 class Config(ExperimentConfig):
-    modulus: int = Field(31, ge=5, le=211, description="The prime p; the task is (a + b) mod p.")
-    width: int = Field(128, ge=8, le=8192, description="Hidden units of the quadratic-activation layer.")
-    train_fraction: float = Field(0.5, ge=0.1, le=0.9, description="Fraction of all p^2 pairs used for training.")
-    lr: float = Field(5e-3, gt=0.0, le=0.1, description="AdamW learning rate.")
-    weight_decay: float = Field(1.0, ge=0.0, le=10.0, description="AdamW (decoupled) weight decay.")
-    steps: int = Field(2000, ge=10, le=200_000, description="Full-batch training steps.")
-    eval_every: int = Field(25, ge=1, le=10_000, description="Steps between accuracy measurements.")
+    modulus: int = Field(31, ge=5, le=211, title="Modulus p", description="The prime p; the task is (a + b) mod p.")
+    width: int = Field(128, ge=8, le=8192, title="Hidden width", description="Units of the quadratic-activation layer.")
+    train_fraction: float = Field(
+        0.5,
+        ge=0.1,
+        le=0.9,
+        title="Training fraction",
+        description="Fraction of all p² pairs used for training.",
+    )
+    lr: float = Field(5e-3, gt=0.0, le=0.1, title="Learning rate η", description="AdamW step size η.")
+    weight_decay: float = Field(
+        1.0, ge=0.0, le=10.0, title="Weight decay", description="AdamW's decoupled weight decay."
+    )
+    steps: int = Field(2000, ge=10, le=200_000, title="Steps", description="Full-batch training steps.")
+    eval_every: int = Field(
+        25, ge=1, le=10_000, title="Steps between evaluations", description="Steps between accuracy measurements."
+    )
 
     @field_validator("modulus")
     @classmethod
@@ -214,38 +224,27 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
-    """Accuracy against step (log x) with the Fourier purity, and the analytic solution's purity of one."""
-    from bokeh.layouts import column
-    from bokeh.models.annotations import Span
-
-    from compute.plotting import add_measured, add_theory, finish, new_figure
+    """Accuracy against step (log x) with the grokking times, and the Fourier purity against its analytic value."""
+    from compute.plotting import add_measured, add_rule, add_theory, finish, new_figure, stack
 
     s, m = result["series"], result["metrics"]
     steps = [max(v, 1) for v in s["steps"]]
-    top = new_figure(f"Grokking (a + b) mod {config.get('modulus', '')}", "training step", "accuracy", x_log=True)
-    add_measured(top, steps, s["train_acc"], label="train accuracy", index=0, line=True)
-    add_measured(top, steps, s["test_acc"], label="test accuracy", index=1, line=True)
-    for key, colour in (("step_train_acc_1", "#1f77b4"), ("step_test_acc_0.9", "#ff7f0e")):
-        if m.get(key):
-            top.add_layout(Span(location=m[key], dimension="height", line_dash="dotted", line_color=colour))
+    modulus = config.get("modulus")
+    title = f"Learning (a + b) mod {modulus}" if modulus else "Learning modular addition"
+    top = new_figure(title, "Training step", "Accuracy", x_log=True, height=300)
+    add_measured(top, steps, s["train_acc"], label="training pairs", index=0, line=True)
+    add_measured(top, steps, s["test_acc"], label="held-out pairs", index=1, line=True)
+    if m.get("step_train_acc_1"):
+        add_rule(top, m["step_train_acc_1"], label="training reaches 1", index=0)
+    if m.get("step_test_acc_0.9"):
+        add_rule(top, m["step_test_acc_0.9"], label="held-out reaches 0.9", index=1)
     finish(top)
-    top.legend.location = "top_left"
-    bottom = new_figure(
-        "Each neuron settles on one frequency", "training step", "power-weighted Fourier purity", x_log=True
-    )
+    bottom = new_figure("Neurons settle on one frequency", "Training step", "Fourier purity", x_log=True, height=300)
     p_steps = [max(v, 1) for v in s["purity_steps"]]
-    add_theory(
-        bottom,
-        [p_steps[0], p_steps[-1]],
-        [1.0, 1.0],
-        label="analytic solution (one frequency per neuron)",
-        index=2,
-        dash="dashed",
-    )
-    add_measured(bottom, p_steps, s["purity"], label="measured purity", index=3, line=True)
+    add_theory(bottom, [p_steps[0], p_steps[-1]], [1.0, 1.0], label="analytic solution", index=2, dash="dashed")
+    add_measured(bottom, p_steps, s["purity"], label="first layer, power-weighted", index=3, line=True)
     finish(bottom)
-    bottom.legend.location = "top_left"
-    return column(top, bottom, sizing_mode="stretch_width")
+    return stack(top, bottom)
 
 
 EXPERIMENT = Experiment(

@@ -24,56 +24,56 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from compute.experiments._numerics import solve_kappa
+from compute.experiments._numerics import mean_and_sem, solve_kappa
 from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 POPULATION = 1797  # images in sklearn's digits
 
 
 class Config(ExperimentConfig):
-    kernel: str = Field(
-        "laplace", description="Kernel: 'laplace' (exponential of distance) or 'rbf' (Gaussian), on pixels in [0, 1]."
+    kernel: Literal["laplace", "rbf"] = Field(
+        "laplace",
+        title="Kernel",
+        description="Laplace (exponential of the distance) or RBF (Gaussian), on pixels scaled to [0, 1].",
     )
     bandwidth: float = Field(
         1.0,
         gt=0.05,
         le=20.0,
-        description="Kernel width as a multiple of the median squared distance (rbf) or median distance (laplace).",
+        title="Bandwidth",
+        description="Kernel width, as a multiple of the median squared distance (RBF) or of the median distance "
+        "(Laplace); dimensionless.",
     )
-    target: str = Field(
-        "onehot", description="Target: 'onehot' (centred one-hot class, ten outputs) or 'parity' (+1 even, -1 odd)."
+    target: Literal["onehot", "parity"] = Field(
+        "onehot",
+        title="Target",
+        description="The centred one-hot class (ten outputs) or the parity of the digit (+1 even, −1 odd).",
     )
     sizes: list[int] = Field(
         default_factory=lambda: [16, 32, 64, 128, 224],
         min_length=2,
         max_length=12,
-        description="Training-set sizes n (each at most 900).",
+        title="Training-set size n",
+        description="Training-set sizes n, in images (each at most 900).",
     )
     ridges: list[float] = Field(
         default_factory=lambda: [0.01, 0.1],
         min_length=1,
         max_length=4,
-        description="Ridge parameters (added to the Gram matrix, whose diagonal is 1).",
+        title="Ridge",
+        description="Ridge parameters, added to the Gram matrix, whose diagonal is 1 (each 10⁻⁶ to 100).",
     )
-    trials: int = Field(30, ge=1, le=400, description="Random training draws averaged per (n, ridge).")
-
-    @field_validator("kernel")
-    @classmethod
-    def _kernel(cls, value: str) -> str:
-        if value not in ("rbf", "laplace"):
-            raise ValueError("kernel must be 'rbf' or 'laplace'")
-        return value
-
-    @field_validator("target")
-    @classmethod
-    def _target(cls, value: str) -> str:
-        if value not in ("onehot", "parity"):
-            raise ValueError("target must be 'onehot' or 'parity'")
-        return value
+    trials: int = Field(
+        30,
+        ge=1,
+        le=400,
+        title="Draws per point",
+        description="Random training sets averaged per training-set size and ridge.",
+    )
 
     @field_validator("sizes")
     @classmethod
@@ -177,9 +177,9 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
                 alpha = torch.linalg.solve(k_train, y[idx])
                 pred = kernel[:, idx] @ alpha
                 errs.append(float(((pred - y) ** 2).sum(dim=1).mean()))
-            mean_err = float(np.mean(errs))
+            mean_err, sem = mean_and_sem(errs)
             measured.append(mean_err)
-            measured_sem.append(float(np.std(errs, ddof=1) / math.sqrt(len(errs))) if len(errs) > 1 else 0.0)
+            measured_sem.append(sem)
             pred_mse, _ = eigenlearning_mse(lam, coeff_sq, n, ridge)
             theory.append(pred_mse)
             worst = max(worst, abs(mean_err - pred_mse) / pred_mse)
@@ -213,20 +213,18 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
-    """Test MSE against training-set size: theory lines, measured means as markers, log-log axes."""
-    from compute.plotting import add_measured, add_theory, finish, new_figure
+    """Test error against training-set size, log-log: eigenlearning lines, measured means with standard errors."""
+    from compute.plotting import add_measured, add_theory, field_title, finish, new_figure, number
 
     fig = new_figure(
-        "Kernel ridge regression on digits: learning curves",
-        "training-set size n",
-        "test MSE (whole population)",
-        x_log=True,
-        y_log=True,
+        "", field_title(Config, "sizes"), "Test error (mean squared, whole population)", x_log=True, y_log=True
     )
     for i, (ridge, curve) in enumerate(result["series"]["curves"].items()):
-        add_theory(fig, curve["theory_n"], curve["theory_dense"], label=f"eigenlearning, ridge {ridge}", index=i)
-        add_measured(fig, curve["n"], curve["measured"], label=f"measured, ridge {ridge}", index=i)
-    return finish(fig)
+        label = f"ridge {number(float(ridge))}"
+        add_theory(fig, curve["theory_n"], curve["theory_dense"], label=label, index=i)
+        add_measured(fig, curve["n"], curve["measured"], label=label, index=i, spread=curve["measured_sem"])
+    trials = config.get("trials")
+    return finish(fig, spread_label=f"±1 s.e., {trials} draws" if trials else "±1 s.e.")
 
 
 EXPERIMENT = Experiment(

@@ -33,10 +33,12 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from compute.experiments._numerics import loglog_slope
+from compute.experiments._numerics import loglog_slope, mean_and_sem
 from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 SCALINGS = ("ntk", "meanfield")
+# Measured per width, averaged over initialisations (each reported with its standard error, "<name>_sem").
+QUANTITIES = ("weight_change", "kernel_change", "final_loss", "output_change")
 
 
 class Config(ExperimentConfig):
@@ -44,13 +46,24 @@ class Config(ExperimentConfig):
         default_factory=lambda: [128, 256, 512, 1024, 2048],
         min_length=4,
         max_length=10,
-        description="Hidden widths N (at least four, each even, 4 to 65536).",
+        title="Width N",
+        description="Hidden widths N, in units (at least four, each even, 4 to 65536).",
     )
-    input_dim: int = Field(8, ge=3, le=512, description="Input dimension d of the synthetic Gaussian inputs.")
-    samples: int = Field(64, ge=4, le=4096, description="Training points n.")
-    lr: float = Field(0.5, gt=0.0, le=4.0, description="Base learning rate lr0 (multiplied by N under mean-field).")
-    steps: int = Field(100, ge=1, le=100_000, description="Full-batch gradient steps; training time is lr0 * steps.")
-    trials: int = Field(2, ge=1, le=64, description="Independent initialisations averaged per width.")
+    input_dim: int = Field(
+        8, ge=3, le=512, title="Input dimension d", description="Coordinates of the synthetic Gaussian inputs."
+    )
+    samples: int = Field(64, ge=4, le=4096, title="Training points n", description="Training points n.")
+    lr: float = Field(
+        0.5,
+        gt=0.0,
+        le=4.0,
+        title="Base learning rate η₀",
+        description="Step size η₀ (multiplied by N under mean-field scaling); training time is T = η₀ × steps.",
+    )
+    steps: int = Field(100, ge=1, le=100_000, title="Steps", description="Full-batch gradient steps.")
+    trials: int = Field(
+        2, ge=1, le=64, title="Initialisations per width", description="Independent initialisations averaged per width."
+    )
 
     @field_validator("widths")
     @classmethod
@@ -140,11 +153,11 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     done = 0
     out: dict[str, dict[str, list[float]]] = {}
     for scaling in SCALINGS:
-        rows: dict[str, list[float]] = {"weight_change": [], "kernel_change": [], "final_loss": [], "output_change": []}
+        rows: dict[str, list[float]] = {k: [] for q in QUANTITIES for k in (q, f"{q}_sem")}
         for width in config.widths:
             scale = width**-0.5 if scaling == "ntk" else 1.0 / width
             lr = config.lr if scaling == "ntk" else config.lr * width
-            acc = {k: 0.0 for k in rows}
+            draws: dict[str, list[float]] = {k: [] for k in QUANTITIES}
             for trial in range(config.trials):
                 init = ctx.generator(f"init:{scaling}:{width}:{trial}")
                 # Symmetric initialisation (each neuron has a twin with the opposite readout) makes the
@@ -167,14 +180,16 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
                         ctx.check_cancelled()
                 f = scale * torch.tanh(x @ w.T / d**0.5) @ a
                 k1 = _ntk(x, w, a, scale)
-                acc["weight_change"] += float((w - w0).norm() / w0.norm())
-                acc["kernel_change"] += float((k1 - k0).norm() / k0.norm())
-                acc["final_loss"] += float(0.5 * ((f - y) ** 2).mean())
-                acc["output_change"] += float((f - f0).norm() / n**0.5)
+                draws["weight_change"].append(float((w - w0).norm() / w0.norm()))
+                draws["kernel_change"].append(float((k1 - k0).norm() / k0.norm()))
+                draws["final_loss"].append(float(0.5 * ((f - y) ** 2).mean()))
+                draws["output_change"].append(float((f - f0).norm() / n**0.5))
                 done += 1
                 ctx.progress(done / total, f"{scaling} width {width} trial {trial + 1}")
-            for key in rows:
-                rows[key].append(acc[key] / config.trials)
+            for key, values in draws.items():
+                mean, sem = mean_and_sem(values)
+                rows[key].append(mean)
+                rows[f"{key}_sem"].append(sem)
         out[scaling] = rows
     widths = config.widths
     metrics = {
@@ -193,45 +208,38 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
-    """Relative weight and kernel change against width, log-log, with the N^-1/2 and N^0 laws as lines."""
-    from compute.plotting import add_measured, add_theory, finish, new_figure
+    """Relative weight and kernel change against width, log-log, with standard errors and the predicted laws.
+
+    The laws are drawn as dashed lines through the widest network's value:
+    under NTK scaling 1/√N for the weights and 1/N for the kernel (whose
+    first-order change cancels, see the module's docstring), under mean-field
+    scaling a constant.
+    """
+    from compute.plotting import add_measured, add_theory, field_title, finish, new_figure
 
     s = result["series"]
     widths = s["widths"]
-    fig = new_figure(
-        "Lazy (NTK) versus rich (mean-field) training",
-        "width N",
-        "relative change after training",
-        x_log=True,
-        y_log=True,
-    )
+    fig = new_figure("", field_title(Config, "widths"), "Relative change after training", x_log=True, y_log=True)
     curves = [
-        ("ntk", "weight_change", "NTK: |ΔW|/|W0|"),
-        ("ntk", "kernel_change", "NTK: |ΔK|/|K0|"),
-        ("meanfield", "weight_change", "mean-field: |ΔW|/|W0|"),
-        ("meanfield", "kernel_change", "mean-field: |ΔK|/|K0|"),
+        ("ntk", "weight_change", "NTK: weights, ∝ 1/√N", -0.5),
+        ("ntk", "kernel_change", "NTK: kernel, ∝ 1/N", -1.0),
+        ("meanfield", "weight_change", "mean-field: weights, ∝ N⁰", 0.0),
+        ("meanfield", "kernel_change", "mean-field: kernel, ∝ N⁰", 0.0),
     ]
-    for i, (scaling, key, label) in enumerate(curves):
+    for i, (scaling, key, label, exponent) in enumerate(curves):
         values = s[scaling][key]
-        anchor = values[-1]
-        if scaling == "ntk":
-            law = [anchor * (w / widths[-1]) ** -0.5 for w in widths]
-            law_label = f"N^-1/2 law ({label.split(': ')[1]})"
-        else:
-            law = [anchor for _ in widths]
-            law_label = f"N^0 law ({label.split(': ')[1]})"
-        add_theory(fig, widths, law, label=law_label, index=i, dash="dashed")
-        add_measured(fig, widths, values, label=label, index=i)
-    finish(fig)
-    fig.legend.location = "bottom_left"
-    return fig
+        law = [values[-1] * (w / widths[-1]) ** exponent for w in widths]
+        add_theory(fig, widths, law, label=label, index=i, dash="dashed")
+        add_measured(fig, widths, values, label=label, index=i, spread=s[scaling].get(f"{key}_sem"))
+    trials = config.get("trials")
+    return finish(fig, spread_label=f"±1 s.e., {trials} seeds" if trials else "±1 s.e.")
 
 
 EXPERIMENT = Experiment(
     name="lazy_rich",
     title="Lazy and rich training",
-    summary="A two-layer network across widths: under NTK scaling the relative weight and kernel changes fall like "
-    "width^-1/2, under mean-field scaling they stay of order one.",
+    summary="A two-layer network across widths: under NTK scaling the relative weight change falls like 1/√width "
+    "and the kernel's like 1/width, under mean-field scaling both stay of order one.",
     citation="Jacot, Gabriel & Hongler (2018), arXiv:1806.07572; Chizat, Oyallon & Bach (2019), arXiv:1812.07956",
     config=Config,
     presets=PRESETS,

@@ -28,25 +28,49 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
+from compute.experiments._numerics import mean_and_sem
 from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 POPULATION = 1797  # images in sklearn's digits
 
 
 class Config(ExperimentConfig):
-    train_size: int = Field(256, ge=16, le=1200, description="Training images n, drawn at random from the 1797.")
-    test_size: int = Field(768, ge=50, le=1781, description="Held-out test images, drawn from the rest.")
+    train_size: int = Field(
+        256,
+        ge=16,
+        le=1200,
+        title="Training images n",
+        description="Training images n, drawn at random from the 1797 digits.",
+    )
+    test_size: int = Field(
+        768, ge=50, le=1781, title="Test images", description="Held-out test images, drawn from the rest."
+    )
     features: list[int] = Field(
         default_factory=lambda: [16, 32, 64, 128, 192, 256, 384, 512, 1024, 2048, 4096],
         min_length=4,
         max_length=24,
-        description="Numbers of random features p (each 1 to 65536); must reach below and above train_size.",
+        title="Features p",
+        description="Numbers of random features p (each 1 to 65536); must reach below and above the training images n.",
     )
-    trials: int = Field(4, ge=1, le=200, description="Independent feature draws averaged per number of features.")
-    ridge_min: float = Field(1e-6, gt=0.0, le=1.0, description="Smallest ridge of the search grid.")
-    ridge_max: float = Field(10.0, gt=0.0, le=1e4, description="Largest ridge of the search grid.")
-    ridge_points: int = Field(29, ge=2, le=200, description="Ridges in the log-spaced search grid.")
-    ridgeless: float = Field(1e-8, gt=0.0, le=1e-3, description="Tiny ridge of the near-ridgeless curve.")
+    trials: int = Field(
+        4,
+        ge=1,
+        le=200,
+        title="Feature draws per point",
+        description="Independent draws of the random features averaged per number of features.",
+    )
+    ridge_min: float = Field(
+        1e-6, gt=0.0, le=1.0, title="Smallest ridge", description="Smallest ridge of the log-spaced search grid."
+    )
+    ridge_max: float = Field(
+        10.0, gt=0.0, le=1e4, title="Largest ridge", description="Largest ridge of the log-spaced search grid."
+    )
+    ridge_points: int = Field(
+        29, ge=2, le=200, title="Ridges searched", description="Ridges in the log-spaced search grid."
+    )
+    ridgeless: float = Field(
+        1e-8, gt=0.0, le=1e-3, title="Near-zero ridge", description="The tiny ridge of the near-ridgeless curve."
+    )
 
     @field_validator("features")
     @classmethod
@@ -177,22 +201,30 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     total = len(config.features) * config.trials
     done = 0
     mean_curves = []
+    draw_curves = []  # per number of features: draws x ridges
     for p in config.features:
         acc = torch.zeros(len(ridge_list), dtype=dt, device=dev)
+        draws = []
         for trial in range(config.trials):
             gen = ctx.generator(f"features:{p}:{trial}")
             w = (torch.randn(dim, p, generator=gen, dtype=dt) / dim**0.5).to(dev)
             phi_tr = 2**0.5 * torch.relu(x_tr @ w)
             phi_te = 2**0.5 * torch.relu(x_te @ w)
-            acc += _errors_for_ridges(phi_tr @ phi_tr.T / p, phi_te @ phi_tr.T / p, y_tr, y_te, all_ridges)
+            errors = _errors_for_ridges(phi_tr @ phi_tr.T / p, phi_te @ phi_tr.T / p, y_tr, y_te, all_ridges)
+            acc += errors
+            draws.append(errors)
             done += 1
             ctx.check_cancelled()
             ctx.progress(done / total, f"p={p} draw {trial + 1}/{config.trials}")
         mean_curves.append(acc / config.trials)
+        draw_curves.append(torch.stack(draws).cpu())
     curves = torch.stack(mean_curves)  # features x ridges
     opt_idx = curves[:, :-1].argmin(dim=1)
     optimal = curves[:, :-1].min(dim=1).values.tolist()
     ridgeless = curves[:, -1].tolist()
+    # Standard errors over the feature draws, at each curve's ridge.
+    optimal_sem = [mean_and_sem(d[:, int(i)].tolist())[1] for d, i in zip(draw_curves, opt_idx, strict=True)]
+    ridgeless_sem = [mean_and_sem(d[:, -1].tolist())[1] for d in draw_curves]
     limit_opt = float(limit[limit_opt_idx])
     features = config.features
     worst_rise = max(later / earlier - 1 for earlier, later in zip(optimal, optimal[1:], strict=False))
@@ -217,8 +249,10 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
         "series": {
             "features": features,
             "optimal_error": optimal,
+            "optimal_error_sem": optimal_sem,
             "optimal_ridge": [ridge_list[int(i)] for i in opt_idx],
             "ridgeless_error": ridgeless,
+            "ridgeless_error_sem": ridgeless_sem,
             "kernel_limit_error": limit_opt,
             "train_size": config.train_size,
         },
@@ -227,32 +261,23 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Test error against number of features (log-log): optimal ridge, near-ridgeless, and the kernel limit."""
-    from bokeh.models.annotations import Span
-
-    from compute.plotting import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_rule, add_theory, field_title, finish, new_figure
 
     s = result["series"]
     p = s["features"]
     fig = new_figure(
-        "Random features on digits: more is better at the optimal ridge",
-        "number of features p",
-        "test squared error",
-        x_log=True,
-        y_log=True,
+        "", field_title(Config, "features"), "Test error (squared, summed over outputs)", x_log=True, y_log=True
     )
-    add_theory(
-        fig,
-        [p[0], p[-1]],
-        [s["kernel_limit_error"]] * 2,
-        label="kernel limit (p → ∞), optimal ridge",
-        index=0,
-        dash="dashed",
+    add_theory(fig, [p[0], p[-1]], [s["kernel_limit_error"]] * 2, label="kernel limit p → ∞", index=2, dash="dashed")
+    add_measured(
+        fig, p, s["optimal_error"], label="optimal ridge", index=0, line=True, spread=s.get("optimal_error_sem")
     )
-    add_measured(fig, p, s["optimal_error"], label="random features, optimal ridge", index=1, line=True)
-    add_measured(fig, p, s["ridgeless_error"], label="random features, near-ridgeless", index=3, line=True)
-    fig.add_layout(Span(location=s["train_size"], dimension="height", line_dash="dotted", line_color="gray"))
-    finish(fig)
-    return fig
+    add_measured(
+        fig, p, s["ridgeless_error"], label="near-zero ridge", index=1, line=True, spread=s.get("ridgeless_error_sem")
+    )
+    add_rule(fig, s["train_size"], label="p = n")
+    trials = config.get("trials")
+    return finish(fig, spread_label=f"±1 s.e., {trials} draws" if trials else "±1 s.e.")
 
 
 EXPERIMENT = Experiment(

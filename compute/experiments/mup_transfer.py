@@ -46,18 +46,32 @@ class Config(ExperimentConfig):
         default_factory=lambda: [32, 64, 128, 256],
         min_length=3,
         max_length=8,
-        description="Hidden widths (at least three, each between 8 and 8192).",
+        title="Width n",
+        description="Hidden widths n, in units (at least three, each between 8 and 8192).",
     )
     log2_lrs: list[float] = Field(
         default_factory=lambda: [-11.0, -10.0, -9.0, -8.0, -7.0, -6.0, -5.0, -4.0, -3.0],
         min_length=5,
         max_length=30,
-        description="Learning-rate grid as base-2 logarithms (each in [-24, 2]).",
+        title="Learning rates, log₂ η",
+        description="The learning-rate grid, as base-2 logarithms of η (each in [−24, 2]).",
     )
-    steps: int = Field(150, ge=10, le=20000, description="Adam steps per training run.")
-    batch: int = Field(128, ge=8, le=1797, description="Minibatch size.")
-    coord_steps: int = Field(5, ge=1, le=100, description="Steps taken before the coordinate check measures.")
-    coord_log2_lr: float = Field(-8.0, ge=-24, le=2, description="Base-2 log of the coordinate check's learning rate.")
+    steps: int = Field(150, ge=10, le=20000, title="Steps", description="Adam steps per training run.")
+    batch: int = Field(128, ge=8, le=1797, title="Batch size", description="Minibatch size, in images.")
+    coord_steps: int = Field(
+        5,
+        ge=1,
+        le=100,
+        title="Coordinate-check steps",
+        description="Steps taken before the coordinate check measures.",
+    )
+    coord_log2_lr: float = Field(
+        -8.0,
+        ge=-24,
+        le=2,
+        title="Coordinate-check log₂ η",
+        description="Base-2 logarithm of the coordinate check's learning rate η.",
+    )
 
     @field_validator("widths")
     @classmethod
@@ -301,50 +315,38 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
-    """Fitted optimal learning rate and coordinate-check RMS changes against width, on log-log axes.
+    """The fitted optimal learning rate against width, and the coordinate check, on log-log axes.
 
-    One figure rather than a grid of panels, so that the site can list its
-    data series; the full loss-against-learning-rate sweep is in the result.
     Theory lines: the optimum stays at its base-width value under muP and
-    falls like base/width under SP (the Adam scaling argument).
+    falls like base/width under SP (the Adam scaling argument). The full
+    loss-against-learning-rate sweep is in the result.
     """
-    from compute.plotting import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_theory, field_title, finish, new_figure, stack
 
     s = result["series"]
     widths = s["widths"]
-    base = str(min(widths))
-    fig = new_figure(
-        "muP against SP: optimal Adam learning rate and coordinate check",
-        "width",
-        "optimal learning rate  |  RMS change after a few steps",
-        x_log=True,
-        y_log=True,
+    base = min(widths)
+    width_label = field_title(Config, "widths")
+    top = new_figure(
+        "Optimal learning rate", width_label, "Optimal learning rate η*", x_log=True, y_log=True, height=300
     )
-    start = 2.0 ** s["optimal_log2_lr"]["mup"][base]
-    add_theory(fig, widths, [start] * len(widths), label="muP theory: optimum independent of width", index=0)
-    add_theory(
-        fig,
-        widths,
-        [start * min(widths) / w for w in widths],
-        label="SP theory: optimum ~ 1/width",
-        index=1,
-        dash="dashed",
-    )
+    start = 2.0 ** s["optimal_log2_lr"]["mup"][str(base)]
+    laws = {"mup": [start] * len(widths), "sp": [start * base / w for w in widths]}
+    names = {"mup": "μP: stays put", "sp": "SP: falls like 1/n"}
     for i, kind in enumerate(("mup", "sp")):
         best = [2.0 ** s["optimal_log2_lr"][kind][str(w)] for w in widths]
-        add_measured(fig, widths, best, label=f"{kind}: fitted optimal lr", index=i)
-    for j, (kind, what) in enumerate((("mup", "hidden"), ("sp", "hidden"), ("mup", "logits"), ("sp", "logits"))):
-        add_measured(
-            fig,
-            widths,
-            s["coordinate_check"][kind][what],
-            label=f"{kind}: RMS change of {what}",
-            index=j + 2,
-            line=True,
-        )
-    fig = finish(fig)
-    fig.legend.location = "bottom_left"
-    return fig
+        add_theory(top, widths, laws[kind], label=names[kind], index=i, dash="solid" if kind == "mup" else "dashed")
+        add_measured(top, widths, best, label=names[kind], index=i)
+    finish(top, measured_label="fitted optimum")
+    coord_steps = config.get("coord_steps")
+    after = f"after {coord_steps} steps" if coord_steps else "after a few steps"
+    bottom = new_figure("Coordinate check", width_label, f"RMS change {after}", x_log=True, y_log=True, height=300)
+    shown = (("mup", "hidden"), ("sp", "hidden"), ("mup", "logits"), ("sp", "logits"))
+    for j, (kind, what) in enumerate(shown):
+        label = f"{'μP' if kind == 'mup' else 'SP'}: {'last hidden layer' if what == 'hidden' else 'logits'}"
+        add_measured(bottom, widths, s["coordinate_check"][kind][what], label=label, index=j, line=True)
+    finish(bottom)
+    return stack(top, bottom)
 
 
 EXPERIMENT = Experiment(

@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from compute.experiments._numerics import loglog_slope
+from compute.experiments._numerics import loglog_slope, mean_and_sem
 from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 
@@ -36,12 +36,25 @@ class Config(ExperimentConfig):
         default_factory=lambda: [8, 16, 32, 64, 128],
         min_length=2,
         max_length=10,
-        description="Hidden widths (each 2 to 8192); both hidden layers have the same width.",
+        title="Width",
+        description="Hidden widths, in units (each 2 to 8192); both hidden layers have the same width.",
     )
-    seeds: int = Field(3, ge=2, le=16, description="Networks trained per width from independent initialisations.")
-    steps: int = Field(100, ge=1, le=20_000, description="Full-batch Adam steps.")
-    lr: float = Field(5e-3, gt=0.0, le=0.1, description="Adam learning rate.")
-    train_size: int = Field(600, ge=50, le=1500, description="Training images (the rest of the 1797 are held out).")
+    seeds: int = Field(
+        3,
+        ge=2,
+        le=16,
+        title="Seeds per width",
+        description="Networks trained per width from independent initialisations.",
+    )
+    steps: int = Field(100, ge=1, le=20_000, title="Steps", description="Full-batch Adam steps.")
+    lr: float = Field(5e-3, gt=0.0, le=0.1, title="Learning rate η", description="Adam step size η.")
+    train_size: int = Field(
+        600,
+        ge=50,
+        le=1500,
+        title="Training images",
+        description="Training images (the rest of the 1797 digits are held out).",
+    )
 
     @field_validator("widths")
     @classmethod
@@ -164,7 +177,8 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     done = 0
     cka: dict[str, list[float]] = {layer: [] for layer in layers}
     cka_init: dict[str, list[float]] = {layer: [] for layer in layers}
-    cka_spread: dict[str, list[float]] = {layer: [] for layer in layers}
+    cka_sem: dict[str, list[float]] = {layer: [] for layer in layers}
+    cka_init_sem: dict[str, list[float]] = {layer: [] for layer in layers}
     test_acc: list[float] = []
     invariance_errors: list[float] = []
     invertible_change = 0.0
@@ -193,11 +207,14 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
         test_acc.append(sum(accs) / len(accs))
         pairs = list(itertools.combinations(range(config.seeds), 2))
         for layer in layers:
-            values = [linear_cka(reps[i][layer], reps[j][layer]) for i, j in pairs]
-            cka[layer].append(sum(values) / len(values))
-            cka_spread[layer].append(max(values) - min(values))
-            init_values = [linear_cka(reps0[i][layer], reps0[j][layer]) for i, j in pairs]
-            cka_init[layer].append(sum(init_values) / len(init_values))
+            # Standard errors over seed pairs; pairs that share a seed are not independent, so these
+            # understate the uncertainty somewhat.
+            mean, sem = mean_and_sem([linear_cka(reps[i][layer], reps[j][layer]) for i, j in pairs])
+            cka[layer].append(mean)
+            cka_sem[layer].append(sem)
+            mean, sem = mean_and_sem([linear_cka(reps0[i][layer], reps0[j][layer]) for i, j in pairs])
+            cka_init[layer].append(mean)
+            cka_init_sem[layer].append(sem)
         # Invariances, on the trained representations of the first two seeds.
         gen = ctx.generator(f"invariance:{width}")
         for layer in layers:
@@ -230,7 +247,8 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
             "widths": config.widths,
             "cka": cka,
             "cka_init": cka_init,
-            "cka_spread": cka_spread,
+            "cka_sem": cka_sem,
+            "cka_init_sem": cka_init_sem,
             "test_accuracy": test_acc,
         },
     }
@@ -238,22 +256,26 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     """Same-layer CKA across seeds against width (log x), trained and at initialisation, with the limit CKA = 1."""
-    from compute.plotting import add_measured, add_theory, finish, new_figure
+    from compute.plotting import add_measured, add_rule, field_title, finish, new_figure
 
     s = result["series"]
     widths = s["widths"]
-    fig = new_figure(
-        "Networks from different seeds: linear CKA of the same layer", "width", "linear CKA across seeds", x_log=True
-    )
-    add_theory(
-        fig, [widths[0], widths[-1]], [1.0, 1.0], label="identical representations (CKA = 1)", index=7, dash="dashed"
-    )
+    fig = new_figure("", field_title(Config, "widths"), "Linear CKA between seeds", x_log=True)
     for i, layer in enumerate(s["cka"]):
-        add_measured(fig, widths, s["cka"][layer], label=f"{layer}, trained", index=i, line=True)
-        add_measured(fig, widths, s["cka_init"][layer], label=f"{layer}, at initialisation", index=i + 2)
-    finish(fig)
-    fig.legend.location = "bottom_right"
-    return fig
+        name = f"layer {i + 1}"
+        add_measured(
+            fig, widths, s["cka"][layer], label=f"{name}, trained", index=2 * i, line=True, spread=s["cka_sem"][layer]
+        )
+        add_measured(
+            fig,
+            widths,
+            s["cka_init"][layer],
+            label=f"{name}, at initialisation",
+            index=2 * i + 1,
+            spread=s["cka_init_sem"][layer],
+        )
+    add_rule(fig, 1.0, dimension="width", label="CKA = 1, identical")
+    return finish(fig, spread_label="±1 s.e. over seed pairs")
 
 
 EXPERIMENT = Experiment(

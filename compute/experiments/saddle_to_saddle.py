@@ -43,23 +43,38 @@ class Config(ExperimentConfig):
         default_factory=lambda: [3.0, 2.0, 1.0],
         min_length=2,
         max_length=8,
-        description="Distinct singular values s_k of the target map, each in [0.2, 10].",
+        title="Singular values sₖ",
+        description="Distinct singular values sₖ of the target map, each in [0.2, 10].",
     )
-    hidden: int = Field(64, ge=1, le=512, description="Hidden width (at least the number of singular values).")
+    hidden: int = Field(
+        64, ge=1, le=512, title="Hidden width", description="Hidden units (at least the number of singular values)."
+    )
     alphas: list[float] = Field(
         default_factory=lambda: [1e-2, 1e-4, 1e-8],
         min_length=1,
         max_length=6,
-        description="Initialisation scales alpha, each between 1e-12 and 0.1.",
+        title="Initial scale α",
+        description="Initialisation scales α (each weight's standard deviation times √width), each between "
+        "10⁻¹² and 0.1.",
     )
-    lr: float = Field(0.002, gt=0, le=0.05, description="Gradient-descent learning rate (time is lr * step).")
+    lr: float = Field(
+        0.002,
+        gt=0,
+        le=0.05,
+        title="Learning rate η",
+        description="Gradient-descent step size η (time is t = η × step).",
+    )
     extra_time: float = Field(
         1.4,
         ge=1.05,
         le=3.0,
-        description="Train until this multiple of the slowest mode's predicted drop time ln(1/alpha)/s_min.",
+        title="Training time",
+        description="Train until this multiple of the slowest mode's predicted drop time, ln(1/α) over the "
+        "smallest singular value.",
     )
-    points: int = Field(400, ge=50, le=2000, description="Points kept per loss curve in the stored result.")
+    points: int = Field(
+        400, ge=50, le=2000, title="Points kept", description="Points kept per loss curve in the stored result."
+    )
 
     @field_validator("singular_values")
     @classmethod
@@ -274,11 +289,11 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
-    """Loss against rescaled time t/ln(1/alpha): every alpha on one staircase with steps at 1/s_k."""
-    from compute.plotting import add_measured, add_theory, finish, new_figure
+    """Loss against rescaled time t/ln(1/α): every α on one staircase with drops at 1/sₖ."""
+    from compute.plotting import add_measured, add_theory, finish, new_figure, number
 
     s_list = result["singular_values"]
-    fig = new_figure("Saddle-to-saddle: loss against t / ln(1/alpha)", "t / ln(1/alpha)", "loss")
+    fig = new_figure("", "Rescaled time t / ln(1/α)", "Loss")
     runs = result["series"]["runs"]
     end = max(r["t"][-1] / math.log(1 / r["alpha"]) for r in runs.values())
     xs, ys = [0.0], [0.5 * sum(x * x for x in s_list)]
@@ -288,15 +303,18 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
         ys += [ys[-1], level]
     xs.append(end)
     ys.append(0.0)
-    add_theory(fig, xs, ys, label="theory: plateaus, drops at 1/s_k", index=0)
-    for i, (key, run_data) in enumerate(runs.items()):
+    add_theory(fig, xs, ys, label="staircase: drops at 1/sₖ", index=0)
+    for i, run_data in enumerate(runs.values()):
         scale = math.log(1 / run_data["alpha"])
         add_measured(
-            fig, [t / scale for t in run_data["t"]], run_data["loss"], label=f"alpha = {key}", index=i + 1, line=True
+            fig,
+            [t / scale for t in run_data["t"]],
+            run_data["loss"],
+            label=f"α = {number(run_data['alpha'])}",
+            index=i + 1,
+            line=True,
         )
-    fig = finish(fig)
-    fig.legend.location = "top_right"
-    return fig
+    return finish(fig)
 
 
 EXPERIMENT = Experiment(

@@ -39,19 +39,30 @@ from compute.protocol import Claim, Context, Experiment, ExperimentConfig
 
 
 class Config(ExperimentConfig):
-    alpha: float = Field(1.0, ge=0.3, le=3.0, description="Spectral exponent: lambda_i = i^-(1 + alpha).")
-    dim: int = Field(2000, ge=64, le=20000, description="Number of input dimensions (the spectrum's length).")
+    alpha: float = Field(
+        1.0,
+        ge=0.3,
+        le=3.0,
+        title="Spectral exponent α",
+        description="The data covariance's eigenvalues fall as λᵢ = i^−(1+α); the loss is predicted to fall as "
+        "n^−α and p^−α.",
+    )
+    dim: int = Field(
+        2000, ge=64, le=20000, title="Input dimension", description="Coordinates of the data (the spectrum's length)."
+    )
     sizes: list[int] = Field(
         default_factory=lambda: [16, 32, 64, 128, 256],
         min_length=3,
         max_length=12,
-        description="Training-set sizes n and feature counts p (each at most dim / 4).",
+        title="Samples n or features p",
+        description="Training-set sizes n and feature counts p (each at most a quarter of the input dimension).",
     )
     trials: int = Field(
         8,
         ge=1,
         le=200,
-        description="Random draws at the largest size; a size m gets trials * min(16, max_size // m) draws, "
+        title="Draws at the largest size",
+        description="Random draws at the largest size; a size m gets trials × min(16, largest size / m) draws, "
         "since small sizes are cheap and fluctuate most.",
     )
 
@@ -205,25 +216,19 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
 
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
-    """Loss against n and against p on log-log axes, theory lines over measured markers."""
-    from compute.plotting import add_measured, add_theory, finish, new_figure
+    """Loss against n and against p on log-log axes: theory lines, measured means with standard errors."""
+    from compute.plotting import add_measured, add_theory, field_title, finish, new_figure, number
 
     s = result["series"]
     alpha = -result["metrics"]["predicted_exponent"]
-    fig = new_figure(
-        f"Scaling laws, spectrum i^-(1+alpha), alpha = {alpha:g}",
-        "n (samples) or p (features)",
-        "loss",
-        x_log=True,
-        y_log=True,
-    )
-    add_theory(fig, s["dense"], s["theory_data_dense"], label="theory, loss vs n", index=0)
-    add_measured(fig, s["sizes"], s["data_loss"], label="measured, loss vs n", index=0)
-    add_theory(fig, s["dense"], s["theory_features_dense"], label="theory, loss vs p", index=1, dash="dashed")
-    add_measured(fig, s["sizes"], s["feature_loss"], label="measured, loss vs p", index=1)
+    fig = new_figure("", field_title(Config, "sizes"), "Loss", x_log=True, y_log=True)
+    add_theory(fig, s["dense"], s["theory_data_dense"], label="against samples n", index=0)
+    add_measured(fig, s["sizes"], s["data_loss"], label="against samples n", index=0, spread=s["data_sem"])
+    add_theory(fig, s["dense"], s["theory_features_dense"], label="against features p", index=1, dash="dashed")
+    add_measured(fig, s["sizes"], s["feature_loss"], label="against features p", index=1, spread=s["feature_sem"])
     ref = [s["theory_data_dense"][0] * (x / s["dense"][0]) ** (-alpha) for x in s["dense"]]
-    add_theory(fig, s["dense"], ref, label=f"power law x^-{alpha:g}", index=2, dash="dotted")
-    return finish(fig)
+    add_theory(fig, s["dense"], ref, label=f"power law, slope −{number(alpha)}", index=2, dash="dotted")
+    return finish(fig, spread_label="±1 s.e. over draws")
 
 
 EXPERIMENT = Experiment(

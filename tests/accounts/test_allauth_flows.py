@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from apps.accounts.models import User
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 NEW_PASSWORD = "a-new-and-long-passphrase-42"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 def _attempt(client, login: str, password: str, ip: str = "203.0.113.7"):
@@ -58,6 +58,15 @@ def test_alternating_username_and_email_does_not_earn_extra_guesses(client, alic
     for i in range(settings.AXES_FAILURE_LIMIT):
         _attempt(client, "alice" if i % 2 else "Alice@Example.org", "wrong-password")
     assert _attempt(client, "alice", PASSWORD).status_code == 429
+
+
+def test_a_second_verified_address_does_not_earn_extra_guesses(client, alice) -> None:
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=alice, email="alice.work@example.org", verified=True, primary=False)
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        _attempt(client, "alice.work@example.org" if i % 2 else "alice@example.org", "wrong-password")
+    assert _attempt(client, "alice.work@example.org", PASSWORD).status_code == 429
 
 
 def _attempt_via_proxy(client, login: str, password: str, forwarded_for: str):

@@ -9,7 +9,6 @@ moderator; admin, a superuser.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,39 +22,7 @@ from apps.experiments.services import run_request
 from apps.forum import services as forum
 from apps.forum.models import Category, Post, Thread
 from apps.questions.models import ProgressEntry, Question
-from tests.perspectives.factories import make_article
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    # Throttle and forum rate counters live in the cache; each test starts with none.
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Seven personas per test; the real hasher would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _no_broker(monkeypatch):
-    """Record enqueued runs instead of talking to a broker (tests/experiments covers the broker)."""
-    sent: list[int] = []
-    monkeypatch.setattr("apps.experiments.tasks.execute_run.apply_async", lambda args, **kw: sent.append(args[0]))
-    return sent
-
-
-def established(user: Any) -> Any:
-    """An account old enough, with enough posts, to be past forum trust level 0."""
-    type(user).objects.filter(pk=user.pk).update(date_joined=timezone.now() - timedelta(days=30))
-    user.refresh_from_db()
-    cat, _ = Category.objects.get_or_create(slug="history", defaults={"name": "History"})
-    old = Thread.objects.create(category=cat, title="Old talk", author=user)
-    Post.objects.bulk_create([Post(thread=old, author=user, body=f"old {i}", html=f"<p>old {i}</p>") for i in range(3)])
-    return user
+from tests.factories import CategoryFactory, QuestionFactory, established, make_article
 
 
 def client_for(user: Any | None) -> APIClient:
@@ -83,9 +50,9 @@ def world(alice, bob, charlie, mallory, mod, admin_user) -> World:
     for user in (alice, bob, mallory):
         established(user)
     article = make_article("edge-of-stability", body="## Sharpness\n\nIt rises to $2/\\eta$.\n", tags=("eos",))
-    question = Question.objects.create(number=1, slug="eos", title="Why the edge?", statement="Why 2/eta?")
+    question = QuestionFactory(number=1, slug="eos", title="Why the edge?", statement="Why 2/eta?")
     ProgressEntry.objects.create(question=question, date=timezone.now().date(), who="Cohen et al.", summary="Seen.")
-    category = Category.objects.create(slug="general", name="General", description="Anything.")
+    category = CategoryFactory(slug="general", name="General", description="Anything.")
     thread = forum.thread_create(user=alice, category=category, title="Is it universal?", body="Does it always?")
     post = thread.posts.get()
     run, _ = run_request(requester=alice, experiment="deep_linear", params={}, preset="smoke")

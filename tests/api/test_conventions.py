@@ -331,7 +331,7 @@ def test_a_list_costs_the_same_number_of_queries_for_one_row_or_many(world: Worl
     from django.test.utils import CaptureQueriesContext
 
     from apps.experiments.services import run_request
-    from tests.perspectives.factories import make_article
+    from tests.factories import make_article
 
     client = APIClient()
 

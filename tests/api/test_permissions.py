@@ -168,7 +168,7 @@ def hidden_thread(w: World) -> Thread:
 
 
 def draft_article() -> Article:
-    from tests.perspectives.factories import make_article
+    from tests.factories import make_article
 
     return make_article("a-draft", status="draft")
 

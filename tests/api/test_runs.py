@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -16,7 +18,7 @@ def _request(client: APIClient, **body: object):
 
 
 def test_a_new_request_is_accepted_with_a_location_and_enqueued_once(
-    world: World, bob, _no_broker, django_capture_on_commit_callbacks
+    world: World, bob, task_broker, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = _request(client_for(bob), experiment="deep_linear", preset="smoke", params={"lr": 0.01})
@@ -25,11 +27,11 @@ def test_a_new_request_is_accepted_with_a_location_and_enqueued_once(
     assert response["Location"] == f"/api/v1/runs/{run_id}/"
     assert response.json()["status"] == "queued"
     assert Run.objects.get(pk=run_id).requested_by == bob
-    assert _no_broker == [run_id]
+    assert task_broker.run_ids() == [run_id]
 
 
 def test_an_identical_request_returns_the_existing_run_with_200(
-    world: World, bob, mallory, _no_broker, django_capture_on_commit_callbacks
+    world: World, bob, mallory, task_broker, django_capture_on_commit_callbacks
 ) -> None:
     body = {"experiment": "deep_linear", "preset": "smoke", "params": {"lr": 0.02}}
     with django_capture_on_commit_callbacks(execute=True):
@@ -38,17 +40,17 @@ def test_an_identical_request_returns_the_existing_run_with_200(
         again = _request(client_for(mallory), experiment="deep_linear", preset="smoke", params={"lr": 0.02, "seed": 0})
     assert (first.status_code, again.status_code) == (202, 200)
     assert again.json()["id"] == first.json()["id"]
-    assert _no_broker == [first.json()["id"]]
+    assert task_broker.run_ids() == [first.json()["id"]]
 
 
-def test_bad_parameters_come_back_by_field_and_nothing_is_saved(world: World, bob, _no_broker) -> None:
+def test_bad_parameters_come_back_by_field_and_nothing_is_saved(world: World, bob, task_broker) -> None:
     before = Run.objects.count()
     response = _request(client_for(bob), experiment="deep_linear", params={"lr": -1, "steps": "many", "colour": 3})
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "invalid"
     assert {"lr", "steps", "colour"} <= set(error["fields"])
-    assert Run.objects.count() == before and _no_broker == []
+    assert Run.objects.count() == before and task_broker.run_ids() == []
 
 
 @pytest.mark.parametrize(
@@ -101,12 +103,12 @@ def test_polling_shows_progress_until_the_run_is_finished(world: World) -> None:
 
 def test_the_result_comes_as_json_and_as_csv(world: World) -> None:
     client = APIClient()
-    data = client.get(f"/api/v1/runs/{world.done.pk}/result/").json()
+    data = json.loads(b"".join(client.get(f"/api/v1/runs/{world.done.pk}/result/").streaming_content))
     assert data["result"]["loss"] == [1.0, 0.5, 0.25]
     assert data["provenance"] == {"device": "cpu"}
     csv = client.get(f"/api/v1/runs/{world.done.pk}/result.csv")
     assert csv["Content-Type"].startswith("text/csv")
-    assert csv.content.decode().splitlines() == ["t,loss", "0,1.0", "1,0.5", "2,0.25"]
+    assert b"".join(csv.streaming_content).decode().splitlines() == ["t,loss", "0,1.0", "1,0.5", "2,0.25"]
 
 
 def test_the_owner_cancels_and_mallory_cannot(world: World, alice, mallory) -> None:
@@ -120,13 +122,13 @@ def test_the_owner_cancels_and_mallory_cannot(world: World, alice, mallory) -> N
 
 
 def test_reproducing_a_run_creates_a_linked_run(
-    world: World, alice, _no_broker, django_capture_on_commit_callbacks
+    world: World, alice, task_broker, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(alice).post(f"/api/v1/runs/{world.done.pk}/reproduce/")
     assert response.status_code == 202
     assert response.json()["reproduction_of"] == world.done.pk
-    assert _no_broker == [response.json()["id"]]
+    assert task_broker.run_ids() == [response.json()["id"]]
 
 
 def test_only_a_succeeded_run_can_be_reproduced(world: World, alice) -> None:

@@ -68,7 +68,8 @@ def _point_at_real_objects(case: Any, world: World) -> None:
 @FUZZ
 def test_the_api_never_fails_and_matches_its_schema_for_anonymous_callers(case: Any, world: World) -> None:
     _point_at_real_objects(case, world)
-    case.call_and_validate(checks=CHECKS)
+    # The in-process transport does not undo Content-Encoding as an HTTP client would; ask for plain bodies.
+    case.call_and_validate(headers={"Accept-Encoding": "identity"}, checks=CHECKS)
 
 
 @pytest.mark.django_db
@@ -78,4 +79,4 @@ def test_writes_never_fail_and_match_the_schema_for_a_member(case: Any, world: W
     # Reads by members are covered by the permission matrix; writes are where a member reaches the services.
     _point_at_real_objects(case, world)
     token = client_for(alice)._credentials["HTTP_AUTHORIZATION"]
-    case.call_and_validate(headers={"Authorization": token}, checks=CHECKS)
+    case.call_and_validate(headers={"Authorization": token, "Accept-Encoding": "identity"}, checks=CHECKS)

@@ -44,6 +44,15 @@ def start_chromium(profile_dir: str, *, width: int = 1280, height: int = 1000) -
     return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
 
 
+def console_errors(driver: Any) -> list[str]:
+    """The page's console errors so far; Chromium's own request for /favicon.ico (the site has none) is not one."""
+    return [
+        e["message"]
+        for e in driver.get_log("browser")
+        if e["level"] in ("SEVERE", "ERROR") and "favicon.ico" not in e["message"]
+    ]
+
+
 # Every <canvas> under an element, looking inside shadow roots (BokehJS draws in shadow DOM),
 # with the number of pixels that are not blank or white: > 0 means something was drawn.
 DRAWN_PIXELS_JS = """

@@ -8,7 +8,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from apps.perspectives.models import Article
 from apps.perspectives.services import article_publish
-from tests.browser.chrome import DRAWN_PIXELS_JS
+from tests.browser.chrome import DRAWN_PIXELS_JS, console_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,15 +39,6 @@ window.lmFigures[arguments[0]].doc.all_models.forEach(m => {
 });
 return out;
 """
-
-
-def _console_errors(driver) -> list[str]:
-    # Chromium asks for /favicon.ico on its own; the site has no icon, which is not this page's doing.
-    return [
-        e["message"]
-        for e in driver.get_log("browser")
-        if e["level"] in ("SEVERE", "ERROR") and "favicon.ico" not in e["message"]
-    ]
 
 
 def test_the_article_figure_draws_switches_toggles_theory_and_logs_no_errors(
@@ -95,7 +86,7 @@ def test_the_article_figure_draws_switches_toggles_theory_and_logs_no_errors(
     assert math.size["width"] > 20 and math.size["height"] > 5  # MathML laid out natively
 
     driver.save_screenshot(str(screenshot_dir / "article-figure.png"))
-    assert _console_errors(driver) == []
+    assert console_errors(driver) == []
 
 
 def test_a_figure_whose_run_is_still_computing_shows_progress(live_server, chromium, alice):
@@ -114,7 +105,7 @@ def test_a_figure_whose_run_is_still_computing_shows_progress(live_server, chrom
     status = chromium.find_element(By.CSS_SELECTOR, ".lm-figure-status")
     wait.until(lambda d: "Computing" in status.text)
     assert chromium.find_element(By.CSS_SELECTOR, ".lm-figure-status progress").get_attribute("value") == "0.25"
-    assert _console_errors(chromium) == []
+    assert console_errors(chromium) == []
 
 
 def test_a_run_page_draws_the_same_figure(live_server, chromium, finished_run, screenshot_dir):
@@ -126,4 +117,4 @@ def test_a_run_page_draws_the_same_figure(live_server, chromium, finished_run, s
     assert max(chromium.execute_script(DRAWN_PIXELS_JS, plot)) > 1000
     assert not chromium.find_elements(By.CSS_SELECTOR, "figure.lm-figure-live select")  # one run: no grid widget
     chromium.save_screenshot(str(screenshot_dir / "run-figure.png"))
-    assert _console_errors(chromium) == []
+    assert console_errors(chromium) == []

@@ -11,6 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from apps.submissions.models import State, Submission
+from tests.browser.chrome import console_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,14 +23,6 @@ def _log_in(driver: Any, live_server: Any, user: Any) -> None:
     driver.add_cookie(
         {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "path": "/"}
     )
-
-
-def _console_errors(driver: Any) -> list[str]:
-    return [
-        e["message"]
-        for e in driver.get_log("browser")
-        if e["level"] in ("SEVERE", "ERROR") and "favicon.ico" not in e["message"]
-    ]
 
 
 def test_an_author_writes_previews_and_submits_a_draft(
@@ -61,7 +54,7 @@ def test_an_author_writes_previews_and_submits_a_draft(
     submission.refresh_from_db()
     assert submission.state == State.SUBMITTED
     assert submission.transitions.get().note == "Ready for review."
-    assert _console_errors(driver) == []
+    assert console_errors(driver) == []
 
 
 def test_an_author_experiment_figure_is_drawn_from_its_spec(
@@ -70,13 +63,15 @@ def test_an_author_experiment_figure_is_drawn_from_its_spec(
     from apps.experiments.models import Run, RunResult
     from apps.submissions import services
     from tests.browser.chrome import DRAWN_PIXELS_JS
-    from tests.submissions.conftest import GOOD_SOURCE, SPEC
+    from tests.factories import GOOD_SOURCE, SPEC
 
     draft = services.submission_create(author=alice, fields={"title": "T", "summary": "S", "body": "B"})
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     run, _ = services.author_experiment_run(experiment=exp, user=alice)
     RunResult.objects.create(run=run, data={"x": [0.0, 1.0, 2.0, 3.0], "y": [0.0, 1.0, 4.0, 9.0]})
     Run.objects.filter(pk=run.pk).update(status="succeeded", digest="browser-squares")
@@ -86,4 +81,4 @@ def test_an_author_experiment_figure_is_drawn_from_its_spec(
         chromium.get(live_server.url + page)
         plot = chromium.find_element(By.CSS_SELECTOR, ".lm-figure-plot")
         WebDriverWait(chromium, 30).until(lambda d, p=plot: max(d.execute_script(DRAWN_PIXELS_JS, p) or [0]) > 1000)
-        assert _console_errors(chromium) == [], page
+        assert console_errors(chromium) == [], page

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from compute.experiments._numerics import loglog_slope, solve_kappa, subsample_indices
+from compute.experiments._numerics import loglog_slope, mean_and_sem, solve_kappa, subsample_indices
 
 
 def test_the_loglog_slope_of_an_exact_power_law_is_its_exponent() -> None:
@@ -52,3 +52,13 @@ def test_kappa_solves_the_eigenlearning_equation() -> None:
 def test_kappa_is_refused_when_n_exceeds_the_number_of_nonzero_eigenvalues_without_a_ridge() -> None:
     with pytest.raises(ValueError):
         solve_kappa([1.0, 0.5, 0.0], 3.0, 0.0)
+
+
+def test_the_standard_error_is_the_sample_deviation_over_the_root_of_the_draws() -> None:
+    mean, sem = mean_and_sem([1.0, 2.0, 3.0, 6.0])
+    assert mean == 3.0
+    # Sample variance (ddof 1) = (4 + 1 + 0 + 9) / 3 = 14/3; over four draws.
+    assert sem == pytest.approx(math.sqrt(14 / 3 / 4))
+    assert mean_and_sem([5.0]) == (5.0, 0.0)
+    with pytest.raises(ValueError):
+        mean_and_sem([])

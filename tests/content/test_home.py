@@ -7,8 +7,7 @@ import datetime
 from django.urls import reverse
 
 from apps.questions.models import ProgressEntry, Question
-from tests.conftest import PASSWORD
-from tests.perspectives.factories import make_article
+from tests.factories import PASSWORD, make_article
 
 
 def test_the_home_page_is_at_the_root_of_the_site() -> None:

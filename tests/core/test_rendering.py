@@ -174,7 +174,7 @@ def test_without_a_resolver_a_figure_is_a_static_placeholder() -> None:
     out = render_markdown(FIGURE)
     assert '<figure class="lm-figure lm-figure-static">' in out.html
     assert "Figure: deep_linear (will be drawn when the experiment runs)" in out.html
-    assert "<figcaption>Modes <math" in out.html
+    assert '<figcaption><span class="figure-number">Figure 1.</span> Modes <span class="math-inline"><math' in out.html
 
 
 def test_a_figure_block_shown_as_code_is_not_a_directive() -> None:
@@ -265,7 +265,7 @@ def test_a_paragraph_of_thousands_of_unclosed_brackets_renders_as_its_text() -> 
 def test_a_defused_paragraph_keeps_its_code_math_and_citations() -> None:
     source = "[@k] `[x` $a_1$ " + "[a " * 2000
     out = render_markdown(source, bibliography="@misc{k, title={K}}")
-    assert '<span class="citation">[<a href="#ref-k">1</a>]</span>' in out.html
+    assert '<span class="citation" id="cite-1">[<a href="#ref-k">1</a>]</span>' in out.html
     assert "<code>[x</code>" in out.html and "<msub>" in out.html
     assert out.errors == []
 
@@ -285,9 +285,16 @@ def test_an_id_prefix_namespaces_every_generated_id_and_the_links_to_it() -> Non
         "## Reply form\n\nClaim [@k].[^1]\n\n[^1]: Note.\n", bibliography="@misc{k, title={K}}", id_prefix="post-7-"
     )
     ids = {attrs["id"] for _, attrs in tags(out.html) if "id" in attrs}
-    assert ids == {"post-7-reply-form", "post-7-fn-1", "post-7-fnref-1", "post-7-references", "post-7-ref-k"}
+    assert ids == {
+        "post-7-reply-form",
+        "post-7-fn-1",
+        "post-7-fnref-1",
+        "post-7-references",
+        "post-7-ref-k",
+        "post-7-cite-1",
+    }
     hrefs = {attrs["href"] for t, attrs in tags(out.html) if t == "a"}
-    assert {"#post-7-reply-form", "#post-7-fn-1", "#post-7-fnref-1", "#post-7-ref-k"} <= hrefs
+    assert {"#post-7-reply-form", "#post-7-fn-1", "#post-7-fnref-1", "#post-7-ref-k", "#post-7-cite-1"} <= hrefs
     assert out.toc == [TocEntry(2, "post-7-reply-form", "Reply form")]
 
 

@@ -51,7 +51,7 @@ def test_references_carry_authors_title_venue_year_and_link() -> None:
 
 def test_the_citation_links_to_its_reference_item() -> None:
     out = render_markdown("See [@jacot2018].", bibliography=BIB)
-    assert '<span class="citation">[<a href="#ref-jacot2018">1</a>]</span>' in out.html
+    assert '<span class="citation" id="cite-1">[<a href="#ref-jacot2018">1</a>]</span>' in out.html
     assert '<li id="ref-jacot2018">' in out.html
 
 
@@ -103,8 +103,8 @@ def test_a_broken_entry_is_reported_and_the_good_ones_still_load() -> None:
 def test_a_citation_may_carry_a_locator() -> None:
     out = render_markdown("As shown [@saxe2014, sec. 3; @jacot2018].", bibliography=BIB)
     assert (
-        '<span class="citation">[<a href="#ref-saxe2014">1</a>, sec. 3; <a href="#ref-jacot2018">2</a>]</span>'
-        in out.html
+        '<span class="citation" id="cite-1">'
+        '[<a href="#ref-saxe2014">1</a>, sec. 3; <a href="#ref-jacot2018">2</a>]</span>' in out.html
     )
 
 

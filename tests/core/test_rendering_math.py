@@ -12,7 +12,7 @@ from apps.core.rendering.mathml import latex_to_mathml
         (r"\sum_{j} s_j^2", "<msubsup>"),
         (r"\mathbb{E}", "&#x1D53C;"),
         (r"\mathrm{tr}", 'mathvariant="normal"'),
-        (r"\left( x \right)", 'stretchy="true"'),
+        (r"\left( \frac{1}{x} \right)", 'stretchy="true"'),
         (r"\begin{aligned} a &= b \\ c &= d \end{aligned}", "<mtable"),
         (r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}", "<mtable"),
         (r"\hat{\theta}", "<mover"),
@@ -63,3 +63,14 @@ def test_an_unknown_command_is_reported_by_name(latex: str) -> None:
 
 def test_self_referencing_macros_are_an_error_not_a_hang() -> None:
     assert latex_to_mathml(r"\def\a{\a}\a", display=False).error
+
+
+def test_fences_stretch_only_around_something_tall() -> None:
+    flat = latex_to_mathml(r"L \left( \theta_k \right)", display=True).html
+    tall = latex_to_mathml(r"\left( \frac{a}{b} \right)", display=True).html
+    assert flat.count('stretchy="false" fence="true"') == 2 and 'stretchy="true"' not in flat
+    assert tall.count('stretchy="true" fence="true"') == 2
+
+
+def test_a_full_stop_in_a_formula_gets_no_operator_space() -> None:
+    assert '<mo lspace="0" rspace="0">&#x0002E;</mo>' in latex_to_mathml("x .", display=True).html

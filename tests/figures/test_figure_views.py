@@ -33,7 +33,8 @@ def plotted_from_item(item: dict) -> list[dict]:
                 visit(value)
 
     visit(item["doc"])
-    return [{"x": d["x"], "y": d["y"], "series": d["series"][0]} for d in found.values()]
+    # Sources without x and y only draw a glyph in the figure's key; they hold no data.
+    return [{"x": d["x"], "y": d["y"], "series": d["series"][0]} for d in found.values() if "x" in d and "y" in d]
 
 
 def test_a_finished_run_serves_its_bokeh_item_with_a_long_cache_and_an_etag(client, finished_run):
@@ -95,7 +96,7 @@ def test_the_json_download_is_exactly_the_plotted_data(client, finished_run):
     plotted = plotted_from_item(client.get(f"/experiments/runs/{run.pk}/figure.json").json()["item"])
     response = client.get(f"/experiments/runs/{run.pk}/data.json")
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
-    series = response.json()["series"]
+    series = json.loads(downloaded(response))["series"]
     assert [(s["name"], s["x"], s["y"]) for s in series] == [(p["series"], p["x"], p["y"]) for p in plotted]
     assert {s["role"] for s in series} == {"theory", "measured"}
 
@@ -104,11 +105,39 @@ def test_the_csv_download_is_exactly_the_plotted_data(client, finished_run):
     run = finished_run()
     plotted = plotted_from_item(client.get(f"/experiments/runs/{run.pk}/figure.json").json()["item"])
     response = client.get(f"/experiments/runs/{run.pk}/data.csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(downloaded(response).decode())))
     expected = [(p["series"], x, y) for p in plotted for x, y in zip(p["x"], p["y"], strict=True)]
     assert [(r["series"], float(r["x"]), float(r["y"])) for r in rows] == expected
     again = client.get(f"/experiments/runs/{run.pk}/data.csv", HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
+
+
+def downloaded(response) -> bytes:
+    """A download's bytes as the client reads them (downloads stream from stored, compressed files)."""
+    import gzip
+
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return gzip.decompress(raw) if response.get("Content-Encoding") == "gzip" else raw
+
+
+def test_a_large_download_is_written_once_sent_compressed_and_rate_limited(client, finished_run, settings):
+    import gzip
+
+    from django.core.files.storage import default_storage
+
+    run = finished_run()
+    plain = client.get(f"/experiments/runs/{run.pk}/result.json")
+    packed = client.get(f"/experiments/runs/{run.pk}/result.json", HTTP_ACCEPT_ENCODING="gzip, br")
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(b"".join(packed.streaming_content)) == downloaded(plain)
+    assert default_storage.exists(f"run-exports/{run.pk}/{run.digest[:32]}-result-json.gz")  # written once, kept
+    settings.RUNS_DOWNLOADS_PER_MINUTE = 3
+    statuses = [client.get(f"/experiments/runs/{run.pk}/result.csv").status_code for _ in range(3)]
+    assert statuses == [200, 429, 429]  # two downloads already counted this minute
+    limited = client.get(f"/experiments/runs/{run.pk}/data.json")
+    assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
+    holder = client.get(f"/experiments/runs/{run.pk}/result.json", HTTP_IF_NONE_MATCH=plain["ETag"])
+    assert holder.status_code == 304  # a client that holds the file is never refused
 
 
 def test_a_run_without_a_result_has_no_data_to_download(client, make_run):

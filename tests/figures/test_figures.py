@@ -103,7 +103,7 @@ def test_the_placeholder_has_controls_links_and_a_no_script_table_for_a_finished
     assert f'href="/experiments/runs/{run.pk}/">run #{run.pk}</a>' in html
     assert 'href="/experiments/deep_linear/?preset=smoke&amp;init_scale=0.001"' in html
     noscript = html[html.index("<noscript") : html.index("</noscript>")]
-    assert "<table" in noscript and "measured s=" in noscript
+    assert "<table" in noscript and "s = 3" in noscript
 
 
 def test_publishing_an_article_with_a_bad_figure_is_refused_and_saves_nothing(alice):

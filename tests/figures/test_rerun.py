@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from apps.experiments.models import Run
@@ -26,7 +24,7 @@ def test_a_prefill_with_a_bad_value_shows_the_form_and_never_a_500(client):
 def test_a_signed_in_reader_requests_a_run_which_is_queued_and_its_message_lands(
     client,
     alice,
-    _broker_in_tmp,
+    task_broker,
     django_capture_on_commit_callbacks,
 ):
     client.force_login(alice)
@@ -35,18 +33,18 @@ def test_a_signed_in_reader_requests_a_run_which_is_queued_and_its_message_lands
     run = Run.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/experiments/runs/{run.pk}/"
     assert run.status == "queued" and run.requested_by == alice and run.config["init_scale"] == 0.02
-    messages = [json.loads(p.read_text()) for p in _broker_in_tmp.iterdir()]
+    messages = task_broker.messages()
     assert len(messages) == 1 and messages[0]["headers"]["argsrepr"] == f"[{run.pk}]"
     page = client.get(run.get_absolute_url()).content.decode()
     assert 'id="run-progress-bar"' in page  # live progress until it finishes
 
 
-def test_an_out_of_bounds_request_is_refused_naming_the_field_and_queues_nothing(client, alice, _broker_in_tmp):
+def test_an_out_of_bounds_request_is_refused_naming_the_field_and_queues_nothing(client, alice, task_broker):
     client.force_login(alice)
     response = client.post("/experiments/deep_linear/", {"preset": "smoke", "init_scale": "-1"})
     assert response.status_code == 400 and "init_scale" in response.content.decode()
     assert not Run.objects.exists()
-    assert not _broker_in_tmp.exists() or not any(_broker_in_tmp.iterdir())
+    assert task_broker.messages() == []
 
 
 def test_the_quota_limits_requests_from_a_figure(client, alice, settings):

@@ -2,67 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from typing import Any
 
 import pytest
-from django.core.cache import cache
-from django.utils import timezone
 
-from apps.accounts.trust import forget_standing
 from apps.forum import services
-from apps.forum.models import Category, Post, Thread
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    # Rate-limit counters live in the cache; each test starts with none.
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def season(user, *, days: int = 30, posts: int = 0):
-    """Make a member look established: an old account (and optionally some past posts)."""
-    type(user).objects.filter(pk=user.pk).update(date_joined=timezone.now() - timedelta(days=days))
-    user.refresh_from_db()
-    if posts:
-        cat, _ = Category.objects.get_or_create(slug="history", defaults={"name": "History"})
-        thread = Thread.objects.create(category=cat, title="Old talk", author=user)
-        Post.objects.bulk_create(
-            [
-                Post(
-                    thread=thread,
-                    author=user,
-                    body=f"old {i}",
-                    html=f"<p>old {i}</p>",
-                    created=timezone.now() - timedelta(days=days - 1),
-                )
-                for i in range(posts)
-            ]
-        )
-    forget_standing(user)
-    return user
+from tests.factories import CategoryFactory, established
 
 
 @pytest.fixture
-def category(db):
-    return Category.objects.create(slug="general", name="General", description="Anything.")
+def category(db: None) -> Any:
+    return CategoryFactory(slug="general", name="General", description="Anything.")
 
 
 @pytest.fixture
-def other_category(db):
-    return Category.objects.create(slug="meta", name="Meta", description="About the site.", position=1)
+def other_category(db: None) -> Any:
+    return CategoryFactory(slug="meta", name="Meta", description="About the site.", position=1)
 
 
 @pytest.fixture
-def members(alice, bob, mallory):
+def members(alice: Any, bob: Any, mallory: Any) -> tuple[Any, Any, Any]:
     for user in (alice, bob, mallory):
-        season(user, posts=3)
+        established(user)
     return alice, bob, mallory
 
 
 @pytest.fixture
-def thread(members, category):
+def thread(members: tuple[Any, Any, Any], category: Any) -> Any:
     alice = members[0]
     return services.thread_create(
         user=alice,
@@ -73,17 +39,5 @@ def thread(members, category):
 
 
 @pytest.fixture
-def first_post(thread):
+def first_post(thread: Any) -> Any:
     return thread.posts.get()
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Many personas per test; the real hasher would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def broker(task_broker):
-    """No forum test sends a task message anywhere but a temporary folder; this is where they land."""
-    return task_broker

@@ -75,7 +75,7 @@ def _messages(folder):
 
 @pytest.mark.django_db
 def test_a_mention_is_emailed_by_the_worker_not_within_the_request(
-    client, django_capture_on_commit_callbacks, broker, thread, bob, charlie
+    client, django_capture_on_commit_callbacks, task_broker, thread, bob, charlie
 ):
     services.profile_update(user=charlie, email_mode="immediate")
     client.force_login(bob)
@@ -84,9 +84,9 @@ def test_a_mention_is_emailed_by_the_worker_not_within_the_request(
     assert response.status_code == 302
     assert mail.outbox == [], "the request itself sends no email"
     note = Notification.objects.get(user=charlie)
-    assert _messages(broker) == [("forum.send_notification_emails", "default", [[note.pk]])]
+    assert _messages(task_broker) == [("forum.send_notification_emails", "default", [[note.pk]])]
 
-    (task_name, _queue, args) = _messages(broker)[0]
+    (task_name, _queue, args) = _messages(task_broker)[0]
     current_app.tasks[task_name].apply(args=args)
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -101,13 +101,13 @@ def test_a_mention_is_emailed_by_the_worker_not_within_the_request(
 
 @pytest.mark.django_db
 def test_a_post_whose_readers_all_chose_the_digest_puts_nothing_on_the_broker(
-    django_capture_on_commit_callbacks, broker, thread, bob, charlie
+    django_capture_on_commit_callbacks, task_broker, thread, bob, charlie
 ):
     services.follow(user=charlie, thread=thread)
     with django_capture_on_commit_callbacks(execute=True):
         services.post_create(user=bob, thread=thread, body="news for followers")
     assert Notification.objects.filter(user=charlie).exists()
-    assert _messages(broker) == []
+    assert _messages(task_broker) == []
 
 
 @pytest.mark.django_db
@@ -192,14 +192,14 @@ def test_the_digest_task_sends_the_same_digest_as_the_command(thread, bob, charl
 
 @pytest.mark.django_db
 def test_a_mail_outage_does_not_break_posting_and_a_later_attempt_sends_the_email(
-    client, django_capture_on_commit_callbacks, broker, thread, members, charlie, settings
+    client, django_capture_on_commit_callbacks, task_broker, thread, members, charlie, settings
 ):
     services.profile_update(user=charlie, email_mode="immediate")
     client.force_login(members[1])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("forum:reply", args=[thread.pk]), {"body": "hello @charlie"})
     assert response.status_code == 302
-    (_task, _queue, args) = _messages(broker)[0]
+    (_task, _queue, args) = _messages(task_broker)[0]
     # The SMTP server is outside the project: point the backend at a closed port.
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2

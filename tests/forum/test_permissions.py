@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from apps.forum import services
 from apps.forum.models import Flag, ModerationLog, Post, Suspension, Thread, Vote
-from tests.forum.conftest import season
+from tests.factories import established
 
 ROLES = ["anonymous", "new", "regular", "author", "moderator", "admin"]
 EVERYONE_SIGNED_IN = {"new", "regular", "author", "moderator", "admin"}
@@ -36,8 +36,8 @@ class World:
 
 @pytest.fixture
 def world(alice, bob, charlie, mod, admin_user, category, other_category) -> World:
-    season(alice, posts=3)
-    season(bob, posts=3)
+    established(alice, posts=3)
+    established(bob, posts=3)
     thread = services.thread_create(user=alice, category=category, title="Alice asks", body="ALICE-FIRST-POST")
     post = thread.posts.get()
     hidden = services.post_create(user=alice, thread=thread, body="ALICE-HIDDEN-POST")
@@ -182,7 +182,7 @@ def test_permission_matrix(client, request, world, role, name):
 
 @pytest.mark.django_db
 def test_mallory_cannot_touch_alices_objects_by_id(client, world, mallory):
-    season(mallory, posts=3)
+    established(mallory, posts=3)
     client.force_login(mallory)
     post, thread = world.post, world.thread
     assert client.post(reverse("forum:post_edit", args=[post.pk]), {"body": "pwned"}).status_code == 403
@@ -201,8 +201,8 @@ def test_mallory_cannot_touch_alices_objects_by_id(client, world, mallory):
 
 @pytest.mark.django_db
 def test_mallory_cannot_accept_an_answer_in_alices_question(client, alice, mallory, category):
-    season(alice, posts=3)
-    season(mallory, posts=3)
+    established(alice, posts=3)
+    established(mallory, posts=3)
     question = services.thread_create(user=alice, category=category, title="Q", body="why?", is_question=True)
     answer = services.post_create(user=mallory, thread=question, body="because")
     client.force_login(mallory)

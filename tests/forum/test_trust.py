@@ -19,7 +19,7 @@ from apps.accounts.trust import (
 )
 from apps.forum import services, trust
 from apps.forum.models import ForumProfile, Post, Thread
-from tests.forum.conftest import season
+from tests.factories import established
 
 THREE_LINKS = "See https://a.example, https://b.example and [this](https://c.example)."
 
@@ -32,14 +32,14 @@ def test_a_brand_new_account_is_trust_level_zero_with_starter_runs_only(charlie)
 
 @pytest.mark.django_db
 def test_a_day_and_three_posts_lift_a_member_to_level_one(charlie):
-    season(charlie, days=2, posts=3)
+    established(charlie, days=2, posts=3)
     assert trust_level(charlie) == MEMBER
     assert can_request_runs(charlie)
 
 
 @pytest.mark.django_db
 def test_an_old_account_without_posts_stays_new(charlie):
-    season(charlie, days=60, posts=0)
+    established(charlie, days=60, posts=0)
     assert trust_level(charlie) == NEW
 
 
@@ -76,7 +76,7 @@ def test_links_in_code_do_not_count(charlie, category):
 
 @pytest.mark.django_db
 def test_the_same_links_are_fine_once_the_member_is_established(bob, category):
-    season(bob, posts=3)
+    established(bob, posts=3)
     services.thread_create(user=bob, category=category, title="Links", body=THREE_LINKS)
     assert Thread.objects.filter(title="Links").count() == 1
 
@@ -128,7 +128,7 @@ def test_new_members_cannot_embed_experiment_figures(charlie, category):
 
 @pytest.mark.django_db
 def test_hidden_and_deleted_posts_do_not_count_towards_a_level(charlie):
-    season(charlie, days=2, posts=3)
+    established(charlie, days=2, posts=3)
     first, second, _ = Post.objects.filter(author=charlie)
     Post.objects.filter(pk=first.pk).update(is_hidden=True)
     Post.objects.filter(pk=second.pk).update(is_deleted=True)
@@ -154,7 +154,7 @@ def test_a_forum_suspension_stops_runs_until_it_ends_and_lifting_it_restores_the
 
 @pytest.mark.django_db
 def test_a_members_standing_is_read_in_one_query_and_kept_for_the_request(bob, django_assert_num_queries):
-    season(bob, posts=3)
+    established(bob, posts=3)
     with django_assert_num_queries(2):  # the role groups, then the standing
         assert trust_level(bob) == MEMBER
         assert can_request_runs(bob)

@@ -12,7 +12,7 @@ from apps.forum.models import Category, Thread
 from apps.perspectives.models import Version
 from apps.perspectives.services import article_publish
 from apps.questions.models import Question
-from tests.perspectives.factories import make_article
+from tests.factories import make_article
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 URL = "/perspectives/alpha/"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.perspectives.factories import make_article
+from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from apps.perspectives.models import Article, Version, VersionImmutable
 from apps.perspectives.services import article_publish, version_rerender
-from tests.perspectives.factories import make_article
+from tests.factories import make_article
 
 
 def test_publishing_freezes_the_body_into_version_one(db, alice):

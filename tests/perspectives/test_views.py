@@ -11,7 +11,7 @@ from apps.core.services import tags_ensure
 from apps.perspectives.models import Sequence, SequenceItem
 from apps.perspectives.services import article_publish, article_set_authors
 from apps.questions.models import Question
-from tests.perspectives.factories import make_article
+from tests.factories import make_article
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.core.services import tags_ensure
 from apps.questions.models import ProgressEntry, Question
-from tests.perspectives.factories import make_article
+from tests.factories import make_article
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 

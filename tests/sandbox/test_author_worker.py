@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -12,25 +11,16 @@ from apps.experiments.models import Run
 from apps.experiments.services import run_cancel
 from apps.submissions import services
 from compute import sandbox
+from compute.sandbox import Limits
 from tests.experiments.conftest import use_broker, wait_for, workers  # noqa: F401  (shared fixtures)
-from tests.submissions.conftest import GOOD_SOURCE, SPEC
+from tests.factories import GOOD_SOURCE, SPEC
+from tests.sandbox import SLOT
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-SLOT = 6
 SLEEPY = GOOD_SOURCE.replace(
     '    ctx.progress(1.0, "done")', '    import time\n    ctx.progress(0.5, "napping")\n    time.sleep(120)'
 )
-
-
-@pytest.fixture(autouse=True)
-def _sandbox_here() -> None:
-    try:
-        sandbox.check_available()
-    except sandbox.SandboxUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the sandbox must run under CI: {exc}")
-        pytest.skip(str(exc))
 
 
 @pytest.fixture
@@ -42,7 +32,9 @@ def sandbox_worker(use_broker: Any, workers: Any, tmp_path: Path) -> Any:  # noq
 def _approved(alice: Any, ed: Any, source: str, name: str) -> Any:
     draft = services.submission_create(author=alice, fields={"title": name, "summary": "S", "body": "B"})
     exp = services.author_experiment_save(submission=draft, user=alice, name=name, source=source, figure_spec=SPEC)
-    return services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    return services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
 
 
 def _status(run: Run, *statuses: str) -> Run | None:
@@ -71,7 +63,12 @@ def test_cancelling_an_author_run_stops_its_sandbox_and_the_worker_serves_on(
     wait_for(lambda: sandbox.pids_of_uid(uid) or None, timeout=180, what="the sandbox to start", worker=sandbox_worker)
     run_cancel(run=run, user=alice)
     # The module sleeps 120 s and the wall limit is 90 s: only the cancel can end it this soon.
-    wait_for(lambda: not sandbox.pids_of_uid(uid) or None, timeout=30, what="the sandbox to go", worker=sandbox_worker)
+    wait_for(
+        lambda: not (sandbox.pids_of_uid(uid) or sandbox.run_cgroup_paths(slot=SLOT, limits=Limits())) or None,
+        timeout=30,
+        what="the sandbox and its cgroup to go",
+        worker=sandbox_worker,
+    )
     after, _ = services.author_experiment_run(experiment=_approved(alice, ed, GOOD_SOURCE, "squares"), user=alice)
     after = wait_for(
         lambda: _status(after, "succeeded", "failed"), timeout=180, what="the next run", worker=sandbox_worker

@@ -3,78 +3,50 @@
 Each payload tries one attack. When the attack succeeds the payload returns a
 result with ``leaked``; when it is stopped, the payload raises with the error
 it met (or is killed), so the outcome's reason says what contained it. After
-every run no process of the sandbox user may be left.
+every run no process of the sandbox user and no cgroup of its run may be left.
 """
 
 from __future__ import annotations
 
 import os
-import textwrap
+from dataclasses import replace
 
 import pytest
 
 from compute import sandbox
 from compute.sandbox import Limits, run_sandboxed
+from tests.sandbox import SLOT
+from tests.sandbox.conftest import LIMITS as SHARED_LIMITS
+from tests.sandbox.conftest import assert_nothing_left, author_module, require_sandbox
 
 pytestmark = pytest.mark.sandbox
 
-SLOT = 7  # a slot of its own, so a developer's worker is never disturbed
-# Generous wall time (a loaded machine starts Python slowly); attacks that
-# need the wall limit to stop them get a short one of their own.
-LIMITS = Limits(
-    wall_s=60,
-    cpu_s=8,
-    memory_bytes=2 * 1024**3,
-    processes=48,
-    file_bytes=8 * 1024**2,
-    disk_bytes=16 * 1024**2,
-    output_bytes=16 * 1024,
-    result_bytes=256 * 1024,
-    max_numbers=20_000,
-)
+# Attacks that need the wall limit to stop them get a short one of their own.
+LIMITS = replace(SHARED_LIMITS, cpu_s=8)
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-HEADER = """
-from compute.protocol import ExperimentConfig
-
-class Config(ExperimentConfig):
-    pass
-
-PRESETS = {"smoke": {}}
-"""
 
 
 @pytest.fixture(autouse=True, scope="module")
 def _sandbox_available() -> None:
-    try:
-        sandbox.check_available()
-    except sandbox.SandboxUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the sandbox must run under CI: {exc}")
-        pytest.skip(str(exc))
-
-
-def module(body: str) -> str:
-    return HEADER + textwrap.dedent(body)
+    require_sandbox()
 
 
 def short_wall(seconds: float) -> Limits:
-    return Limits(**{**LIMITS.__dict__, "wall_s": seconds})
+    return replace(LIMITS, wall_s=seconds)
 
 
 def attempt(body: str, *, limits: Limits = LIMITS, **env: str) -> sandbox.Outcome:
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        outcome = run_sandboxed(module(body), {}, preset="smoke", slot=SLOT, limits=limits)
+        outcome = run_sandboxed(author_module(body), {}, preset="smoke", slot=SLOT, limits=limits)
     finally:
         for k, v in old.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    uid = sandbox.sandbox_user(SLOT).pw_uid
-    assert sandbox.pids_of_uid(uid) == [], "a sandbox process survived the run"
+    assert_nothing_left(SLOT, limits)
     return outcome
 
 

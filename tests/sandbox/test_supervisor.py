@@ -10,10 +10,11 @@ import pytest
 
 from compute import sandbox
 from compute.sandbox import Limits, run_sandboxed
+from tests.sandbox import SLOT
+from tests.sandbox.conftest import assert_nothing_left
 
 pytestmark = pytest.mark.sandbox
 
-SLOT = 6
 LIMITS = Limits(wall_s=60, cpu_s=30, memory_bytes=2 * 1024**3, processes=48)
 
 HEADER = """
@@ -38,7 +39,7 @@ def _sandbox_available() -> None:
 
 
 def _no_process_left() -> None:
-    assert sandbox.pids_of_uid(sandbox.sandbox_user(SLOT).pw_uid) == []
+    assert_nothing_left(SLOT, LIMITS)
 
 
 def test_cancelling_kills_the_sandbox_long_before_the_wall_limit() -> None:

@@ -8,13 +8,6 @@ import pytest
 
 from apps.submissions import services
 
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # Personas are created per test; a slow password hash would dominate the run on a loaded machine.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 BODY = "# Introduction\n\nThe loss obeys $L(t) = e^{-2t}$ for small steps.\n"
 
 
@@ -42,21 +35,3 @@ def in_review(submitted: Any, ed: Any, bob: Any) -> Any:
 @pytest.fixture
 def accepted(in_review: Any, ed: Any) -> Any:
     return services.submission_decide(submission=in_review, editor=ed, decision="accept", note="Good.")
-
-
-GOOD_SOURCE = """from compute.protocol import ExperimentConfig
-
-
-class Config(ExperimentConfig):
-    n: int = 5
-
-
-PRESETS = {"smoke": {"n": 4}}
-
-
-def run(config, ctx):
-    ctx.progress(1.0, "done")
-    return {"x": [float(i) for i in range(config.n)], "y": [float(i * i) for i in range(config.n)]}
-"""
-
-SPEC = {"title": "squares", "series": [{"x": "x", "y": "y", "label": "n squared", "kind": "line"}]}

@@ -23,8 +23,38 @@ def test_theory_series_are_tagged_for_the_overlay_toggle() -> None:
         ]
     }
     fig = build_figure(spec, RESULT)
-    tags = sorted(t for r in fig.renderers for t in r.tags)
+    tags = sorted(t for r in fig.renderers for t in r.tags if t in ("theory", "measured"))
     assert tags == ["measured", "theory"]
+
+
+def test_a_spread_is_drawn_around_its_series_and_named_in_the_key() -> None:
+    result = {**RESULT, "sem": [0.3, 0.2, 0.1]}
+    spec = {
+        "spread_label": "±1 s.e. over 5 seeds",
+        "series": [
+            {"x": "steps", "y": "curves.train", "label": "train", "kind": "scatter", "spread": "sem"},
+            {"x": "steps", "y": "curves.theory", "label": "train", "kind": "theory"},
+        ],
+    }
+    fig = build_figure(spec, result)
+    (bars,) = [r for r in fig.renderers if "spread" in r.tags]
+    assert bars.data_source.data["lower"] == [2.7, 1.8, 0.9]
+    assert bars.data_source.data["upper"] == [3.3, 2.2, 1.1]
+    labels = [item.label.value for legend in fig.legend for item in legend.items]
+    assert "±1 s.e. over 5 seeds" in labels
+    assert labels.count("train") == 1  # the theory line and its measurement share one entry
+
+
+def test_a_spread_must_match_its_series_and_never_belongs_to_theory() -> None:
+    with pytest.raises(FigureSpecError) as info:
+        build_figure(
+            {"series": [{"x": "steps", "y": "zero", "label": "z", "spread": "curves.train"}]},
+            {**RESULT, "curves": {"train": [1.0]}},
+        )
+    assert "spread has 1 values" in str(info.value)
+    with pytest.raises(FigureSpecError) as info:
+        parse_spec({"series": [{"x": "steps", "y": "zero", "label": "z", "kind": "theory", "spread": "zero"}]})
+    assert "theory series has no spread" in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -71,6 +101,9 @@ def test_anything_but_the_declared_fields_is_refused(raw: object, needle: str) -
 
 
 def test_log_axes_drop_points_they_cannot_draw() -> None:
-    fig = build_figure({"y_scale": "log", "series": [{"x": "steps", "y": "zero", "label": "z"}]}, RESULT)
+    fig = build_figure(
+        {"y_scale": "log", "series": [{"x": "steps", "y": "zero", "label": "z", "spread": "curves.theory"}]}, RESULT
+    )
     source = fig.renderers[0].data_source
     assert source.data["y"] == [1.0, 2.0]
+    assert source.data["upper"] == [1.0 + 1.5, 2.0 + 0.75]  # the spread of the dropped point goes with it

@@ -10,8 +10,7 @@ from django.core.exceptions import ValidationError
 
 from apps.submissions import services
 from apps.submissions.models import Review, State, Submission, Transition
-
-from .conftest import GOOD_SOURCE, SPEC
+from tests.factories import GOOD_SOURCE, SPEC
 
 
 def test_a_full_round_ends_in_a_published_version_with_the_authors_byline(
@@ -144,7 +143,9 @@ def test_changing_the_source_clears_the_approval(draft: Any, alice: Any, ed: Any
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     assert exp.approved
     exp = services.author_experiment_save(
         submission=draft,
@@ -157,17 +158,19 @@ def test_changing_the_source_clears_the_approval(draft: Any, alice: Any, ed: Any
     assert not exp.approved and exp.approved_by is None
 
 
-def test_saving_the_same_source_keeps_the_approval(draft: Any, alice: Any, ed: Any) -> None:
+def test_saving_the_same_source_and_spec_keeps_the_approval(draft: Any, alice: Any, ed: Any) -> None:
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     exp = services.author_experiment_save(
         submission=draft,
         user=alice,
         name="squares",
         source=GOOD_SOURCE,
-        figure_spec={**SPEC, "title": "new title"},
+        figure_spec=dict(SPEC),
         experiment=exp,
     )
     assert exp.approved
@@ -178,7 +181,9 @@ def test_an_editor_approves_only_the_hash_they_read(draft: Any, alice: Any, ed: 
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
     with pytest.raises(ValidationError):
-        services.author_experiment_approve(experiment=exp, editor=ed, sha256="0" * 64)
+        services.author_experiment_approve(
+            experiment=exp, editor=ed, sha256="0" * 64, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+        )
     exp.refresh_from_db()
     assert not exp.approved
 
@@ -190,7 +195,9 @@ def test_authors_cannot_approve_their_own_code(draft: Any, alice: Any) -> None:
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
     with pytest.raises(PermissionDenied):
-        services.author_experiment_approve(experiment=exp, editor=alice, sha256=exp.sha256)
+        services.author_experiment_approve(
+            experiment=exp, editor=alice, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+        )
 
 
 @pytest.mark.parametrize(
@@ -239,7 +246,9 @@ def test_running_an_approved_experiment_queues_one_run_per_source_and_preset(
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     run, created = services.author_experiment_run(experiment=exp, user=alice)
     again, created_again = services.author_experiment_run(experiment=exp, user=alice)
     assert created and not created_again and again.pk == run.pk
@@ -278,7 +287,9 @@ def test_the_reaper_requeues_an_author_run_whose_worker_died(
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     with django_capture_on_commit_callbacks(execute=False):
         run, _ = services.author_experiment_run(experiment=exp, user=alice)
     Run.objects.filter(pk=run.pk).update(
@@ -332,3 +343,26 @@ def test_a_draft_whose_figures_exceed_the_quota_is_not_submitted(alice: Any, set
     draft.refresh_from_db()
     assert draft.state == State.DRAFT and not draft.transitions.exists()
     assert not Run.objects.exists()
+
+
+def test_the_figure_spec_is_part_of_what_the_editor_approves(draft: Any, alice: Any, ed: Any) -> None:
+    exp = services.author_experiment_save(
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
+    )
+    read = services.spec_fingerprint(exp.figure_spec)
+    relabelled = {**SPEC, "series": [{**SPEC["series"][0], "label": '=HYPERLINK("https://evil.example")'}]}
+    exp = services.author_experiment_save(
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=relabelled, experiment=exp
+    )
+    with pytest.raises(ValidationError) as info:  # the editor read the old labels
+        services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=read)
+    assert "figure_spec" in info.value.message_dict
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
+    exp.refresh_from_db()
+    assert exp.approved
+    exp = services.author_experiment_save(  # a label changed after approval needs a new one
+        submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC, experiment=exp
+    )
+    assert not exp.approved

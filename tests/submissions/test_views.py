@@ -10,8 +10,7 @@ from django.urls import reverse
 
 from apps.submissions import services
 from apps.submissions.models import State, Submission
-
-from .conftest import GOOD_SOURCE, SPEC
+from tests.factories import GOOD_SOURCE, SPEC
 
 
 @pytest.fixture
@@ -181,8 +180,11 @@ def test_an_uploaded_module_is_attached_and_awaits_approval(as_user: Any, draft:
     exp = draft.experiments.get()
     assert response.status_code == 302 and exp.source == GOOD_SOURCE and not exp.approved
     page = as_user(ed).get(reverse("submissions:experiment", args=[exp.pk]))
-    assert page.status_code == 200 and b"approve it" in page.content
-    as_user(ed).post(reverse("submissions:experiment_approve", args=[exp.pk]), {"sha256": exp.sha256})
+    assert page.status_code == 200 and b"approve them" in page.content
+    as_user(ed).post(
+        reverse("submissions:experiment_approve", args=[exp.pk]),
+        {"sha256": exp.sha256, "spec_sha256": services.spec_fingerprint(exp.figure_spec)},
+    )
     exp.refresh_from_db()
     assert exp.approved and exp.approved_by == ed
 
@@ -195,7 +197,9 @@ def test_the_figure_of_a_succeeded_author_run_is_drawn_from_the_spec(
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     run, _ = services.author_experiment_run(experiment=exp, user=alice)
     url = reverse("experiments:run_figure", args=[run.pk])
     assert as_user(alice).get(url).json()["item"] is None  # queued: nothing to draw yet
@@ -212,7 +216,9 @@ def test_the_run_pages_of_an_author_run_do_not_break(as_user: Any, draft: Any, a
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     run, _ = services.author_experiment_run(experiment=exp, user=alice)
     client = as_user(alice)
     for name in ("run", "run_status", "run_figure", "run_figure_data"):
@@ -236,7 +242,9 @@ def test_a_spec_that_does_not_fit_the_result_gives_an_explaining_plot_not_a_500(
     exp = services.author_experiment_save(
         submission=draft, user=alice, name="squares", source=GOOD_SOURCE, figure_spec=SPEC
     )
-    services.author_experiment_approve(experiment=exp, editor=ed, sha256=exp.sha256)
+    services.author_experiment_approve(
+        experiment=exp, editor=ed, sha256=exp.sha256, spec_sha256=services.spec_fingerprint(exp.figure_spec)
+    )
     run, _ = services.author_experiment_run(experiment=exp, user=alice)
     RunResult.objects.create(run=run, data={"other": [1.0]})
     # The figure cache is keyed by run and digest; a digest of its own keeps it apart from other tests.

@@ -75,7 +75,7 @@ class ThreadList(ApiMixin, generics.ListAPIView):
             from django.core.exceptions import ValidationError
 
             raise ValidationError({"category": ["There is no such category."]})
-        target = resolve_target(data["target"]) if data["target"] else None
+        target = resolve_target(data["target"], user=request.user) if data["target"] else None
         thread = services.thread_create(
             user=request.user,
             category=category,

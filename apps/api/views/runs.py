@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpResponseBase
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -16,7 +17,7 @@ from apps.api import serializers as s
 from apps.api.base import ApiMixin
 from apps.api.etags import conditional
 from apps.api.schema import LIST, READ, WRITE
-from apps.experiments import exports
+from apps.experiments.data_views import run_download
 from apps.experiments.filters import RunFilter
 from apps.experiments.models import Experiment, Run, RunStatus
 from apps.experiments.services import experiment_sync, run_cancel, run_reproduce, run_request
@@ -63,7 +64,7 @@ class RunList(ApiMixin, generics.ListAPIView):
     throttle_scope = "runs"
 
     def get_queryset(self) -> Any:
-        return Run.objects.select_related("requested_by").defer("provenance", "traceback")
+        return Run.objects.visible_to(self.request.user).select_related("requested_by").defer("provenance", "traceback")
 
     @extend_schema(tags=["runs"], responses={200: s.RunSerializer(many=True), **LIST})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -88,14 +89,15 @@ class RunList(ApiMixin, generics.ListAPIView):
             params=data["params"],
             preset=data["preset"] or None,
         )
-        body = s.RunDetailSerializer(run).data
+        body = s.RunDetailSerializer(run, context={"request": request}).data
         if created:
             return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
         return Response(body, status=status.HTTP_200_OK, headers={"Content-Location": body["url"]})
 
 
-def _run(pk: int) -> Run:
-    return get_object_or_404(Run.objects.select_related("requested_by", "experiment"), pk=pk)
+def _run(request: Request, pk: int) -> Run:
+    """The run, if the caller may see it (404 otherwise, as for a run that does not exist)."""
+    return get_object_or_404(Run.objects.visible_to(request.user).select_related("requested_by", "experiment"), pk=pk)
 
 
 @extend_schema(tags=["runs"], responses={200: s.RunDetailSerializer, 304: OpenApiResponse(None), **READ})
@@ -109,12 +111,20 @@ class RunDetail(ApiMixin, generics.GenericAPIView):
     pagination_class = None
 
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        run = _run(pk)
-        return conditional(request, s.RunDetailSerializer(run).data, cacheable=run.is_finished)
+        run = _run(request, pk)
+        return conditional(
+            request, s.RunDetailSerializer(run, context={"request": request}).data, cacheable=run.is_finished
+        )
 
 
-def _result(pk: int) -> tuple[Run, Any]:
-    run = _run(pk)
+def _as_api_read(response: HttpResponseBase) -> HttpResponseBase:
+    # Like every API read: what is sent may depend on who asks, so caches key on credentials too.
+    patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
+    return response
+
+
+def _result(request: Request, pk: int) -> tuple[Run, Any]:
+    run = _run(request, pk)
     result = getattr(run, "result", None) if run.status == RunStatus.SUCCEEDED else None
     if result is None:
         raise Http404("This run has no result (yet).")
@@ -129,8 +139,9 @@ class RunResult(ApiMixin, generics.GenericAPIView):
     pagination_class = None
 
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        run, _ = _result(pk)
-        return conditional(request, exports.result_document(run))
+        run, _ = _result(request, pk)
+        # The run page's file: written once, sent compressed, validated by the result digest, rate-limited alike.
+        return _as_api_read(run_download(request._request, run, "result-json"))
 
 
 @extend_schema(tags=["runs"], responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR), **READ})
@@ -140,12 +151,9 @@ class RunResultCsv(ApiMixin, generics.GenericAPIView):
     serializer_class = None
     pagination_class = None
 
-    def get(self, request: Request, pk: int) -> HttpResponse:
-        run, _ = _result(pk)  # 404 in the API's error format when there is nothing to download
-        # The same file as the run page's download.
-        response = HttpResponse(exports.result_csv(run), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{exports.filename(run, ".csv")}"'
-        return response
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
+        run, _ = _result(request, pk)  # 404 in the API's error format when there is nothing to download
+        return _as_api_read(run_download(request._request, run, "result-csv"))  # the same file as the run page's
 
 
 class RunCancel(ApiMixin, generics.GenericAPIView):
@@ -156,8 +164,8 @@ class RunCancel(ApiMixin, generics.GenericAPIView):
 
     @extend_schema(tags=["runs"], request=None, responses={200: s.RunDetailSerializer, **WRITE})
     def post(self, request: Request, pk: int) -> Response:
-        run = run_cancel(run=_run(pk), user=request.user)
-        return Response(s.RunDetailSerializer(run).data)
+        run = run_cancel(run=_run(request, pk), user=request.user)
+        return Response(s.RunDetailSerializer(run, context={"request": request}).data)
 
 
 class RunReproduce(ApiMixin, generics.GenericAPIView):
@@ -173,6 +181,6 @@ class RunReproduce(ApiMixin, generics.GenericAPIView):
         responses={202: OpenApiResponse(s.RunDetailSerializer, description="The reproduction, queued."), **WRITE},
     )
     def post(self, request: Request, pk: int) -> Response:
-        copy = run_reproduce(run=_run(pk), user=request.user)
-        body = s.RunDetailSerializer(copy).data
+        copy = run_reproduce(run=_run(request, pk), user=request.user)
+        body = s.RunDetailSerializer(copy, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})

@@ -2,14 +2,14 @@
 
 Public interface (other apps import only these names)::
 
-    from apps.core.rendering import render_markdown, sanitize_html, Rendered, TocEntry
+    from apps.core.rendering import render_markdown, sanitize_html, Rendered, TocEntry, figure_directives
     from apps.core.rendering import FigureDirective, FigureError, FigureRefused
 """
 
 from __future__ import annotations
 
 from .directives import FigureDirective, FigureError, FigureRefused
-from .pipeline import Rendered, TocEntry, count_words, render_markdown
+from .pipeline import Rendered, TocEntry, count_words, figure_directives, render_markdown
 from .sanitize import sanitize_html
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "Rendered",
     "TocEntry",
     "count_words",
+    "figure_directives",
     "render_markdown",
     "sanitize_html",
 ]

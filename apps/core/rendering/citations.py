@@ -183,10 +183,32 @@ def anchor_id(key: str) -> str:
     return "ref-" + re.sub(r"[^A-Za-z0-9_.:-]", "-", key)
 
 
-def references_html(records: list[dict[str, Any]]) -> str:
-    """The reference list section, one item per cited entry, in citation order."""
+def _backlinks(places: list[str]) -> str:
+    """Links from a reference back to each place that cites it: one arrow, or lettered like an encyclopaedia's."""
+    if not places:
+        return ""
+    if len(places) == 1:
+        return (
+            f' <span class="ref-backlinks"><a class="ref-backlink" href="#{places[0]}" '
+            'aria-label="Back to where this is cited" title="Back to where this is cited">↩</a></span>'
+        )
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    links = " ".join(
+        f'<a class="ref-backlink" href="#{place}" aria-label="Back to citation {i + 1}">{letters[i % 26]}</a>'
+        for i, place in enumerate(places)
+    )
+    return f' <span class="ref-backlinks" title="Back to where this is cited">↩ {links}</span>'
+
+
+def references_html(records: list[dict[str, Any]], *, cited_at: dict[str, list[str]] | None = None) -> str:
+    """The reference list section, one item per cited entry, in citation order.
+
+    ``cited_at`` maps a key to the ids of the citations that cite it; each
+    item then links back to them.
+    """
     if not records:
         return ""
+    cited_at = cited_at or {}
     items = []
     for rec in records:
         parts = []
@@ -201,8 +223,56 @@ def references_html(records: list[dict[str, Any]]) -> str:
         if rec["url"]:
             url = html.escape(rec["url"], quote=True)
             parts.append(f'<a href="{url}">{url}</a>')
-        items.append(f'<li id="{html.escape(anchor_id(rec["key"]))}">{" ".join(parts)}</li>')
+        back = _backlinks(cited_at.get(rec["key"], []))
+        items.append(f'<li id="{html.escape(anchor_id(rec["key"]))}">{" ".join(parts)}{back}</li>')
     return (
         '<section class="references" aria-labelledby="references">'
         '<h2 id="references">References</h2><ol>' + "".join(items) + "</ol></section>"
     )
+
+
+def resolve_citations(
+    body: str, *, token: str, groups: list[list[tuple[str, str]]], bibliography: Bibliography, errors: list[str]
+) -> tuple[str, list[dict[str, Any]], dict[str, list[str]]]:
+    """Replace citation tokens (``token``: a pattern whose group 1 indexes ``groups``) with numbered links.
+
+    Returns the new body, the cited records in citation order, and for each key
+    the ids of the places citing it. Unknown keys are added to ``errors``.
+    """
+    numbers: dict[str, int] = {}
+    records: list[dict[str, Any]] = []
+    reported: set[str] = set()
+    entries = bibliography.entries
+    cited_at: dict[str, list[str]] = {}
+
+    def repl(m: re.Match[str]) -> str:
+        index = int(m.group(1))
+        if index >= len(groups):
+            return m.group(0)
+        parts = []
+        group = groups[index]
+        anchor = f"cite-{index + 1}"
+        for key, locator in group:
+            suffix = f", {html.escape(locator)}" if locator else ""
+            if key not in entries:
+                if key not in reported:
+                    reported.add(key)
+                    hint = ""
+                    if key.startswith(("fig:", "eq:")):
+                        hint = f" (to refer to a figure or an equation write @{key} without brackets)"
+                    errors.append(f"Unknown citation key @{key}: it is not in the bibliography{hint}")
+                missing = f'<span class="citation-missing" title="Unknown citation">?{html.escape(key)}</span>'
+                parts.append(missing + suffix)
+                continue
+            if key not in numbers:
+                numbers[key] = len(numbers) + 1
+                records.append(reference_record(key, numbers[key], entries[key]))
+            places = cited_at.setdefault(key, [])
+            if anchor not in places:
+                places.append(anchor)
+            parts.append(f'<a href="#{html.escape(anchor_id(key))}">{numbers[key]}</a>{suffix}')
+        separator = "; " if any(locator for _, locator in group) else ", "
+        return f'<span class="citation" id="{anchor}">[{separator.join(parts)}]</span>'
+
+    body = re.sub(token, repl, body)
+    return body, records, cited_at

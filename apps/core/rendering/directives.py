@@ -16,7 +16,9 @@ import yaml
 
 MAX_GRID_KEYS = 3
 MAX_GRID_VALUES = 8
-_ALLOWED_KEYS = {"experiment", "preset", "params", "grid", "caption"}
+_ALLOWED_KEYS = {"experiment", "preset", "params", "grid", "caption", "label"}
+# `label: decay` (or `label: fig:decay`) lets the text say @fig:decay.
+LABEL_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,60}$")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 _Scalar = (str, int, float, bool)
 
@@ -44,8 +46,13 @@ class FigureDirective:
     caption: str
     index: int
     line: int
-    # The caption rendered as inline HTML (math, emphasis), already sanitised.
+    # The caption rendered as inline HTML (math, emphasis), already sanitised,
+    # after the figure's number ("Figure 2.") where it has a caption or a label.
     caption_html: str = field(default="", compare=False)
+    # The name @fig:<label> refers to, without the "fig:" prefix; "" when none.
+    label: str = ""
+    # 1, 2, ... among the page's figures, in document order.
+    number: int = field(default=0, compare=False)
 
 
 class DirectiveError(ValueError):
@@ -111,6 +118,10 @@ def parse_directive(body: str, *, index: int, line: int) -> FigureDirective:
         caption = ""
     if not isinstance(caption, str):
         raise DirectiveError("'caption' must be text")
+    label = data.get("label", "")
+    label = "" if label is None else str(label).removeprefix("fig:")
+    if label and not LABEL_RE.match(label):
+        raise DirectiveError("'label' must be letters, digits, '-' and '_', like decay-curves")
     return FigureDirective(
         experiment=experiment,
         preset=preset,
@@ -119,6 +130,7 @@ def parse_directive(body: str, *, index: int, line: int) -> FigureDirective:
         caption=caption.strip(),
         index=index,
         line=line,
+        label=label,
     )
 
 

@@ -8,6 +8,11 @@ latex2mathml does the conversion. Two of its habits need correcting here:
   references.
 * Some environments authors use every day (``aligned``, ``gathered``) are
   not known to it; we map them onto the ones it does know.
+
+Every expression keeps its TeX source as MathML's own annotation,
+``<semantics>…<annotation encoding="application/x-tex">…</annotation></semantics>``,
+which browsers never display: the copy handler in static/js/reading.js puts it
+on the clipboard, so copying a formula gives its TeX.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from xml.etree.ElementTree import tostring
+from xml.etree.ElementTree import Element, tostring
 
 from latex2mathml.converter import convert_to_element
+
+from .sanitize import TEX_ENCODING
 
 # Longer expressions are almost certainly a mistake (an unclosed `$`), and
 # the converter's cost grows with length.
@@ -113,9 +120,53 @@ def latex_to_mathml(latex: str, *, display: bool) -> MathResult:
                 reason = "unknown command " + ", ".join(unknown)
                 return MathResult(html=error_span(source, reason, display=display), error=reason)
             element.attrib.pop("xmlns", None)  # implied in HTML; keeps the allowlist simple
-            markup = _ESCAPED_CHARREF_RE.sub(r"&\1", tostring(element, encoding="unicode"))
-            return MathResult(html=markup)
+            _tidy_spacing(element)
+            return MathResult(html=_with_source(element, source, display=display))
     return MathResult(html=error_span(source, reason, display=display), error=reason)
+
+
+# Elements taller than a line of text: only around these do \left( \right) need to stretch.
+_TALL = {"mfrac", "mtable", "munder", "mover", "munderover", "msqrt", "mroot"}
+_PERIOD = {".", "&#x0002E;"}
+
+
+def _tidy_spacing(element: Element) -> None:
+    """Spacing as TeX sets it, where MathML's defaults differ visibly.
+
+    A full stop is ordinary in TeX but an unknown operator in MathML, which
+    puts a thick space before it. And ``\\left( x \\right)`` becomes stretchy
+    fences, which browsers draw from a size variant with wide side bearings
+    even when there is nothing tall to stretch around: ``L ( x )``.
+    """
+    for mo in element.iter("mo"):
+        if mo.text in _PERIOD:
+            mo.set("lspace", "0")
+            mo.set("rspace", "0")
+    for row in element.iter("mrow"):
+        kids = list(row)
+        if len(kids) < 2 or not all(k.tag == "mo" and k.get("fence") == "true" for k in (kids[0], kids[-1])):
+            continue
+        if not any(el.tag in _TALL for kid in kids[1:-1] for el in kid.iter()):
+            kids[0].set("stretchy", "false")
+            kids[-1].set("stretchy", "false")
+
+
+def _with_source(element: Element, source: str, *, display: bool) -> str:
+    """Serialise ``<math>`` with its presentation in ``<semantics>`` and the TeX source as an annotation."""
+    children = list(element)
+    # <semantics> renders its first child only, so the presentation must be one element.
+    if len(children) == 1:
+        presentation = children[0]
+    else:
+        presentation = Element("mrow")
+        presentation.extend(children)
+    body = _ESCAPED_CHARREF_RE.sub(r"&\1", tostring(presentation, encoding="unicode"))
+    mode = "block" if display else "inline"
+    tex = html.escape(source, quote=False)
+    return (
+        f'<math display="{mode}"><semantics>{body}'
+        f'<annotation encoding="{TEX_ENCODING}">{tex}</annotation></semantics></math>'
+    )
 
 
 def _describe(exc: Exception) -> str:

@@ -8,7 +8,9 @@ Order of work, and why:
 2. Python-Markdown with inline processors for ``$..$``/``\\(..\\)``/``\\[..\\]``
    math (run after code spans, before everything else) and ``[@key]``
    citations (emitted as tokens, numbered afterwards in document order).
-3. Citation tokens become numbered links; the reference list is appended.
+3. Citation tokens become numbered links with back-links from the
+   reference list; labelled equations are numbered in document order and
+   ``@fig:``/``@eq:`` cross-references become links to them.
 4. nh3 sanitises the whole document against the allowlist.
 5. Figure tokens are swapped for trusted HTML (the resolver's, or a static
    placeholder). Only tokens carrying this call's nonce are replaced, so an
@@ -31,7 +33,8 @@ from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
-from .citations import Bibliography, anchor_id, parse_bibliography, reference_record, references_html
+from .citations import Bibliography, anchor_id, parse_bibliography, references_html, resolve_citations
+from .crossrefs import CrossReferenceInline, Numbering, display_equation, resolve_cross_references, short
 from .defuse import defuse_blocks
 from .directives import (
     DirectiveError,
@@ -86,6 +89,11 @@ class _State:
     figure_slots: list[FigureDirective | str] = field(default_factory=list)
     # One entry per [@...] group: (key, locator) pairs, e.g. ("saxe2014", "p. 3").
     citation_groups: list[list[tuple[str, str]]] = field(default_factory=list)
+    # Labelled equations and @fig:/@eq: references (crossrefs.py); shares `errors`.
+    numbering: Numbering = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.numbering = Numbering(nonce=self.nonce, errors=self.errors)
 
     def figure_token(self, index: int) -> str:
         return f"LMFIG{self.nonce}N{index}X"
@@ -164,15 +172,7 @@ class _BlockPreprocessor(Preprocessor):
         return self.state.figure_token(index)
 
     def _display_math(self, body: str) -> str:
-        result = latex_to_mathml(body, display=True)
-        if result.error:
-            self.state.errors.append(f"Math error in $${_short(body)}$$: {result.error}")
-        return self.md.htmlStash.store(result.html)
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        return self.md.htmlStash.store(display_equation(body, self.state.numbering))
 
 
 # --- inline math and citations ------------------------------------------------------------------------------------
@@ -200,6 +200,9 @@ def _inside_markup(data: str, pos: int) -> bool:
     return bool(_OPEN_ATTRIBUTE_RE.search(before) or _OPEN_LINK_DESTINATION_RE.search(before))
 
 
+_TRAILING_PUNCTUATION_RE = re.compile(r"[.,;:!?)]{1,3}")
+
+
 class _MathInline(InlineProcessor):
     def __init__(self, md: markdown.Markdown, state: _State) -> None:
         super().__init__(_MATH_RE, md)
@@ -214,10 +217,16 @@ class _MathInline(InlineProcessor):
         source = next(g for g in (m.group("d1"), m.group("d2"), m.group("i1"), m.group("i2")) if g is not None)
         # Inline placeholders (code spans) inside math would be meaningless; restore their text.
         source = self.unescape(source)
-        result = latex_to_mathml(source, display=display)
+        if display:
+            return self.md.htmlStash.store(display_equation(source, self.state.numbering)), m.start(0), m.end(0)
+        result = latex_to_mathml(source, display=False)
         if result.error:
-            delim = "$$" if display else "$"
-            self.state.errors.append(f"Math error in {delim}{_short(source)}{delim}: {result.error}")
+            self.state.errors.append(f"Math error in ${short(source)}$: {result.error}")
+        # Punctuation right after a formula stays on its line: "$t/\eta$." never wraps before the dot.
+        tail = _TRAILING_PUNCTUATION_RE.match(data, m.end(0))
+        if tail:
+            kept = f'<span class="math-inline">{result.html}{html.escape(tail.group(0))}</span>'
+            return self.md.htmlStash.store(kept), m.start(0), tail.end()
         return self.md.htmlStash.store(result.html), m.start(0), m.end(0)
 
 
@@ -254,6 +263,8 @@ class _LearningMechanicsExtension(Extension):
         # backtick (code spans) is 190 and escapes are 180.
         md.inlinePatterns.register(_MathInline(md, self.state), "lm_math", 185)
         md.inlinePatterns.register(_CitationInline(md, self.state), "lm_cite", 175)
+        # After citations, so that [@fig:x] stays a (reported) citation key rather than half of one.
+        md.inlinePatterns.register(CrossReferenceInline(md, self.state.numbering), "lm_xref", 174)
 
 
 def _markdown(state: _State) -> markdown.Markdown:
@@ -287,38 +298,6 @@ def _markdown(state: _State) -> markdown.Markdown:
 # --- post-processing ------------------------------------------------------------------------------------------------
 
 
-def _resolve_citations(body: str, state: _State) -> tuple[str, list[dict[str, Any]]]:
-    numbers: dict[str, int] = {}
-    records: list[dict[str, Any]] = []
-    reported: set[str] = set()
-    entries = state.bibliography.entries
-
-    def repl(m: re.Match[str]) -> str:
-        index = int(m.group(1))
-        if index >= len(state.citation_groups):
-            return m.group(0)
-        parts = []
-        group = state.citation_groups[index]
-        for key, locator in group:
-            suffix = f", {html.escape(locator)}" if locator else ""
-            if key not in entries:
-                if key not in reported:
-                    reported.add(key)
-                    state.errors.append(f"Unknown citation key @{key}: it is not in the bibliography")
-                missing = f'<span class="citation-missing" title="Unknown citation">?{html.escape(key)}</span>'
-                parts.append(missing + suffix)
-                continue
-            if key not in numbers:
-                numbers[key] = len(numbers) + 1
-                records.append(reference_record(key, numbers[key], entries[key]))
-            parts.append(f'<a href="#{html.escape(anchor_id(key))}">{numbers[key]}</a>{suffix}')
-        separator = "; " if any(locator for _, locator in group) else ", "
-        return f'<span class="citation">[{separator.join(parts)}]</span>'
-
-    body = re.sub(rf"LMCITE{state.nonce}N(\d+)X", repl, body)
-    return body, records
-
-
 _FOOTNOTE_ID_RE = re.compile(r'id="((?:fn|fnref\d*)-[^"]+)"')
 
 
@@ -330,7 +309,7 @@ def _toc_entries(tokens: list[dict[str, Any]], state: _State) -> tuple[list[TocE
         for item in items:
             ids.add(item["id"])
             if item["level"] in (2, 3):
-                title = re.sub(rf"LMCITE{state.nonce}N\d+X", "", html.unescape(item["name"])).strip()
+                title = re.sub(rf"LM(?:CITE|XREF){state.nonce}N\d+X", "", html.unescape(item["name"])).strip()
                 entries.append(TocEntry(level=item["level"], id=item["id"], title=title))
             walk(item.get("children", []))
 
@@ -341,7 +320,8 @@ def _toc_entries(tokens: list[dict[str, Any]], state: _State) -> tuple[list[TocE
 # The input is nh3's output: well-formed, attributes double-quoted, and <math>
 # and <pre> never nest in themselves, so these patterns are exact.
 _UNCOUNTED_RE = re.compile(
-    r"<math\b.*?</math>|<pre\b.*?</pre>|<span class=\"citation\">\[.*?\]</span>"
+    r"<math\b.*?</math>|<pre\b.*?</pre>|<span class=\"citation\"[^>]*>\[.*?\]</span>"
+    r"|<span class=\"eq-number\">.*?</span>"
     r"|<section class=\"references\".*?</section>",
     re.DOTALL,
 )
@@ -355,13 +335,19 @@ def count_words(safe_html: str) -> int:
     return len(_WORD_RE.findall(html.unescape(text)))
 
 
-def _insert_figures(safe: str, state: _State, resolver: FigureResolver | None) -> str:
+def _insert_figures(safe: str, state: _State, resolver: FigureResolver | None, id_prefix: str) -> str:
     def html_for(index: int) -> str:
         slot = state.figure_slots[index]
         if isinstance(slot, str):
             return error_box(slot)
-        if resolver is None:
-            return static_figure(slot)
+        figure = static_figure(slot) if resolver is None else resolved(slot)
+        if slot.label:
+            # The target of @fig:<label>; a wrapper, because the resolver's <figure> has an id of its own.
+            return f'<div class="figure-anchor" id="{id_prefix}fig-{slot.label}">{figure}</div>'
+        return figure
+
+    def resolved(slot: FigureDirective) -> str:
+        assert resolver is not None
         try:
             return resolver(slot)
         except FigureError as exc:
@@ -409,6 +395,13 @@ def _caption_html(caption: str) -> tuple[str, list[str]]:
     return html_out, inner.errors
 
 
+def figure_directives(source: str) -> list[FigureDirective]:
+    """The valid figure directives of a Markdown text, in order, without rendering it (no captions, no math)."""
+    state = _State(nonce=secrets.token_hex(8), bibliography=Bibliography())
+    _BlockPreprocessor(_markdown(state), state).run((source or "").replace("\r\n", "\n").split("\n"))
+    return [slot for slot in state.figure_slots if isinstance(slot, FigureDirective)]
+
+
 def render_markdown(
     source: str,
     *,
@@ -439,13 +432,23 @@ def render_markdown(
     source = source.replace("\r\n", "\n").replace("\r", "\n")
     md = _markdown(state)
     body = md.convert(source)
-    body, records = _resolve_citations(body, state)
+    body, records, cited_at = resolve_citations(
+        body,
+        token=rf"LMCITE{state.nonce}N(\d+)X",
+        groups=state.citation_groups,
+        bibliography=state.bibliography,
+        errors=state.errors,
+    )
+    valid_figures = [slot for slot in state.figure_slots if isinstance(slot, FigureDirective)]
+    body, target_ids = resolve_cross_references(body, state.numbering, valid_figures)
     toc, ids = _toc_entries(getattr(md, "toc_tokens", []), state)
     ids.update(_FOOTNOTE_ID_RE.findall(body))
+    ids.update(target_ids)
+    ids.update(f"cite-{i + 1}" for i in range(len(state.citation_groups)))
     if records:
         ids.add("references")
         ids.update(anchor_id(r["key"]) for r in records)
-        body += references_html(records)
+        body += references_html(records, cited_at=cited_at)
     if id_prefix:
         body, ids = _prefix_ids(body, ids, id_prefix)
         toc = [TocEntry(level=e.level, id=id_prefix + e.id, title=e.title) for e in toc]
@@ -457,11 +460,15 @@ def render_markdown(
         if isinstance(slot, FigureDirective):
             caption_html, caption_errors = _caption_html(slot.caption) if _figures else ("", [])
             state.errors.extend(f"Figure {i + 1} caption: {e}" for e in caption_errors)
+            number = len(figures) + 1
+            if caption_html or slot.label:
+                caption_html = f'<span class="figure-number">Figure {number}.</span> {caption_html}'.rstrip()
             # index counts valid directives only, so rendered.figures[d.index] is d.
-            slot = FigureDirective(**{**slot.__dict__, "caption_html": caption_html, "index": len(figures)})
+            fields = {**slot.__dict__, "caption_html": caption_html, "index": len(figures), "number": number}
+            slot = FigureDirective(**fields)
             state.figure_slots[i] = slot
             figures.append(slot)
-    safe = _insert_figures(safe, state, figure_resolver)
+    safe = _insert_figures(safe, state, figure_resolver, id_prefix)
     return Rendered(
         html=safe,
         toc=toc,

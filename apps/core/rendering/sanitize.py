@@ -29,8 +29,12 @@ _MATHML_ATTRS = {
     "display", "mathvariant", "stretchy", "fence", "separator", "lspace", "rspace", "accent", "accentunder",
     "columnalign", "rowalign", "rowspacing", "columnspacing", "displaystyle", "scriptlevel", "width", "height",
     "depth", "linethickness", "notation", "form", "largeop", "movablelimits", "symmetric", "minsize", "maxsize",
-    "columnspan", "rowspan", "linebreak", "encoding",
+    "columnspan", "rowspan", "linebreak",
 }  # fmt: skip
+# A formula's TeX source rides along as <annotation encoding="application/x-tex">
+# (apps/core/rendering/mathml.py). That one encoding is allowed, on that one tag;
+# annotation-xml, which can switch the parser back to HTML, is not allowed at all.
+TEX_ENCODING = "application/x-tex"
 _GLOBAL_ATTRS = {"class", "id", "title", "lang", "dir", "aria-hidden", "aria-label", "aria-labelledby", "role"}
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "*": _GLOBAL_ATTRS,
@@ -42,6 +46,7 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "abbr": set(),
     "details": {"open"},
     **{tag: set(_MATHML_ATTRS) for tag in _MATHML_TAGS},
+    "annotation": {"encoding"},
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -51,7 +56,8 @@ URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _ALLOWED_CLASSES = {
     "codehilite", "highlight", "toc", "toclink", "headerlink", "footnote", "footnote-ref", "footnote-backref",
     "footnotes", "citation", "citation-missing", "references", "ref-authors", "ref-title", "math-error",
-    "render-error", "figure-error", "table", "task-list",
+    "render-error", "figure-error", "table", "task-list", "math-display", "math-inline", "eq-number", "xref",
+    "xref-missing", "figure-number", "ref-backlinks", "ref-backlink",
 }  # fmt: skip
 _ALLOWED_CLASSES |= {c for c in STANDARD_TYPES.values() if c} | {"hll"}
 _LANGUAGE_CLASS_RE = re.compile(r"^language-[a-z0-9+#-]{1,30}$")
@@ -74,6 +80,8 @@ def _attribute_filter(generated_ids: frozenset[str]):  # type: ignore[no-untyped
             if value in generated_ids or value.startswith(USER_ID_PREFIX):
                 return value
             return USER_ID_PREFIX + value
+        if attr == "encoding":
+            return value if tag == "annotation" and value == TEX_ENCODING else None
         if attr == "role":
             return value if value in _ROLES else None
         if attr in ("href", "src"):

@@ -1,30 +1,7 @@
-"""Runs untrusted author experiments in a sandbox.
+"""The supervisor: runs an untrusted author experiment in the sandbox and hands back its checked result.
 
-Author code never runs in the web process nor in the worker's own process.
-The worker (root) supervises a child that:
-
-* runs as a dedicated unprivileged user, one per worker slot
-  (``lm-sandbox-<slot>``), so that per-user limits and clean-up by user id
-  cannot touch anything else;
-* has resource limits set before it starts: processes, address space, CPU
-  time, file size, open files, no core dumps;
-* runs inside bubblewrap with every namespace unshared (user, mount, PID,
-  network, IPC, UTS, cgroup): no network at all, a minimal read-only view of
-  the system (``/usr`` and the Python libraries), a private ``/tmp`` and a
-  size-limited writable output directory; nothing of the repository, its
-  database, its settings or ``/etc`` is visible;
-* gets a cleared environment, so no secret reaches it;
-* is killed with its whole process tree after a wall-clock limit.
-
-Its only output is ``result.json`` in the output directory. The supervisor
-opens it without following links, checks that it is a regular file under a
-size cap, parses it refusing NaN and Infinity, and validates its shape
-(numbers and arrays of numbers only, bounded sizes) before anything stores it.
-Standard output and error are read continuously and capped, so a child that
-prints gigabytes costs nothing but CPU time.
-
-See docs/submissions.md for the threat model: what this defends against and
-what it does not.
+See compute/sandbox/__init__.py for what the sandbox is made of and
+docs/submissions.md for the threat model.
 """
 
 from __future__ import annotations
@@ -34,203 +11,33 @@ import json
 import math
 import os
 import pwd
-import re
 import resource
 import selectors
 import shlex
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import sysconfig
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-COMPUTE_DIR = Path(__file__).resolve().parent
-USER_PREFIX = "lm-sandbox-"
-RESULT_NAME = "result.json"
+from compute.sandbox import seccomp
+from compute.sandbox.cgroups import RunCgroup, backend_name, run_cgroup_create
+from compute.sandbox.limits import Limits, Outcome, SandboxUnavailable, Usage
+from compute.sandbox.results import ResultInvalid, read_result
+from compute.sandbox.users import USER_PREFIX, kill_uid, sandbox_user
 
-
-class SandboxUnavailable(RuntimeError):
-    """The machine cannot provide the sandbox (not root, no bubblewrap, ...)."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    wall_s: float = 120.0
-    cpu_s: int = 120
-    memory_bytes: int = 3 * 1024**3
-    processes: int = 64  # threads count too: torch starts a few per core
-    open_files: int = 256
-    file_bytes: int = 64 * 1024**2
-    disk_bytes: int = 64 * 1024**2
-    output_bytes: int = 64 * 1024  # stdout and stderr kept, each
-    result_bytes: int = 8 * 1024**2
-    max_numbers: int = 2_000_000
-    max_depth: int = 4
-
-
-@dataclass
-class Outcome:
-    ok: bool
-    reason: str
-    result: dict[str, Any] | None = None
-    exit_code: int | None = None
-    stdout: str = ""
-    stderr: str = ""
-    duration_s: float = 0.0
-    progress: list[float] = field(default_factory=list)
-    cancelled: bool = False
-
-
-class ResultInvalid(ValueError):
-    pass
-
-
-# --- Result validation ----------------------------------------------------------
-
-
-# Keys become column names and JavaScript property names: letters first.
-_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
-
-
-def _reject_constant(name: str) -> Any:
-    raise ResultInvalid(f"result contains {name}, which is not a finite number")
-
-
-def validate_result(data: Any, limits: Limits) -> dict[str, Any]:
-    """Check that a result is a dict of numbers, lists of numbers and nested dicts thereof."""
-    if not isinstance(data, dict):
-        raise ResultInvalid("result must be a JSON object")
-    count = 0
-
-    def walk(value: Any, depth: int, where: str) -> None:
-        nonlocal count
-        if depth > limits.max_depth:
-            raise ResultInvalid(f"result is nested deeper than {limits.max_depth} levels at {where}")
-        if isinstance(value, bool) or value is None:
-            raise ResultInvalid(f"{where}: only numbers are allowed, found {type(value).__name__}")
-        if isinstance(value, (int, float)):
-            if isinstance(value, float) and not math.isfinite(value):
-                raise ResultInvalid(f"{where}: not a finite number")
-            count += 1
-            if count > limits.max_numbers:
-                raise ResultInvalid(f"result has more than {limits.max_numbers} numbers")
-            return
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                walk(item, depth + 1, f"{where}[{i}]")
-            return
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if not isinstance(key, str) or not _KEY.fullmatch(key):
-                    raise ResultInvalid(f"{where}: keys must be short identifiers, found {key!r:.80}")
-                walk(item, depth + 1, f"{where}.{key}")
-            return
-        raise ResultInvalid(f"{where}: only numbers are allowed, found {type(value).__name__}")
-
-    walk(data, 0, "result")
-    return data
-
-
-def read_result(directory: Path, limits: Limits) -> dict[str, Any]:
-    """Open the result file without following links and validate it."""
-    path = directory / RESULT_NAME
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except FileNotFoundError:
-        raise ResultInvalid("the experiment wrote no result file") from None
-    except OSError as exc:
-        if exc.errno == 40:  # ELOOP: the name is a symbolic link
-            raise ResultInvalid("the result file is a symbolic link; refused") from None
-        raise ResultInvalid(f"the result file cannot be opened: {exc.strerror}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ResultInvalid("the result file is not a regular file; refused")
-        if info.st_size > limits.result_bytes:
-            raise ResultInvalid(f"the result file is {info.st_size} bytes, over the {limits.result_bytes}-byte limit")
-        chunks = []
-        remaining = limits.result_bytes + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        raw = b"".join(chunks)
-    finally:
-        os.close(fd)
-    if len(raw) > limits.result_bytes:
-        raise ResultInvalid(f"the result file is over the {limits.result_bytes}-byte limit")
-    try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except ResultInvalid:
-        raise
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ResultInvalid(f"the result file is not valid JSON: {exc}") from None
-    return validate_result(data, limits)
-
-
-# --- Users and processes ----------------------------------------------------------
-
-
-def sandbox_user(slot: int) -> pwd.struct_passwd:
-    """The unprivileged user of a worker slot, created when missing (needs root)."""
-    name = f"{USER_PREFIX}{slot}"
-    try:
-        return pwd.getpwnam(name)
-    except KeyError:
-        pass
-    if os.geteuid() != 0:
-        raise SandboxUnavailable(f"user {name} does not exist and only root can create it")
-    subprocess.run(
-        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", name],
-        check=True,
-        capture_output=True,
-    )
-    return pwd.getpwnam(name)
-
-
-def pids_of_uid(uid: int) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as fh:
-                status = dict(line.split(":", 1) for line in fh if ":" in line)
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            continue
-        # A zombie has already exited and holds nothing but its process id;
-        # it disappears when it is reaped, which is not ours to do.
-        if int(status["Uid"].split()[0]) == uid and not status.get("State", "").strip().startswith("Z"):
-            pids.append(int(entry))
-    return pids
-
-
-def kill_uid(uid: int, *, timeout_s: float = 10.0) -> int:
-    """SIGKILL every process of ``uid`` until none is left; return how many rounds it took."""
-    deadline = time.monotonic() + timeout_s
-    rounds = 0
-    while True:
-        pids = pids_of_uid(uid)
-        if not pids:
-            return rounds
-        rounds += 1
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"processes of uid {uid} survive SIGKILL: {pids[:10]}")
-        time.sleep(0.02)
+COMPUTE_DIR = Path(__file__).resolve().parent.parent
+# RLIMIT_NPROC counts the slot user's processes, the cgroup's pids.max the
+# run's; the rlimit sits a little above as a second layer, so the run's
+# limit is the one a fork bomb meets (and is reported).
+NPROC_MARGIN = 16
+# Mount points in the stage for the private tmpfs of /tmp and /dev/shm.
+PRIVATE_TMPFS = ("tmp", "shm")
 
 
 # --- The sandbox ------------------------------------------------------------------
@@ -253,12 +60,15 @@ def _python_for_sandbox() -> str:
 
 
 def check_available() -> None:
+    """Raise SandboxUnavailable, saying why, unless this machine can run a bounded sandbox."""
     if sys.platform != "linux":
         raise SandboxUnavailable("the sandbox needs Linux")
     if os.geteuid() != 0:
         raise SandboxUnavailable("the sandbox supervisor must run as root to switch to the sandbox users")
     if shutil.which("bwrap") is None:
         raise SandboxUnavailable("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
+    seccomp.program()
+    backend_name()
 
 
 def _sources(python: str) -> dict[str, str]:
@@ -269,14 +79,20 @@ def _sources(python: str) -> dict[str, str]:
     return sources
 
 
-def _command(stage: Path, job: Path, out: Path, python: str, limits: Limits, user: pwd.struct_passwd) -> list[str]:
+def _command(
+    stage: Path, job: Path, out: Path, python: str, limits: Limits, user: pwd.struct_passwd, seccomp_fd: int
+) -> list[str]:
     """The supervisor's command line: stage the read-only sources, drop to the sandbox user, start bubblewrap.
 
     The project may live under a directory the sandbox user cannot traverse
     (a private home, say). So, as root and in a private mount namespace of
     its own, the command first binds each source onto an empty folder of a
-    world-readable stage; bubblewrap, started as the sandbox user, binds from
-    the stage. The host's mount table is never touched.
+    world-readable stage, and mounts the run's private ``/tmp`` and
+    ``/dev/shm`` there (tmpfs bounded in size and in inodes, which
+    bubblewrap's own ``--tmpfs`` cannot bound); bubblewrap, started as the
+    sandbox user, binds from the stage and installs the seccomp filter read
+    from ``seccomp_fd``. The host's mount table is never touched, and the
+    private tmpfs go away with the namespace.
     """
     sources = _sources(python)
     bwrap = [
@@ -303,9 +119,8 @@ def _command(stage: Path, job: Path, out: Path, python: str, limits: Limits, use
         "/proc",
         "--dev",
         "/dev",
-        "--size",
-        str(limits.disk_bytes),
-        "--tmpfs",
+        "--bind",
+        str(stage / "tmp"),
         "/tmp",
         "--ro-bind",
         str(stage / "site-packages"),
@@ -329,10 +144,11 @@ def _command(stage: Path, job: Path, out: Path, python: str, limits: Limits, use
         "/",  # the sandbox's own root holds nothing writable
         "--remount-ro",
         "/dev",
-        "--size",
-        str(limits.disk_bytes // 4),
-        "--tmpfs",
+        "--bind",
+        str(stage / "shm"),
         "/dev/shm",
+        "--seccomp",
+        str(seccomp_fd),
         "--chdir",
         "/sandbox/out",
         "--setenv",
@@ -361,18 +177,22 @@ def _command(stage: Path, job: Path, out: Path, python: str, limits: Limits, use
         "/sandbox/out",
     ]
     setpriv = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--"]
-    binds = " && ".join(
-        f"mount --bind {shlex.quote(src)} {shlex.quote(str(stage / name))}" for name, src in sources.items()
-    )
-    script = f"{binds} && exec {shlex.join(setpriv + bwrap)}"
+    mounts = [["mount", "--bind", src, str(stage / name)] for name, src in sources.items()]
+    for name, size in (("tmp", limits.disk_bytes), ("shm", limits.disk_bytes // 4)):
+        options = f"size={size},nr_inodes={limits.disk_inodes},mode=1777,nosuid,nodev"
+        mounts.append(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(stage / name)])
+    script = " && ".join([*(shlex.join(m) for m in mounts), f"exec {shlex.join(setpriv + bwrap)}"])
     return ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script]
 
 
-def _limit_resources(limits: Limits) -> Any:
-    # Set while still root; they are inherited by the sandbox user's processes,
-    # whose process count, memory and CPU they bound.
+def _enter_bounds(limits: Limits, cgroup: RunCgroup) -> Callable[[], None]:
+    # Run in the child between fork and exec, still as root: it joins the
+    # run's cgroup (everything it starts stays in) and sets the rlimits the
+    # sandbox user's processes inherit, a second layer under the cgroup.
     def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        cgroup.join()
+        nproc = limits.processes + NPROC_MARGIN
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
         # SIGXCPU at the soft limit says why; SIGKILL at the hard one makes sure.
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 2))
@@ -383,15 +203,15 @@ def _limit_resources(limits: Limits) -> Any:
     return apply
 
 
-def _mount_output(path: Path, limits: Limits, uid: int, gid: int) -> bool:
-    """A size-limited tmpfs for the output, so a child cannot fill the disk."""
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={limits.disk_bytes},mode=0700,nosuid,nodev,noexec", "tmpfs", str(path)],
-        capture_output=True,
-    )
+def _mount_output(path: Path, limits: Limits, uid: int, gid: int) -> None:
+    """A tmpfs bounded in size and inodes for the output, so a child can fill neither the disk nor kernel memory."""
+    options = f"size={limits.disk_bytes},nr_inodes={limits.disk_inodes},mode=0700,nosuid,nodev,noexec"
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True)
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip() or f"mount exited {done.returncode}"
+        raise SandboxUnavailable(f"cannot mount the output folder's tmpfs: {reason}")
     os.chown(path, uid, gid)
     os.chmod(path, 0o700)
-    return done.returncode == 0
 
 
 def run_sandboxed(
@@ -438,33 +258,47 @@ def _run_locked(
     on_progress: Callable[[float, str], None] | None,
 ) -> Outcome:
     kill_uid(user.pw_uid)  # nothing of an earlier run may linger
+    cgroup = run_cgroup_create(slot=slot, limits=limits)
     base = Path(tempfile.mkdtemp(prefix=f"lm-sandbox-{slot}-"))
-    job, out, stage = base / "job", base / "out", base / "stage"
-    python = _python_for_sandbox()
-    for folder in (job, out, stage, *(stage / name for name in _sources(python))):
-        folder.mkdir()
-        os.chmod(folder, 0o755)
-    os.chmod(base, 0o755)
-    (job / "experiment.py").write_text(source)
-    (job / "config.json").write_text(json.dumps({"params": config, "preset": preset}))
-    for p in (job / "experiment.py", job / "config.json"):
-        os.chmod(p, 0o644)
-    mounted = _mount_output(out, limits, user.pw_uid, user.pw_gid)
-    started = time.monotonic()
+    out = base / "out"
+    mounted = False
+    seccomp_fd = -1
     try:
-        return _supervise(
-            _command(stage, job, out, python, limits, user),
+        job, stage = base / "job", base / "stage"
+        python = _python_for_sandbox()
+        for folder in (job, out, stage, *(stage / name for name in (*_sources(python), *PRIVATE_TMPFS))):
+            folder.mkdir()
+            os.chmod(folder, 0o755)
+        os.chmod(base, 0o755)
+        (job / "experiment.py").write_text(source)
+        (job / "config.json").write_text(json.dumps({"params": config, "preset": preset}))
+        for p in (job / "experiment.py", job / "config.json"):
+            os.chmod(p, 0o644)
+        _mount_output(out, limits, user.pw_uid, user.pw_gid)
+        mounted = True
+        seccomp_fd = seccomp.program_fd()
+        started = time.monotonic()
+        outcome = _supervise(
+            _command(stage, job, out, python, limits, user, seccomp_fd),
             user,
+            cgroup,
             out,
             limits,
             started,
+            pass_fds=(seccomp_fd,),
             cancel=cancel,
             on_progress=on_progress,
         )
+        outcome.usage = cgroup.usage()
+        _explain_usage(outcome, outcome.usage, limits)
+        return outcome
     finally:
         try:
+            cgroup.remove()
             kill_uid(user.pw_uid)
         finally:
+            if seccomp_fd >= 0:
+                os.close(seccomp_fd)
             if mounted:
                 subprocess.run(["umount", "-l", str(out)], capture_output=True)
             shutil.rmtree(base, ignore_errors=True)
@@ -486,10 +320,12 @@ def _report_progress(lines: list[bytes], on_progress: Callable[[float, str], Non
 def _supervise(
     cmd: list[str],
     user: pwd.struct_passwd,
+    cgroup: RunCgroup,
     out: Path,
     limits: Limits,
     started: float,
     *,
+    pass_fds: tuple[int, ...] = (),
     cancel: Callable[[], bool] | None = None,
     on_progress: Callable[[float, str], None] | None = None,
 ) -> Outcome:
@@ -501,8 +337,9 @@ def _supervise(
         env={"PATH": "/usr/bin:/bin"},
         cwd="/",
         start_new_session=True,
-        preexec_fn=_limit_resources(limits),
+        preexec_fn=_enter_bounds(limits, cgroup),
         close_fds=True,
+        pass_fds=pass_fds,
     )
     kept: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
     dropped = {"stdout": 0, "stderr": 0}
@@ -539,13 +376,16 @@ def _supervise(
                 buf.extend(chunk[:room])
             dropped[key.data] += max(0, len(chunk) - max(room, 0))
     if timed_out or cancelled:
-        _kill_tree(proc, user.pw_uid)
+        _kill_tree(proc, user.pw_uid, cgroup)
     try:
         code = proc.wait(timeout=max(0.1, deadline + 5 - time.monotonic()))
     except subprocess.TimeoutExpired:
         timed_out = True
-        _kill_tree(proc, user.pw_uid)
+        _kill_tree(proc, user.pw_uid, cgroup)
         code = proc.wait()
+    # Whatever the run left behind (a daemon that escaped its session, say)
+    # dies before the result is read, so nothing can change it meanwhile.
+    cgroup.kill()
     sel.close()
     proc.stdout.close()
     proc.stderr.close()
@@ -588,9 +428,10 @@ def _supervise(
     return outcome
 
 
-def _kill_tree(proc: subprocess.Popen[bytes], uid: int) -> None:
-    # Killing bubblewrap kills the sandbox's PID namespace (die-with-parent);
-    # killing by user id catches anything that escaped the process group.
+def _kill_tree(proc: subprocess.Popen[bytes], uid: int, cgroup: RunCgroup) -> None:
+    # The cgroup holds every process of the run, wherever it moved; the
+    # process group and the user id are two more nets under it.
+    cgroup.kill()
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -615,7 +456,28 @@ def _explain_exit(code: int, stderr: str, limits: Limits) -> str:
             return "killed (SIGKILL) at its CPU time or memory limit"
         return f"killed by {sig}" + (f": {last}" if last else "")
     if "MemoryError" in stderr or "Cannot allocate memory" in stderr:
-        return f"ran out of memory (limit {limits.memory_bytes} bytes of address space)"
+        return f"ran out of memory (limit {limits.memory_bytes} bytes of address space per process)"
     if "File too large" in stderr:
         return f"wrote a file larger than {limits.file_bytes} bytes"
     return f"the experiment failed (exit code {code})" + (f": {last}" if last else "")
+
+
+def _explain_usage(outcome: Outcome, usage: Usage, limits: Limits) -> None:
+    """Say in a failed run's reason which of the run's own limits it met, as its cgroup measured them."""
+    if outcome.ok or outcome.cancelled:
+        return
+    mib = limits.run_memory_bytes // 1024**2
+    if usage.oom_kills:
+        stopped = outcome.reason if outcome.reason.startswith("killed after the wall-clock") else ""
+        outcome.reason = (
+            f"ran out of memory: the run's processes together reached its limit of {mib} MiB "
+            "(kernel memory such as socket buffers and file metadata included)"
+        ) + (f"; then {stopped}" if stopped else "")
+        return
+    notes = []
+    if usage.memory_limit_reached:
+        notes.append(f"it reached its memory limit of {mib} MiB")
+    if usage.process_limit_hits:
+        notes.append(f"it reached its limit of {usage.process_limit} processes")
+    if notes:
+        outcome.reason += "; " + " and ".join(notes)
