@@ -15,14 +15,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@touch $(STAMP)
 
 setup: $(STAMP)
-	@mkdir -p var
+	@mkdir -p "$${VAR_DIR:-var}"
 
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py loadsite
 	$(BIN)/python manage.py runlocal
 
+# On a fresh checkout (or VAR_DIR) the database gets its tables first, as `make run` does.
 worker: setup
+	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/celery -A config worker -Q experiments,default -c 1 --without-gossip --without-mingle --without-heartbeat --loglevel INFO
 
 # Browser tests drive Debian's Chromium and the sandbox needs bubblewrap; install

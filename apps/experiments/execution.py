@@ -18,7 +18,14 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    close_old_connections,
+    connection,
+)
 from django.utils import timezone
 
 from apps.experiments import services
@@ -144,6 +151,15 @@ class Reaper(threading.Thread):
                 self.grace_until = time.monotonic() + settings.RUNS_LEASE_SECONDS
                 log.info("the database answers again; expired leases are left to their holders for a lease period")
             services.runs_reap_expired(take_back_expired=time.monotonic() >= self.grace_until)
+        except (OperationalError, InterfaceError, ProgrammingError) as exc:
+            self.failed = True
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if "no such table" in reason or "does not exist" in reason:
+                log.error("reaper pass failed: the database has no tables yet (%s); run `manage.py migrate`", reason)
+            elif isinstance(exc, ProgrammingError):
+                log.exception("reaper pass failed")
+            else:  # an outage: one line every pass, not a traceback
+                log.error("reaper pass failed: the database did not answer (%s); trying again", reason)
         except Exception:
             self.failed = True
             log.exception("reaper pass failed")
