@@ -1,7 +1,8 @@
-"""Command line: ``python -m compute list | run NAME --preset smoke --set k=v --out FILE | docs [NAME ...] [--check]``.
+"""Command line: ``python -m compute list | run NAME ... | docs [NAME ...] [--check] | reproduce BUNDLE``.
 
 Needs no database: ``run`` runs the experiment in this process and prints the
-agreement metrics; ``docs`` runs smoke presets and regenerates the tables of
+agreement metrics; ``reproduce`` re-runs a run's bundle with its own code
+(compute/reproduce.py); ``docs`` runs smoke presets and regenerates the tables of
 docs/experiments.md and README.md from them (``--check``: runs nothing, exits
 1 when those tables or their recorded results are out of date).
 """
@@ -121,9 +122,15 @@ def main(argv: list[str] | None = None) -> int:
     docs.add_argument("names", nargs="*", metavar="NAME", help="re-measure only these (default: all)")
     docs.add_argument("--check", action="store_true", help="run nothing; exit 1 if the tables are out of date")
     docs.add_argument("--root", help="the checkout whose docs to read and write (default: this one)")
+    again = sub.add_parser("reproduce", help="re-run a run's bundle (from its run page) with its own code")
+    again.add_argument("bundle", help="the bundle's zip file")
     args = parser.parse_args(argv)
     if args.command == "list":
         return cmd_list()
+    if args.command == "reproduce":
+        from compute.reproduce import reproduce_bundle
+
+        return reproduce_bundle(Path(args.bundle))
     if args.command == "docs":
         if args.check and args.names:
             parser.error("docs --check checks every experiment; it takes no names")

@@ -373,6 +373,8 @@ else:
 # --- Experiments --------------------------------------------------------------
 RUNS_MAX_CONCURRENT_PER_USER = env_int("RUNS_MAX_CONCURRENT_PER_USER", 3, minimum=1)
 RUNS_MAX_PER_DAY_PER_USER = env_int("RUNS_MAX_PER_DAY_PER_USER", 50, minimum=1)
+# Estimated compute (seconds, from the runs' own durations) one pass of re-checking published figures may queue.
+RUNS_RECHECK_CPU_BUDGET_S = env_int("RUNS_RECHECK_CPU_BUDGET_S", 600, minimum=0)
 # Full downloads of run data (result and plotted series) per client per minute; 304s do not count.
 RUNS_DOWNLOADS_PER_MINUTE = env_int("RUNS_DOWNLOADS_PER_MINUTE", 30, minimum=1)
 # A new member (trust level 0, verified email) may run each experiment's smoke preset this often a day.

@@ -185,6 +185,12 @@ def _test_settings() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
+    # Stored files (run exports) are named by run ids, which repeat across tests: each test writes its own.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     # Rate-limit counters, throttles and cached figures live in the cache, keyed by
     # ids that repeat across tests: each test starts with none.

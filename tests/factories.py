@@ -233,3 +233,11 @@ def run(config, ctx):
 """
 
 SPEC = {"title": "squares", "series": [{"x": "x", "y": "y", "label": "n squared", "kind": "line"}]}
+
+
+def downloaded(response: Any) -> bytes:
+    """A download's bytes as a client reads them: run data streams from stored, compressed files."""
+    import gzip
+
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return gzip.decompress(raw) if response.get("Content-Encoding") == "gzip" else raw

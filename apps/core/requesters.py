@@ -32,14 +32,17 @@ class SystemRequest:
 
     reason: str
     priority: int = BACKGROUND_PRIORITY
+    # Its runs draw published figures, which the site re-checks (apps.experiments.reproducibility).
+    publishes: bool = False
 
     def __str__(self) -> str:
         return f"the site ({self.reason})"
 
 
-LOADSITE = SystemRequest("loading site/", CONTENT_PRIORITY)
-PUBLICATION = SystemRequest("publishing a version", CONTENT_PRIORITY)
+LOADSITE = SystemRequest("loading site/", CONTENT_PRIORITY, publishes=True)
+PUBLICATION = SystemRequest("publishing a version", CONTENT_PRIORITY, publishes=True)
 PRECOMPUTE = SystemRequest("precomputing smoke presets", BACKGROUND_PRIORITY)
+RECHECK = SystemRequest("re-checking a published figure", BACKGROUND_PRIORITY)
 
 # A person (possibly anonymous, who may then be refused) or the site itself.
 Requester = AbstractBaseUser | AnonymousUser | SystemRequest

@@ -9,5 +9,7 @@ class ExperimentsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.experiments.executors import register_reference_executor
+        from apps.experiments.reproducibility import register_listeners
 
         register_reference_executor()
+        register_listeners()

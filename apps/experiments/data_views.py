@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import bokeh
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
@@ -25,13 +24,17 @@ from django.views.decorators.http import require_GET
 
 from apps.core.clients import client_address
 from apps.experiments import exports
-from apps.experiments.embeds import figure_item
+from apps.experiments.embeds import figure_item, figure_version
+from apps.experiments.executors import BundleUnavailable, executor_for
 from apps.experiments.models import Run, RunQuerySet, RunStatus
 from apps.experiments.services import run_is_public, run_may_read_source
 
 log = logging.getLogger(__name__)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+# A drawing (the figure, its plotted data) follows the figure code: kept an hour, then revalidated by its ETag.
+DRAWING = "public, max-age=3600"
+DRAWN = ("figure", "data-json", "data-csv")
 # A failed run stays failed, but a new identical request may replace it; check again soon.
 SHORT = "public, max-age=60"
 # A run of unpublished work: only its browser may keep it, never a shared cache.
@@ -39,7 +42,8 @@ PRIVATE = "private, max-age=60"
 
 
 def _etag(run: Run, kind: str) -> str:
-    return f'"{kind}-{run.pk}-{run.status}-{(run.digest or "none")[:32]}-{bokeh.__version__}"'
+    drawn = f"-{figure_version(run)}" if kind in DRAWN else ""  # a drawing changes with the figure code
+    return f'"{kind}-{run.pk}-{run.status}-{(run.digest or "none")[:32]}{drawn}"'
 
 
 def _visible(request: HttpRequest) -> RunQuerySet:
@@ -81,7 +85,7 @@ def run_figure(request: HttpRequest, run_id: int) -> HttpResponseBase:
             return JsonResponse({**body, "item": figure_item(run)})
 
         try:
-            return _finished(request, run, "figure", IMMUTABLE, draw)
+            return _finished(request, run, "figure", DRAWING, draw)
         except Exception:  # e.g. the experiment left the registry: say so, never a 500
             log.exception("could not draw the figure of run %s", run.pk)
             failed = JsonResponse({**body, "item": None, "error": "The figure of this run could not be drawn."})
@@ -123,7 +127,8 @@ def run_download(request: HttpRequest, run: Run, kind: str) -> HttpResponseBase:
             )
             limited["Cache-Control"] = "no-store"
             return limited
-    return _finished(request, run, kind, IMMUTABLE, lambda: exports.export_response(request, run, kind))
+    cache_control = DRAWING if kind in DRAWN else IMMUTABLE
+    return _finished(request, run, kind, cache_control, lambda: exports.export_response(request, run, kind))
 
 
 def download_wait_s(request: HttpRequest) -> int:
@@ -164,3 +169,19 @@ def run_result_json(request: HttpRequest, run_id: int) -> HttpResponseBase:
 def run_result_csv(request: HttpRequest, run_id: int) -> HttpResponseBase:
     """Every array of a succeeded run's result as a CSV column."""
     return _download(request, run_id, "result-csv")
+
+
+@require_GET
+def run_bundle(request: HttpRequest, run_id: int) -> HttpResponseBase:
+    """A zip that reproduces a succeeded run anywhere: its code, configuration, environment and expected digest."""
+    run = get_object_or_404(_visible(request).select_related("result"), pk=run_id)
+    if run.status != RunStatus.SUCCEEDED:
+        return JsonResponse({"error": "Only a run that succeeded can be reproduced."}, status=404)
+    try:
+        data = executor_for(run.experiment.kind).reproduction_bundle(run)
+    except BundleUnavailable as exc:
+        return JsonResponse({"error": str(exc)}, status=409)
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(run, "-reproduce.zip")}"'
+    response["Cache-Control"] = "private, no-cache"
+    return response

@@ -261,6 +261,13 @@ def run_figure_html(run: Run) -> str:
 # --- Figures and their data from stored results ------------------------------------
 
 
+def figure_version(run: Run) -> str:
+    """The version of a run's drawing: its kind's figure code or spec now, and the Bokeh that serialises it."""
+    import bokeh
+
+    return f"{executor_for(run.experiment.kind).figure_version(run)}-{bokeh.__version__}"
+
+
 def build_figure(run: Run) -> BokehModel:
     """The Bokeh figure of a succeeded run, drawn by trusted code (its kind's executor) from its stored result."""
     return executor_for(run.experiment.kind).figure(run)
@@ -268,10 +275,9 @@ def build_figure(run: Run) -> BokehModel:
 
 def figure_item(run: Run) -> dict[str, Any]:
     """``bokeh.embed.json_item`` of a succeeded run's figure, cached by run and result digest."""
-    import bokeh
     from bokeh.embed import json_item
 
-    key = f"lm-figure-item:{run.pk}:{run.digest}:{bokeh.__version__}"
+    key = f"lm-figure-item:{run.pk}:{run.digest}:{figure_version(run)}"
     item = cache.get(key)
     if item is None:
         item = json.loads(json.dumps(json_item(build_figure(run), target=None)))
@@ -323,7 +329,7 @@ def series_from_figure(fig: Any) -> list[dict[str, Any]]:
 
 def plotted_series(run: Run) -> list[dict[str, Any]]:
     """The plotted data of a succeeded run, cached like its figure."""
-    key = f"lm-figure-series:{run.pk}:{run.digest}"
+    key = f"lm-figure-series:{run.pk}:{run.digest}:{figure_version(run)}"
     series = cache.get(key)
     if series is None:
         series = series_from_figure(build_figure(run))

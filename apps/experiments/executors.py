@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Q
@@ -66,6 +67,10 @@ class StatedClaims:
     apply: bool = False
 
 
+class BundleUnavailable(Exception):
+    """A run cannot be offered as a reproduction bundle; the message says why (and what to do instead)."""
+
+
 class RunFailed(Exception):
     """The computation failed for a reason the executor can state; recorded on the run as is."""
 
@@ -106,6 +111,18 @@ class Executor(Protocol):
 
     def claims(self, run: Run) -> StatedClaims:
         """The scientific claims a run of this experiment is checked against, and whether they apply to ``run``."""
+        ...
+
+    def reproduction_bundle(self, run: Run) -> bytes:
+        """A zip that reproduces ``run`` outside the site (compute/reproduce.py); raise BundleUnavailable if none."""
+        ...
+
+    def figure_version(self, run: Run) -> str:
+        """What the drawing of ``run``'s figure depends on besides its result (the figure code or spec, now).
+
+        Cached figures, plotted-data files and their validators carry it, so a
+        restyled figure reaches readers as soon as the code changes.
+        """
         ...
 
     def reproduces(self, original: Run, computed: Computed) -> bool:
@@ -209,6 +226,33 @@ class ReferenceExecutor:
 
     def figure(self, run: Run) -> BokehModel:
         return self.spec(run.experiment_id).figure(run.result.data, run.config)
+
+    def figure_version(self, run: Run) -> str:
+        return self.current_code_hash(run)  # the module's source, its figure builder and the plotting helpers
+
+    def reproduction_bundle(self, run: Run) -> bytes:
+        from compute.reproduce import build_bundle, run_record
+
+        spec = self.spec(run.experiment_id)
+        if self.current_code_hash(run) != run.code_hash:
+            commit = run.provenance.get("git_commit", "")
+            at = f" (it ran at commit {commit[:12]})" if commit else ""
+            raise BundleUnavailable(
+                f"The experiment's code has changed since this run{at}: a bundle of today's code would not "
+                "reproduce it. Check out that commit and run `python -m compute run` with its configuration."
+            )
+        record = run_record(
+            run=run.pk,
+            experiment=run.experiment_id,
+            module=spec.module,
+            config=run.config,
+            expected_digest=run.digest,
+            code_hash=run.code_hash,
+            tolerance=spec.gpu_tolerance,
+            provenance=run.provenance,
+            url=settings.SITE_URL + run.get_absolute_url(),
+        )
+        return build_bundle(record, run.result.data)
 
     def claims(self, run: Run) -> StatedClaims:
         from compute.runner import canonical_config

@@ -22,7 +22,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.utils.cache import patch_vary_headers
 
-from apps.experiments.embeds import plotted_series
+from apps.experiments.embeds import figure_version, plotted_series
 from apps.experiments.models import Run
 
 # A spreadsheet evaluates a cell that starts with one of these as a formula.
@@ -134,7 +134,9 @@ EXPORTS: dict[str, tuple[Callable[[Run], str], str, str]] = {
 
 def stored_export(run: Run, kind: str) -> str:
     """The storage name of one export of a succeeded run, gzip-compressed, written the first time it is asked for."""
-    name = f"run-exports/{run.pk}/{run.digest[:32]}-{kind}.gz"
+    # Plotted data follows the figure code too; the whole result depends on the run alone.
+    drawn = f"-{figure_version(run)}" if kind.startswith("data-") else ""
+    name = f"run-exports/{run.pk}/{run.digest[:32]}-{kind}{drawn}.gz"
     if not default_storage.exists(name):
         write = EXPORTS[kind][0]
         saved = default_storage.save(name, ContentFile(gzip.compress(write(run).encode(), compresslevel=6)))

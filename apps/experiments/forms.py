@@ -14,6 +14,7 @@ from typing import Any
 from django.http import QueryDict
 
 from apps.core.jsondepth import json_depth
+from compute.protocol import Experiment as ReferenceSpec
 
 MAX_FORM_JSON_DEPTH = 16
 
@@ -57,7 +58,7 @@ def _resolve(prop: dict[str, Any]) -> dict[str, Any]:
     return prop
 
 
-def _default(spec: Any, name: str, prop: dict[str, Any]) -> Any:
+def _default(spec: ReferenceSpec, name: str, prop: dict[str, Any]) -> Any:
     # default_factory values (lists) are not in the JSON schema; ask the model.
     model_field = spec.config.model_fields.get(name)
     if model_field is not None:
@@ -69,7 +70,7 @@ def _default(spec: Any, name: str, prop: dict[str, Any]) -> Any:
 
 
 def config_fields(
-    spec: Any, *, values: dict[str, Any], errors: dict[str, list[str]] | None = None
+    spec: ReferenceSpec, *, values: dict[str, Any], errors: dict[str, list[str]] | None = None
 ) -> list[ConfigField]:
     """One ConfigField per configuration field, filled with ``values``."""
     schema = spec.json_schema()
@@ -103,7 +104,7 @@ def config_fields(
     return out
 
 
-def parse_params(spec: Any, data: QueryDict) -> dict[str, Any]:
+def parse_params(spec: ReferenceSpec, data: QueryDict) -> dict[str, Any]:
     """The configuration values a submitted form sets (empty fields are left to the preset)."""
     schema = spec.json_schema()
     params: dict[str, Any] = {}

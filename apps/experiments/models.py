@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -85,8 +85,9 @@ class RunQuerySet(models.QuerySet["Run"]):
         """Runs that count for the cache: neither failed nor cancelled."""
         return self.exclude(status__in=DEAD)
 
-    def for_user(self, user: Any) -> RunQuerySet:
-        if not getattr(user, "is_authenticated", False):
+    def for_user(self, user: User | AnonymousUser | None) -> RunQuerySet:
+        """The runs ``user`` requested (none for a visitor)."""
+        if not isinstance(user, User):
             return self.none()
         return self.filter(requested_by=user)
 
@@ -148,6 +149,17 @@ class Run(models.Model):
         on_delete=models.SET_NULL,
         related_name="reproductions",
         help_text="The finished run this one re-runs, ignoring the cache.",
+    )
+    behind_published_figure = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text="A figure of published content (an article version, a question, a page) draws this run.",
+    )
+    reproduction_outcome = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=[("matched", "matched"), ("agreed", "agreed within tolerance"), ("differed", "differed")],
+        help_text="For a reproduction: byte-identical, within the experiment's tolerance, or neither.",
     )
     reproduced_match = models.BooleanField(
         null=True, blank=True, help_text="For a reproduction: whether it matched the original."

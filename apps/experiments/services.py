@@ -281,7 +281,13 @@ def runs_request(*, requester: Requester, asks: Sequence[RunAsk]) -> list[tuple[
         except IntegrityError:
             # A concurrent identical request won the race; look again and return its run.
             continue
-        return [(created[p.key], True) if p.key in created else (existing[p.key], False) for p in planned]
+        outcomes = [(created[p.key], True) if p.key in created else (existing[p.key], False) for p in planned]
+        if isinstance(requester, SystemRequest) and requester.publishes:
+            # These runs now draw published figures: the site re-checks them (apps/experiments/reproducibility.py).
+            Run.objects.filter(pk__in=[run.pk for run, _ in outcomes], behind_published_figure=False).update(
+                behind_published_figure=True
+            )
+        return outcomes
     raise ValidationError({"__all__": ["Could not create the run; please try again."]})
 
 
@@ -568,11 +574,12 @@ def run_finish(*, claim: Claim, computed: Computed) -> bool:
         run = Run.objects.select_for_update().select_related("experiment").filter(_held(claim)).first()
         if run is None:
             return False
-        match = None
+        match, outcome = None, ""
         if run.reproduction_of_id is not None:
             original = Run.objects.select_related("result").get(pk=run.reproduction_of_id)
             if hasattr(original, "result"):
                 match = executor_for(run.experiment.kind).reproduces(original, computed)
+                outcome = "matched" if computed.digest == original.digest else ("agreed" if match else "differed")
         RunResult.objects.update_or_create(run=run, defaults={"data": computed.result})
         Run.objects.filter(_held(claim)).update(
             status=RunStatus.SUCCEEDED,
@@ -583,6 +590,7 @@ def run_finish(*, claim: Claim, computed: Computed) -> bool:
             finished_at=timezone.now(),
             lease_expires_at=None,
             reproduced_match=match,
+            reproduction_outcome=outcome,
         )
         _announce_finished(run.pk)
     return True

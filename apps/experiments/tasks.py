@@ -54,6 +54,14 @@ def reap_expired_runs() -> int:
     return runs_reap_expired()
 
 
+@shared_task(name="apps.experiments.tasks.recheck_published_figures")
+def recheck_published_figures() -> int:
+    """Queue re-checks of published figures that are due, within RUNS_RECHECK_CPU_BUDGET_S (for celery beat)."""
+    from apps.experiments.reproducibility import recheck_published_figures as recheck
+
+    return len(recheck().queued)
+
+
 def visibility_timeout_problems() -> list[str]:
     """Experiments whose hard time limit is not below the Redis visibility timeout (they would start twice)."""
     from django.conf import settings

@@ -3,9 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Prefetch
 from django.urls import reverse
+
+from apps.accounts.models import User
 
 
 class Kind(models.TextChoices):
@@ -24,8 +27,9 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         """Articles readers may see: published, with at least one frozen version."""
         return self.filter(status=Status.PUBLISHED, latest_version__isnull=False)
 
-    def visible_to(self, user: Any) -> ArticleQuerySet:
-        if getattr(user, "is_staff", False):
+    def visible_to(self, user: User | AnonymousUser | None) -> ArticleQuerySet:
+        """Published articles; staff also see drafts."""
+        if isinstance(user, User) and user.is_staff:
             return self.all()
         return self.published()
 

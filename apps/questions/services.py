@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.core.requesters import LOADSITE
 from apps.core.services import SyncOutcome, source_render, tags_ensure
 from apps.perspectives.models import Article
@@ -15,12 +16,12 @@ from apps.perspectives.models import Sequence as ReadingSequence
 from apps.questions.models import ProgressEntry, Question, QuestionStatus
 
 
-def question_follow(*, question: Question, user: Any) -> None:
+def question_follow(*, question: Question, user: User) -> None:
     """Add the user to the question's followers (idempotent)."""
     question.followers.add(user)
 
 
-def question_unfollow(*, question: Question, user: Any) -> None:
+def question_unfollow(*, question: Question, user: User) -> None:
     """Remove the user from the question's followers (idempotent)."""
     question.followers.remove(user)
 

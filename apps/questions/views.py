@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from apps.accounts.models import User
 from apps.core.models import Tag
 from apps.perspectives import pages
 from apps.perspectives.models import Article
@@ -75,8 +76,10 @@ def question_detail(request: HttpRequest, number: int) -> HttpResponseBase:
 @require_POST
 def question_follow(request: HttpRequest, number: int) -> HttpResponse:
     question = get_object_or_404(Question, number=number)
+    member = request.user
+    assert isinstance(member, User)  # login_required
     if request.POST.get("action") == "unfollow":
-        services.question_unfollow(question=question, user=request.user)
+        services.question_unfollow(question=question, user=member)
     else:
-        services.question_follow(question=question, user=request.user)
+        services.question_follow(question=question, user=member)
     return redirect(question)

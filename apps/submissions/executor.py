@@ -27,10 +27,18 @@ from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.core.requesters import Requester, SystemRequest
-from apps.experiments.executors import Computed, RunFailed, RunPlan, StatedClaims, TimeLimits, register
+from apps.experiments.executors import (
+    BundleUnavailable,
+    Computed,
+    RunFailed,
+    RunPlan,
+    StatedClaims,
+    TimeLimits,
+    register,
+)
 from apps.experiments.models import Experiment, ExperimentKind, Run
 from apps.submissions.models import AuthorExperiment, SandboxRun, State, Submission
-from apps.submissions.services import may_act_as, source_hash
+from apps.submissions.services import may_act_as, source_hash, spec_fingerprint
 
 if TYPE_CHECKING:
     from bokeh.model import Model as BokehModel
@@ -193,6 +201,17 @@ class SandboxExecutor:
         except FigureSpecError as exc:
             # A page never breaks: an empty plot says what the authors must fix.
             return new_figure(f"The figure spec does not fit this result: {exc}"[:200], "", "")
+
+    def reproduction_bundle(self, run: Run) -> bytes:
+        raise BundleUnavailable(
+            "Author experiments run only in the site's sandbox; reproduce this one from its page (Reproduce)."
+        )
+
+    def figure_version(self, run: Run) -> str:
+        from compute.plotting import THEME
+
+        spec = _author_experiment(run.experiment).figure_spec
+        return spec_fingerprint({"spec": spec, "theme": THEME})[:16]
 
     def claims(self, run: Run) -> StatedClaims:
         return StatedClaims()  # an author experiment states its claims in the article's text

@@ -6,16 +6,7 @@ import pytest
 
 from apps.content.selectors import home_figure
 from apps.experiments.models import RunStatus
-
-# Shared fixtures (real deep_linear results, a temporary broker), used as test arguments: hence F811 below.
-from tests.figures.conftest import (  # noqa: F401
-    _broker_in_tmp,
-    _fresh_cache,
-    deep_linear_outcomes,
-    finished_run,
-    make_run,
-)
-from tests.perspectives.factories import make_article
+from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +18,7 @@ def figure_body(init_scale: float, caption: str = "Modes of a deep linear networ
     )
 
 
-def test_the_home_page_shows_the_first_figure_of_the_newest_article_with_a_finished_run(client, finished_run):  # noqa: F811
+def test_the_home_page_shows_the_first_figure_of_the_newest_article_with_a_finished_run(client, finished_run):
     run = finished_run(0.001)
     make_article("older", body=figure_body(0.001, "The older caption."), kind="tutorial")
     html = client.get("/").content.decode()
@@ -37,7 +28,7 @@ def test_the_home_page_shows_the_first_figure_of_the_newest_article_with_a_finis
     assert "js/figures.js" in html
 
 
-def test_an_article_whose_figure_is_still_computing_is_passed_over(client, finished_run, make_run):  # noqa: F811
+def test_an_article_whose_figure_is_still_computing_is_passed_over(client, finished_run, make_run):
     done = finished_run(0.001)
     make_article("done", body=figure_body(0.001), kind="tutorial")
     make_run({"init_scale": 0.01}, RunStatus.RUNNING)
@@ -46,7 +37,7 @@ def test_an_article_whose_figure_is_still_computing_is_passed_over(client, finis
     assert shown is not None and shown.article.slug == "done" and shown.run == done
 
 
-def test_guides_and_articles_without_figures_give_no_home_figure(client, finished_run):  # noqa: F811
+def test_guides_and_articles_without_figures_give_no_home_figure(client, finished_run):
     finished_run(0.001)
     make_article("a-guide", body=figure_body(0.001), kind="guide")
     make_article("plain")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.experiments.exports import csv_cell
 from apps.experiments.models import Run, RunResult
 from apps.submissions import services
-from tests.factories import GOOD_SOURCE
+from tests.factories import GOOD_SOURCE, downloaded
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_an_authors_series_labels_and_result_keys_never_become_formulas(client, 
     for path in (f"/experiments/runs/{run.pk}/data.csv", f"/experiments/runs/{run.pk}/result.csv"):
         response = client.get(path)
         assert response.status_code == 200, path
-        text = b"".join(response.streaming_content if response.streaming else [response.content]).decode()
+        text = downloaded(response).decode()
         assert _as_a_spreadsheet_reads_it(text) == [], path
     api = client.get(f"/api/v1/runs/{run.pk}/result.csv")
-    assert _as_a_spreadsheet_reads_it(api.content.decode()) == []
+    assert _as_a_spreadsheet_reads_it(downloaded(api).decode()) == []

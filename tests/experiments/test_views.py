@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 import sys
 
@@ -11,6 +12,7 @@ from django.urls import reverse
 from apps.experiments import services
 from apps.experiments.executors import Computed
 from apps.experiments.models import Run
+from tests.factories import downloaded
 
 pytestmark = pytest.mark.django_db
 
@@ -91,14 +93,14 @@ def test_status_json_reports_progress(client, alice) -> None:
 def test_the_csv_download_has_one_column_per_series(client, alice) -> None:
     run = _finished_run(alice)
     response = client.get(reverse("experiments:run_result_csv", args=[run.pk]))
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(downloaded(response).decode())))
     assert rows[0] == ["times", "measured[0]", "measured[1]"]
     assert rows[2] == ["1.0", "0.2", "0.4"]
 
 
 def test_the_json_download_carries_result_and_provenance(client, alice) -> None:
     run = _finished_run(alice)
-    data = client.get(reverse("experiments:run_result_json", args=[run.pk])).json()
+    data = json.loads(downloaded(client.get(reverse("experiments:run_result_json", args=[run.pk]))))
     assert data["result"]["metrics"]["max_rel_error"] == 0.01 and data["provenance"]["device"] == "cpu"
 
 

@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from tests.factories import downloaded
+
 pytestmark = pytest.mark.django_db
 
 
@@ -37,15 +39,18 @@ def plotted_from_item(item: dict) -> list[dict]:
     return [{"x": d["x"], "y": d["y"], "series": d["series"][0]} for d in found.values() if "x" in d and "y" in d]
 
 
-def test_a_finished_run_serves_its_bokeh_item_with_a_long_cache_and_an_etag(client, finished_run):
+def test_a_finished_run_serves_its_bokeh_item_with_an_etag_that_follows_the_figure_code(client, finished_run):
+    from apps.experiments.embeds import figure_version
+
     run = finished_run()
     response = client.get(f"/experiments/runs/{run.pk}/figure.json")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "succeeded" and body["run"] == run.pk
     assert body["item"]["root_id"] and body["item"]["doc"]["roots"][0]["name"] == "Figure"
-    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
-    assert run.digest[:32] in response["ETag"]
+    # Kept an hour, then revalidated: a restyled figure (new figure code) reaches readers without a new URL.
+    assert response["Cache-Control"] == "public, max-age=3600"
+    assert run.digest[:32] in response["ETag"] and figure_version(run) in response["ETag"]
     again = client.get(f"/experiments/runs/{run.pk}/figure.json", HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304 and again.content == b""
 
@@ -110,14 +115,6 @@ def test_the_csv_download_is_exactly_the_plotted_data(client, finished_run):
     assert [(r["series"], float(r["x"]), float(r["y"])) for r in rows] == expected
     again = client.get(f"/experiments/runs/{run.pk}/data.csv", HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
-
-
-def downloaded(response) -> bytes:
-    """A download's bytes as the client reads them (downloads stream from stored, compressed files)."""
-    import gzip
-
-    raw = b"".join(response.streaming_content) if response.streaming else response.content
-    return gzip.decompress(raw) if response.get("Content-Encoding") == "gzip" else raw
 
 
 def test_a_large_download_is_written_once_sent_compressed_and_rate_limited(client, finished_run, settings):
