@@ -33,7 +33,9 @@ def unavailable(request: HttpRequest, message: str) -> HttpResponse:
         body = json.dumps({"error": {"code": "unavailable", "message": message, "fields": {}}})
         response = HttpResponse(body, status=503, content_type="application/json")
     else:
-        response = HttpResponse(PAGE.format(message=escape(message)), status=503, content_type="text/html")
+        response = HttpResponse(
+            PAGE.format(message=escape(message)), status=503, content_type="text/html; charset=utf-8"
+        )
     response["Retry-After"] = str(RETRY_AFTER_S)
     response["Cache-Control"] = "no-store"
     return response

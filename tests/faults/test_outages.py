@@ -128,6 +128,9 @@ def test_runs_requested_while_the_broker_is_down_are_queued_and_computed_once_it
 ) -> None:
     """Redis stopped (its messages lost: no persistence), and the embedded broker's disk full, for 30 s."""
     began = time.monotonic()
+    # A finished run whose download nobody asked for yet: its stored copy is written on the first request.
+    download = fs_stack.start_run(fs_stack.label("download"), duration_s=0.1)
+    fs_stack.wait_finished("download-", timeout=60)
     for stack in (redis_stack, fs_stack):
         for _ in range(3):
             stack.start_run(stack.label("broker"), duration_s=2.0)
@@ -156,6 +159,10 @@ def test_runs_requested_while_the_broker_is_down_are_queued_and_computed_once_it
         for stack in (redis_stack, fs_stack):
             ready = requests.get(stack.url("/readyz/"), timeout=20)
             assert ready.status_code == 503 and "broker" in ready.json()["status"], ready.text
+        # The download cannot be stored on the full disk: it is served all the same, whole.
+        during_download = requests.get(fs_stack.url(f"/experiments/runs/{download}/result.json"), timeout=20)
+        assert during_download.status_code == 200, during_download.text[:300]
+        assert during_download.json()["result"]["label"].startswith("download-")
         time.sleep(max(0.0, OUTAGE_S - (time.monotonic() - down_at)))
         # Nothing could take Redis's runs meanwhile.
         waiting = [redis_stack.run(i) for i in during["redis"]]
@@ -167,6 +174,9 @@ def test_runs_requested_while_the_broker_is_down_are_queued_and_computed_once_it
         redis_server.start()
         small_disk.free()
     back_at = time.monotonic()
+    # No truncated copy was left behind to be served from now on.
+    after = requests.get(fs_stack.url(f"/experiments/runs/{download}/result.json"), timeout=20)
+    assert after.status_code == 200 and after.json() == during_download.json()
     for stack in (redis_stack, fs_stack):
         stack.wait_finished("broker-", timeout=150)
         report(f"broker outage ({stack.name}, {OUTAGE_S} s): every run done {time.monotonic() - back_at:.0f} s after")
