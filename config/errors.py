@@ -22,8 +22,11 @@ from apps.core.outages import RETRY_AFTER_S, outage_message
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Temporarily unavailable · learningmechanics.pub</title></head>
-<body><main><h1>Temporarily unavailable</h1><p>{message}</p></main></body></html>
+<title>Temporarily unavailable · learningmechanics.pub</title>
+<style>body{{font:1.05rem/1.6 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1.25rem;color:#222}}
+h1{{font-size:1.6rem;margin:.5rem 0 1rem}}.site{{color:#555;margin:0}}</style></head>
+<body><main><p class="site">learningmechanics.pub</p><h1>Temporarily unavailable</h1><p>{message}</p></main></body>
+</html>
 """
 
 
