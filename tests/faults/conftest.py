@@ -84,7 +84,11 @@ def redis_server(faults_dir: Path) -> Iterator[Redis]:
 
 def base_env(var_dir: Path) -> dict[str, str]:
     """The environment of a production-like deployment (DEBUG off), sized for the tests."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST", "CELERY_"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "PYTEST", "CELERY_", "PROMETHEUS_"))
+    }
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "tests.faults.settings",
