@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/learningmechanics
 
-.PHONY: setup run worker test test-sqlite test-postgres browser-deps sandbox-users bench lint precompute
+.PHONY: setup run worker test test-sqlite test-postgres test-faults browser-deps sandbox-users bench lint precompute
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,14 +15,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@touch $(STAMP)
 
 setup: $(STAMP)
-	@mkdir -p var
+	@mkdir -p "$${VAR_DIR:-var}"
 
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py loadsite
 	$(BIN)/python manage.py runlocal
 
+# On a fresh checkout (or VAR_DIR) the database gets its tables first, as `make run` does.
 worker: setup
+	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/celery -A config worker -Q experiments,default -c 1 --without-gossip --without-mingle --without-heartbeat --loglevel INFO
 
 # Browser tests drive Debian's Chromium and the sandbox needs bubblewrap; install
@@ -63,6 +65,11 @@ test-sqlite: setup
 # tests exercise the pages, not the database.
 test-postgres: setup
 	DATABASE_URL=$(PG_TEST_URL) $(PYTEST) --database-only -m "not browser" -p no:cacheprovider
+
+# The fault-injection suite (tests/faults/, docs/operations.md): its own PostgreSQL and Redis, gunicorn and
+# Celery workers, killed and cut off while requests keep coming. About five minutes; root for the full-disk case.
+test-faults: setup
+	$(BIN)/python -m pytest tests/faults -m faults -p no:cacheprovider
 
 bench: setup
 	$(BIN)/python bench/web.py

@@ -7,11 +7,16 @@ The registry includes them only when ``COMPUTE_TEST_EXPERIMENTS=1``:
   cancellation (worker kill, lease and cancellation tests);
 * ``slow`` is ``sleepy`` with a two-second soft time limit (time-limit tests);
 * ``failing`` raises (failure recording tests);
-* ``stubborn`` ignores its soft time limit, so the hard limit must stop it.
+* ``stubborn`` ignores its soft time limit, so the hard limit must stop it;
+* ``ledger`` is ``sleepy`` that appends a line to the file named by
+  ``COMPUTE_TEST_LEDGER`` when it starts and when it completes, so that the
+  fault-injection suite (tests/faults/) can count how often each run was
+  computed to completion.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -46,6 +51,25 @@ def _sleepy(config: SleepyConfig, ctx: Context) -> dict[str, Any]:
         ctx.progress(i / slices, f"slice {i}/{slices}")
         time.sleep(config.duration_s / slices)
     return {"slices": slices, "label": config.label, "metrics": {"ok": True}}
+
+
+def _append_to_ledger(line: str) -> None:
+    path = os.environ.get("COMPUTE_TEST_LEDGER")
+    if path:
+        # One write in append mode: concurrent workers' lines never interleave.
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(descriptor, f"{line} {os.getpid()}\n".encode())
+        finally:
+            os.close(descriptor)
+
+
+def _ledger(config: SleepyConfig, ctx: Context) -> dict[str, Any]:
+    """``sleepy`` that records its start and its completion in the ledger file."""
+    _append_to_ledger(f"start {config.label}")
+    result = _sleepy(config, ctx)
+    _append_to_ledger(f"done {config.label}")
+    return result
 
 
 def _failing(config: FailingConfig, ctx: Context) -> dict[str, Any]:
@@ -91,4 +115,5 @@ EXPERIMENTS: tuple[Experiment, ...] = (
     _make("slow", SleepyConfig, _sleepy, soft_time_limit_s=2, hard_time_limit_s=10),
     _make("failing", FailingConfig, _failing, soft_time_limit_s=60, hard_time_limit_s=90),
     _make("stubborn", SleepyConfig, _stubborn, soft_time_limit_s=1, hard_time_limit_s=3),
+    _make("ledger", SleepyConfig, _ledger, soft_time_limit_s=180, hard_time_limit_s=240),
 )

@@ -8,6 +8,7 @@ memory cache).
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "apps.search",
     "apps.api",
     "apps.content",
+    "apps.monitoring",
 ]
 
 MIDDLEWARE = [
@@ -359,9 +361,16 @@ CELERY_TASK_IGNORE_RESULT = True  # the Run row is the result; no result backend
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"apps.experiments.tasks.execute_run": {"queue": "experiments"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# How long a worker waits for the result of a pool process that died before calling it lost (Celery's
+# default, 10 s, is for result backends, which the site has none of). The embedded broker's worker
+# notices a killed pool process only through this wait, so its run is given back 1 s after the kill,
+# not 10 (measured by tests/faults/).
+CELERY_WORKER_LOST_WAIT = 1.0
 # Redis redelivers an unacknowledged message after this many seconds; it must
 # exceed every experiment's hard time limit or a long run would start twice.
 RUNS_VISIBILITY_TIMEOUT_S = env_int("RUNS_VISIBILITY_TIMEOUT_S", 6 * 3600, minimum=60)
+# The longest a Redis broker operation may wait (connect or read) before it counts as failed.
+REDIS_BROKER_TIMEOUT_S = env_float("REDIS_BROKER_TIMEOUT_S", 5.0)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's filesystem transport, hardened against a full disk (config/embedded_broker.py).
     CELERY_BROKER_TRANSPORT = "config.embedded_broker:Transport"
@@ -378,7 +387,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # Remote control needs a fanout exchange, which this transport lacks.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": RUNS_VISIBILITY_TIMEOUT_S}
+    if CELERY_BROKER_URL.startswith("redis://"):
+        # kombu's Redis transport, hardened against a Redis that hangs mid-acknowledgement (config/redis_broker.py).
+        CELERY_BROKER_TRANSPORT = "config.redis_broker:Transport"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": RUNS_VISIBILITY_TIMEOUT_S,
+        # Without these a hung Redis blocks a run request until gunicorn kills its worker (a 500 after 30 s,
+        # measured by tests/faults/); with them the request answers the queued run, which the reaper sends
+        # later. Above the 1 s a worker's BRPOP waits, so an idle worker never times out.
+        "socket_timeout": REDIS_BROKER_TIMEOUT_S,
+        "socket_connect_timeout": REDIS_BROKER_TIMEOUT_S,
+    }
 
 # --- Experiments --------------------------------------------------------------
 RUNS_MAX_CONCURRENT_PER_USER = env_int("RUNS_MAX_CONCURRENT_PER_USER", 3, minimum=1)
@@ -428,6 +447,21 @@ FORUM_TL0_MAX_MENTIONS = env_int("FORUM_TL0_MAX_MENTIONS", 2, minimum=0)
 FORUM_MAX_MENTIONS = env_int("FORUM_MAX_MENTIONS", 10, minimum=1)
 FORUM_POSTS_PER_PAGE = env_int("FORUM_POSTS_PER_PAGE", 25, minimum=1)
 FORUM_THREADS_PER_PAGE = env_int("FORUM_THREADS_PER_PAGE", 30, minimum=1)
+
+# --- Operations: readiness and metrics (docs/operations.md) ------------------------------------
+# Every request is counted by the view that answered it; outermost, so it sees every response.
+MIDDLEWARE.insert(0, "apps.monitoring.middleware.RequestMetricsMiddleware")
+# /metrics/ (Prometheus) is closed unless one of these is set: a bearer token the scraper sends, or the
+# addresses (single IPs or networks, e.g. 10.0.0.0/8) it scrapes from, matched against REMOTE_ADDR.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])
+for _allowed in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_allowed, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {_allowed!r} is not an address or a network") from None
+# Probes and scrapers speak plain HTTP inside the private network.
+SECURE_REDIRECT_EXEMPT += [r"^readyz/$", r"^metrics/$"]
 
 LOGGING = {
     "version": 1,

@@ -5,7 +5,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from config.views import healthz
+from config.views import healthz, readyz
 
 urlpatterns = [
     path("", include("apps.content.urls")),
@@ -21,6 +21,11 @@ urlpatterns = [
     path("api/v1/", include("apps.api.urls")),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
+    path("readyz/", readyz, name="readyz"),
+    path("", include("apps.monitoring.urls")),  # /metrics/
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Database outages answer 503 with Retry-After; every other uncaught exception gets the 500 page.
+handler500 = "config.errors.server_error"

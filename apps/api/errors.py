@@ -17,6 +17,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from apps.core.outages import RETRY_AFTER_S, outage_message
 from apps.forum.trust import RateLimited
 
 NON_FIELD = "__all__"
@@ -92,6 +93,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, SuspiciousOperation):
         # Too many form fields, an oversized body: Django would answer with its HTML 400 page.
         return error_response("bad_request", str(exc) or "Bad request.", status.HTTP_400_BAD_REQUEST)
+    outage = outage_message(exc)
+    if outage is not None:
+        # The database is down or its disk full: not the client's fault nor a bug; say when to come back.
+        return error_response(
+            "unavailable", outage, status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": str(RETRY_AFTER_S)}
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -6,7 +6,8 @@ posting rates), so a cache outage must not become an error for every reader.
 Every operation here is bounded by the socket timeouts set in
 config/settings.py; when Redis fails, reads miss, writes are dropped, counters
 start afresh, and a warning is logged (at most once every LOG_EVERY_S per
-process, so an outage does not flood the log).
+process, so an outage does not flood the log). Lookups are counted as hits,
+misses and errors for /metrics/ (apps/core/metrics.py).
 """
 
 from __future__ import annotations
@@ -19,10 +20,14 @@ from typing import Any, TypeVar
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
+from apps.core.metrics import count_cache
+
 log = logging.getLogger(__name__)
 
 LOG_EVERY_S = 30.0
 T = TypeVar("T")
+_MISSING = object()
+_FAILED = object()
 
 
 class FailOpenRedisCache(RedisCache):
@@ -30,10 +35,16 @@ class FailOpenRedisCache(RedisCache):
 
     _last_warning = 0.0
 
+    @property
+    def metrics_name(self) -> str:
+        """The label its lookups are counted under at /metrics/: "redis", or "redis:pages" for the pages cache."""
+        return f"redis:{self.key_prefix}" if self.key_prefix else "redis"
+
     def _safely(self, operation: str, call: Callable[[], T], fallback: T) -> T:
         try:
             return call()
         except (RedisError, OSError) as exc:
+            count_cache(self.metrics_name, "error")
             now = time.monotonic()
             if now - FailOpenRedisCache._last_warning >= LOG_EVERY_S:
                 FailOpenRedisCache._last_warning = now
@@ -41,10 +52,20 @@ class FailOpenRedisCache(RedisCache):
             return fallback
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
-        return self._safely("get", lambda: super(FailOpenRedisCache, self).get(key, default, version), default)
+        value = self._safely("get", lambda: super(FailOpenRedisCache, self).get(key, _MISSING, version), _FAILED)
+        if value is _FAILED:
+            return default
+        count_cache(self.metrics_name, "miss" if value is _MISSING else "hit")
+        return default if value is _MISSING else value
 
     def get_many(self, keys: Iterable[Any], version: int | None = None) -> dict[Any, Any]:
-        return self._safely("get_many", lambda: super(FailOpenRedisCache, self).get_many(keys, version), {})
+        keys = list(keys)
+        found = self._safely("get_many", lambda: super(FailOpenRedisCache, self).get_many(keys, version), None)
+        if found is None:
+            return {}
+        count_cache(self.metrics_name, "hit", len(found))
+        count_cache(self.metrics_name, "miss", len(keys) - len(found))
+        return found
 
     def has_key(self, key: Any, version: int | None = None) -> bool:
         return self._safely("has_key", lambda: super(FailOpenRedisCache, self).has_key(key, version), False)

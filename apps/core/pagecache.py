@@ -53,7 +53,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import parse_http_date_safe
 
-from apps.core import compression
+from apps.core import compression, metrics
 
 log = logging.getLogger(__name__)
 
@@ -340,6 +340,7 @@ def cached_page(
             if anonymous:
                 coding = compression.best_coding(request)
                 entry = _lookup(request, f"{key}:{coding}", own, deps)
+                metrics.count_cache("page", "miss" if entry is None else "hit")
                 if entry is not None:
                     return _serve(request, entry)
             else:

@@ -18,7 +18,14 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    close_old_connections,
+    connection,
+)
 from django.utils import timezone
 
 from apps.experiments import services
@@ -81,6 +88,9 @@ def execute_run(run_id: int, *, soft_limit_s: float | None = None) -> str:
     limit = soft_limit_s if soft_limit_s is not None else executor.time_limits(run).soft_s
     began = time.monotonic()
     outcome: Computed | None = None
+    # The outcome is recorded inside the lease too: while the database is down, the lease keeper goes on
+    # trying to renew, so the moment it is back the run is still ours, and a finished result waiting to be
+    # saved is never handed to another worker to compute again (tests/faults/ found exactly that).
     with Lease(claim, soft_limit_s=limit) as lease:
         try:
             outcome = executor.execute(run, lease)
@@ -100,20 +110,29 @@ def execute_run(run_id: int, *, soft_limit_s: float | None = None) -> str:
             else:
                 error, result = f"{type(exc).__name__}: {exc}", "failed"
             trace = tb.format_exc()
-    if outcome is None:
-        _recorded(lambda: services.run_fail(claim=claim, error=error, traceback=trace))
-        return result
-    done = outcome
-    if _recorded(lambda: services.run_finish(claim=claim, computed=done)):
-        # The run is recorded; its static figure image is drawn now, off every web request. A failure
-        # here is logged and leaves the run as it is (the image is then drawn on its first request).
-        run_image_after_finish(run_id)
-        return "succeeded"
-    return "lost"
+        if outcome is None:
+            _recorded(lambda: services.run_fail(claim=claim, error=error, traceback=trace))
+            return result
+        done = outcome
+        recorded = _recorded(lambda: services.run_finish(claim=claim, computed=done))
+    if not recorded:
+        return "lost"
+    # The run is recorded; its static figure image is drawn now, outside the lease and off every web
+    # request. A failure here is logged and leaves the run as it is (the image is then drawn on its
+    # first request).
+    run_image_after_finish(run_id)
+    return "succeeded"
 
 
 class Reaper(threading.Thread):
-    """Inside a worker, every RUNS_REAP_INTERVAL_SECONDS: record its heartbeat, then reap stranded runs."""
+    """Inside a worker, every RUNS_REAP_INTERVAL_SECONDS: record its heartbeat, then reap stranded runs.
+
+    After a pass that failed (the database was down), leases that expired are
+    left alone until the database has answered for one lease period: every
+    holder lost the database too, and its lease keeper needs a beat to renew.
+    Without that grace, the first pass after an outage would hand every live
+    run to another worker (tests/faults/ measured it).
+    """
 
     def __init__(self, *, node: str = "", queues: str = "", concurrency: int = 1) -> None:
         super().__init__(name="run-reaper", daemon=True)
@@ -122,18 +141,39 @@ class Reaper(threading.Thread):
         self.queues = queues
         self.concurrency = concurrency
         self.started_at = timezone.now()
+        # Monotonic time before which expired leases are not taken back (0: no grace).
+        self.grace_until = 0.0
+        self.failed = False
+
+    def reap_once(self) -> None:
+        """One pass: the heartbeat, then the reaper's work (leases taken back only outside a grace period)."""
+        try:
+            close_old_connections()
+            services.worker_beat(
+                name=self.node, queues=self.queues, concurrency=self.concurrency, started_at=self.started_at
+            )
+            if self.failed:
+                self.failed = False
+                self.grace_until = time.monotonic() + settings.RUNS_LEASE_SECONDS
+                log.info("the database answers again; expired leases are left to their holders for a lease period")
+            services.runs_reap_expired(take_back_expired=time.monotonic() >= self.grace_until)
+        except (OperationalError, InterfaceError, ProgrammingError) as exc:
+            self.failed = True
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if "no such table" in reason or "does not exist" in reason:
+                log.error("reaper pass failed: the database has no tables yet (%s); run `manage.py migrate`", reason)
+            elif isinstance(exc, ProgrammingError):
+                log.exception("reaper pass failed")
+            else:  # an outage: one line every pass, not a traceback
+                log.error("reaper pass failed: the database did not answer (%s); trying again", reason)
+        except Exception:
+            self.failed = True
+            log.exception("reaper pass failed")
+        finally:
+            connection.close()
 
     def run(self) -> None:
         while True:
-            try:
-                close_old_connections()
-                services.worker_beat(
-                    name=self.node, queues=self.queues, concurrency=self.concurrency, started_at=self.started_at
-                )
-                services.runs_reap_expired()
-            except Exception:
-                log.exception("reaper pass failed")
-            finally:
-                connection.close()
+            self.reap_once()
             if self.stop.wait(settings.RUNS_REAP_INTERVAL_SECONDS):
                 return

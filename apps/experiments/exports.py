@@ -14,16 +14,19 @@ import csv
 import gzip
 import io
 import json
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponseBase, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.cache import patch_vary_headers
 
 from apps.experiments.embeds import figure_version, plotted_series
 from apps.experiments.models import Run
+
+log = logging.getLogger(__name__)
 
 # A spreadsheet evaluates a cell that starts with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -139,7 +142,13 @@ def stored_export(run: Run, kind: str) -> str:
     name = f"run-exports/{run.pk}/{run.digest[:32]}-{kind}{drawn}.gz"
     if not default_storage.exists(name):
         write = EXPORTS[kind][0]
-        saved = default_storage.save(name, ContentFile(gzip.compress(write(run).encode(), compresslevel=6)))
+        try:
+            saved = default_storage.save(name, ContentFile(gzip.compress(write(run).encode(), compresslevel=6)))
+        except OSError:
+            # A full disk: Django's storage leaves the partial file behind, which every later request would
+            # serve as this export, truncated. Remove it so that the export is written again next time.
+            default_storage.delete(name)
+            raise
         if saved != name:  # a concurrent request wrote it first: keep theirs
             default_storage.delete(saved)
     return name
@@ -152,15 +161,29 @@ def _unzipped(name: str) -> Iterator[bytes]:
 
 
 def export_response(request: HttpRequest, run: Run, kind: str) -> HttpResponseBase:
-    """The stored export as a download: sent compressed to clients that accept gzip, unpacked as it streams else."""
-    name = stored_export(run, kind)
-    _, content_type, ending = EXPORTS[kind]
+    """The stored export as a download: sent compressed to clients that accept gzip, unpacked as it streams else.
+
+    When it cannot be stored (a full disk), it is written for this request alone.
+    """
+    write, content_type, ending = EXPORTS[kind]
+    response: HttpResponseBase
+    try:
+        name = stored_export(run, kind)
+    except OSError as exc:
+        log.warning("could not store export %s of run %s (%s); serving it unstored", kind, run.pk, exc)
+        response = HttpResponse(write(run), content_type=content_type)
+    else:
+        response = _stored_response(request, name, content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename(run, ending)}"'
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response
+
+
+def _stored_response(request: HttpRequest, name: str, content_type: str) -> HttpResponseBase:
     response: HttpResponseBase
     if "gzip" in request.headers.get("Accept-Encoding", ""):
         response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
         response["Content-Encoding"] = "gzip"
     else:
         response = StreamingHttpResponse(_unzipped(name), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename(run, ending)}"'
-    patch_vary_headers(response, ["Accept-Encoding"])
     return response

@@ -641,11 +641,13 @@ def _republish(run: Run, now: datetime) -> int:
     return int(run_publish(run, limits))
 
 
-def runs_reap_expired() -> int:
+def runs_reap_expired(*, take_back_expired: bool = True) -> int:
     """Give every stranded run a way forward; returns how many messages were sent again.
 
     Runs whose worker stopped renewing its lease go back to the queue (past
-    RUNS_MAX_ATTEMPTS they fail instead); queued runs whose message never
+    RUNS_MAX_ATTEMPTS they fail instead; not at all when ``take_back_expired``
+    is False, as a worker's reaper asks just after a database outage, while
+    the holders renew); queued runs whose message never
     reached the broker are published again; and queued runs waiting longer
     than RUNS_REQUEUE_QUEUED_AFTER_SECONDS are published again when the
     broker holds fewer messages than there are queued runs (a message was
@@ -653,7 +655,8 @@ def runs_reap_expired() -> int:
     is claimed by one conditional update.
     """
     now = timezone.now()
-    expired = Q(status=RunStatus.RUNNING, lease_expires_at__lt=now)
+    # An impossible condition when leases are left alone: the rest of the pass still runs.
+    expired = Q(status=RunStatus.RUNNING, lease_expires_at__lt=now) if take_back_expired else Q(pk__in=[])
     Run.objects.filter(expired, attempts__gte=settings.RUNS_MAX_ATTEMPTS).update(
         status=RunStatus.FAILED,
         finished_at=now,

@@ -79,6 +79,21 @@ def visibility_timeout_problems() -> list[str]:
     ]
 
 
+def unapplied_migrations() -> list[str]:
+    """The migrations the database still lacks ("app.name"); empty when it is current or cannot be asked."""
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError:
+        return []  # the database is down: the reaper says so
+    finally:
+        connection.close()
+    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
+
+
 @worker_init.connect
 def _preload_libraries(**_: Any) -> None:
     """Import torch once in the parent, before the pool forks.
@@ -101,6 +116,14 @@ def _start_reaper(sender: Any = None, **_: Any) -> None:
     ensure_broker_folders()
     for problem in visibility_timeout_problems():
         log.error(problem)
+    unapplied = unapplied_migrations()
+    if unapplied:
+        log.error(
+            "the database lacks %d migration(s) (%s first): run `python manage.py migrate`; "
+            "until then this worker can take no run",
+            len(unapplied),
+            unapplied[0],
+        )
     try:
         experiment_sync(force=True)
     except Exception:
