@@ -170,6 +170,9 @@ ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
+# Usernames stand beside every display name: ASCII only, never a reserved name, never one that
+# reads as an existing member's name (apps/accounts/validators.py).
+ACCOUNT_USERNAME_VALIDATORS = "apps.accounts.validators.SIGNUP_USERNAME_VALIDATORS"
 ACCOUNT_LOGOUT_ON_GET = False
 # allauth keeps its own per-IP limits; axes below is the lockout of record.
 ACCOUNT_RATE_LIMITS = {"login_failed": False}
