@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from apps.accounts.roles import is_moderator
 from apps.accounts.trust import forget_standing
+from apps.core.validators import validate_single_line
 from apps.forum import notify, trust
 from apps.forum.models import (
     Category,
@@ -114,16 +115,23 @@ def _clean_tags(tags: Any) -> list[str]:
 
 
 def _insert_post(*, user: Any, thread: Thread, body: str, reply_to: Post | None, mentioned: list[Any]) -> Post:
-    html, errors = render_body(body, author=user, mentions=[u.username for u in mentioned])
     now = timezone.now()
-    post = Post.objects.create(thread=thread, author=user, body=body, html=html, reply_to=reply_to, created=now)
-    post.render_errors = errors  # type: ignore[attr-defined]  # problems the author should fix, for the view
+    post = Post.objects.create(thread=thread, author=user, body=body, html="", reply_to=reply_to, created=now)
+    _render_into(post, user=user, mentioned=mentioned)
     Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_activity=now)
     thread.post_count += 1
     thread.last_activity = now
     Follow.objects.get_or_create(user=user, thread=thread)
     notify.notify_new_post(post=post, mentioned=mentioned)
     return post
+
+
+def _render_into(post: Post, *, user: Any, mentioned: list[Any]) -> None:
+    # Ids inside a post are prefixed with the post's own id, so a post is rendered once its row
+    # exists; the caller's transaction keeps the empty html from ever being seen.
+    post.html, errors = render_body(post.body, author=user, post_id=post.pk, mentions=[u.username for u in mentioned])
+    Post.objects.filter(pk=post.pk).update(html=post.html)
+    post.render_errors = errors  # type: ignore[attr-defined]  # problems the author should fix, for the view
 
 
 def _recount(thread: Thread) -> None:
@@ -146,6 +154,10 @@ def category_sync(*, categories: list[dict]) -> int:
         slug = str(item["slug"])
         if slugify(slug) != slug:
             raise ValidationError({"categories": [f"{slug!r} is not a valid slug."]})
+        try:
+            validate_single_line(str(item["name"]))
+        except ValidationError as exc:
+            raise ValidationError({"categories": [f"Entry {position + 1} ({slug}): {exc.messages[0]}"]}) from None
         wanted = {"name": str(item["name"]), "description": str(item.get("description", "")), "position": position}
         category = Category.objects.filter(slug=slug).first()
         if category is None:
@@ -181,6 +193,11 @@ def thread_create(
         errors["title"] = ["Give the thread a title."]
     elif len(title) > 200:
         errors["title"] = ["Titles are limited to 200 characters."]
+    else:
+        try:
+            validate_single_line(title)
+        except ValidationError as exc:
+            errors["title"] = exc.messages
     try:
         body = _clean_body(body)
     except ValidationError as exc:
@@ -230,9 +247,10 @@ def post_edit(*, user: Any, post: Post, body: str) -> Post:
         return post
     mentioned = _mentioned_users(body)
     trust.check_content(user=user, body=body, mentions=len(mentioned))
+    trust.check_editing_allowed(user)
     PostRevision.objects.create(post=post, body=post.body, edited_by=user)
     post.body = body
-    post.html, errors = render_body(body, author=user, mentions=[u.username for u in mentioned])
+    post.html, errors = render_body(body, author=user, post_id=post.pk, mentions=[u.username for u in mentioned])
     post.render_errors = errors  # type: ignore[attr-defined]
     post.edited = timezone.now()
     post.save(update_fields=["body", "html", "edited"])
