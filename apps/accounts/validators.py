@@ -114,17 +114,19 @@ def validate_display_name(value: str, *, user_pk: int | None) -> None:
     if not value:
         return
     key = name_key(value)
+    # Said outright, since the reader of the message cannot see it either.
+    hidden = " (it hides an invisible character)" if _INVISIBLE_RE.search(value) else ""
     if key in reserved_name_keys():
         raise ValidationError(
-            "“%(name)s” is reserved: it would read as the site or its staff speaking.",
+            "“%(name)s”%(hidden)s is reserved: it would read as the site or its staff speaking.",
             code="name_reserved",
-            params={"name": value},
+            params={"name": value, "hidden": hidden},
         )
     if _taken_by_another_member(key, exclude_pk=user_pk):
         raise ValidationError(
-            "“%(name)s” reads as the name of another member; choose one that is yours.",
+            "“%(name)s”%(hidden)s reads as the name of another member; choose one that is yours.",
             code="name_taken",
-            params={"name": value},
+            params={"name": value, "hidden": hidden},
         )
 
 

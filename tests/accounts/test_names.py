@@ -60,6 +60,12 @@ def test_mallory_cannot_display_as_another_member(client, mallory, alice, bob, n
     assert mallory.display_name == ""
 
 
+def test_the_message_says_when_a_name_hides_an_invisible_character(mallory, bob) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _set_name(mallory, "Bob\u200bReader")
+    assert "invisible character" in caught.value.message_dict["display_name"][0]
+
+
 def test_the_service_names_the_field_it_refuses(mallory, bob) -> None:
     with pytest.raises(ValidationError) as caught:
         _set_name(mallory, "Bob Reader")
