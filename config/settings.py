@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.dev_secret import development_secret_key
 from config.env import ImproperlyConfiguredEnv, env_bool, env_float, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -22,11 +23,14 @@ SITE_CONTENT_DIR = Path(env_str("SITE_CONTENT_DIR", str(BASE_DIR / "site")))
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
-# A development key is fine while DEBUG is on; production must bring its own.
-_DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789abcdef"
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
+# Production must bring its own key. While debugging without one, the site makes a random
+# key once and keeps it in VAR_DIR/secret_key (mode 0600): never a key anyone could read
+# in the source and use to sign sessions or unsubscribe links (config/dev_secret.py).
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+    SECRET_KEY = development_secret_key(VAR_DIR)
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -201,6 +205,9 @@ ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
+# Usernames stand beside every display name: ASCII only, never a reserved name, never one that
+# reads as an existing member's name (apps/accounts/validators.py).
+ACCOUNT_USERNAME_VALIDATORS = "apps.accounts.validators.SIGNUP_USERNAME_VALIDATORS"
 ACCOUNT_LOGOUT_ON_GET = False
 # allauth keeps its own per-IP limits; axes below is the lockout of record.
 ACCOUNT_RATE_LIMITS = {"login_failed": False}

@@ -4,13 +4,24 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from apps.accounts.validators import validate_links, validate_orcid
+from apps.core.validators import validate_single_line
 
 
 class User(AbstractUser):
     """A member of the site. The public profile lives on the user row itself."""
 
-    display_name = models.CharField(max_length=120, blank=True, help_text="Name shown on articles and posts.")
-    affiliation = models.CharField(max_length=200, blank=True, help_text="University, lab or company, if any.")
+    display_name = models.CharField(
+        max_length=120,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="Name shown on articles and posts, always beside your username.",
+    )
+    affiliation = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="University, lab or company, if any.",
+    )
     orcid = models.CharField(
         "ORCID iD",
         max_length=19,
@@ -30,7 +41,8 @@ class User(AbstractUser):
         ordering = ["username"]
 
     def __str__(self) -> str:
-        return self.display_name or self.username
+        # As apps.accounts.people shows a person: the username always beside the display name.
+        return f"{self.display_name} (@{self.username})" if self.display_name else f"@{self.username}"
 
     @property
     def public_name(self) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from apps.accounts.models import User
+from apps.accounts.validators import validate_display_name
 from apps.core import pagecache
 
 
@@ -19,16 +21,25 @@ def user_update_profile(
     bio: str,
     links: list[str],
 ) -> User:
-    """Replace a member's public profile fields; validates everything first and saves nothing on error."""
+    """Replace a member's public profile fields; validates everything first and saves nothing on error.
+
+    A new display name must not read as a reserved name or as another member's
+    name (apps.accounts.validators); one the member already had is kept as it is.
+    """
+    changed_name = display_name != User.objects.values_list("display_name", flat=True).get(pk=user.pk)
     user.display_name = display_name
     user.affiliation = affiliation
     user.orcid = orcid
     user.bio = bio
     user.links = list(links)
     user.full_clean(exclude=["password"])
-    renamed = User.objects.filter(pk=user.pk).exclude(display_name=display_name).exists()
+    if changed_name:
+        try:
+            validate_display_name(display_name, user_pk=user.pk)
+        except ValidationError as exc:
+            raise ValidationError({"display_name": exc.error_list}) from None
     user.save(update_fields=["display_name", "affiliation", "orcid", "bio", "links"])
-    if renamed:
+    if changed_name:
         # Bylines, posts and thread lists name members everywhere: a rare change, so every page.
         pagecache.invalidate(pagecache.EVERYTHING)
     return user

@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from apps.core.validators import validate_single_line
 from apps.perspectives.models import Kind
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 
 NonEmpty = Field(min_length=1)
+
+
+def check_one_line(value: str) -> str:
+    """Titles and names are one line without control characters, as on the site's own forms."""
+    try:
+        validate_single_line(value)
+    except DjangoValidationError as exc:
+        raise ValueError(exc.messages[0]) from None
+    return value
+
+
+OneLine = Annotated[str, AfterValidator(check_one_line)]
 
 
 def check_slug(value: str) -> str:
@@ -34,7 +47,7 @@ class _Closed(BaseModel):
 
 
 class AuthorIn(_Closed):
-    name: str | None = None
+    name: OneLine | None = None
     username: str | None = None
 
     @model_validator(mode="after")
@@ -45,17 +58,17 @@ class AuthorIn(_Closed):
 
 
 class PageMeta(_Strict):
-    title: str = NonEmpty
+    title: OneLine = NonEmpty
 
 
 class ArticleMeta(_Strict):
-    title: str = Field(min_length=1, max_length=200)
+    title: OneLine = Field(min_length=1, max_length=200)
     summary: str = NonEmpty
     kind: Kind
     status: Literal["published", "draft"] = "published"
     authors: list[AuthorIn] = Field(min_length=1)
     tags: list[str] = []
-    changelog: str | None = Field(default=None, max_length=300)
+    changelog: OneLine | None = Field(default=None, max_length=300)
     published: datetime.date | None = None
     bibliography: str | None = None
 
@@ -67,7 +80,7 @@ class ArticleMeta(_Strict):
 
 class ProgressIn(_Closed):
     date: datetime.date
-    who: str = NonEmpty
+    who: OneLine = NonEmpty
     summary: str = NonEmpty
     link: str | None = None
 
@@ -84,7 +97,7 @@ class ProgressIn(_Closed):
 
 class QuestionMeta(_Strict):
     number: int = Field(ge=1)
-    title: str = Field(min_length=1, max_length=200)
+    title: OneLine = Field(min_length=1, max_length=200)
     statement: str = NonEmpty
     status: Literal["open", "partial", "resolved"] = "open"
     tags: list[str] = []
@@ -100,7 +113,7 @@ class QuestionMeta(_Strict):
 
 class SequenceIn(_Closed):
     slug: str
-    title: str = NonEmpty
+    title: OneLine = NonEmpty
     description: str = ""
     articles: list[str] = []
 
@@ -112,7 +125,7 @@ class SequenceIn(_Closed):
 
 class TagIn(_Closed):
     slug: str
-    name: str = Field(min_length=1, max_length=80)
+    name: OneLine = Field(min_length=1, max_length=80)
 
     @field_validator("slug")
     @classmethod
@@ -122,7 +135,7 @@ class TagIn(_Closed):
 
 class CategoryIn(_Closed):
     slug: str
-    name: str = NonEmpty
+    name: OneLine = NonEmpty
     description: str = ""
 
     @field_validator("slug")

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.urls import reverse
 
+from apps.core.validators import validate_single_line
+
 
 class TagQuerySet(models.QuerySet["Tag"]):
     def used(self) -> TagQuerySet:
@@ -14,7 +16,9 @@ class Tag(models.Model):
     """A topic label shared by articles, open questions and forum threads."""
 
     slug = models.SlugField(max_length=60, unique=True, help_text="Used in URLs, e.g. 'scaling-laws'.")
-    name = models.CharField(max_length=80, help_text="Shown to readers, e.g. 'Scaling laws'.")
+    name = models.CharField(
+        max_length=80, validators=[validate_single_line], help_text="Shown to readers, e.g. 'Scaling laws'."
+    )
 
     objects = TagQuerySet.as_manager()
 
@@ -36,7 +40,7 @@ class Page(models.Model):
     """A flat page such as /about/, loaded from site/pages/<slug>.md."""
 
     slug = models.SlugField(max_length=80, unique=True, help_text="/pages/<slug>/; 'about' is also served at /about/.")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     body = models.TextField(blank=True, help_text="Markdown source.")
     rendered_html = models.TextField(blank=True, editable=False, help_text="Sanitised HTML rendered from the body.")
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,4 +1,8 @@
-"""Atom feeds per category, per tag and per member. Feeds are public, so they show only what anyone may see."""
+"""Atom feeds per category, per tag and per member. Feeds are public, so they show only what anyone may see.
+
+They are written with SafeAtom1Feed, which drops what XML cannot carry, so no
+character stored in a title, a name or a post can make a feed fail.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,9 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 
+from apps.accounts.people import person_label
+from apps.core.feeds import SafeAtom1Feed
 from apps.forum.models import Category, Post, Thread
 
 ITEMS = 30
@@ -19,7 +24,7 @@ _PUBLIC = AnonymousUser()
 
 
 class _PostFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = SafeAtom1Feed
 
     def item_title(self, item: Post) -> str:
         return item.thread.title
@@ -37,7 +42,7 @@ class _PostFeed(Feed):
         return item.edited or item.created
 
     def item_author_name(self, item: Post) -> str:
-        return item.author.public_name if item.author else "deleted member"
+        return person_label(item.author) if item.author else "deleted member"
 
 
 class CategoryFeed(_PostFeed):
@@ -89,7 +94,7 @@ class UserFeed(_PostFeed):
         return get_object_or_404(get_user_model(), username=username, is_active=True)
 
     def title(self, obj: Any) -> str:
-        return f"Forum posts by {obj.public_name}"
+        return f"Forum posts by {person_label(obj)}"
 
     def link(self, obj: Any) -> str:
         return reverse("forum:user", kwargs={"username": obj.username})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from apps.core.validators import validate_single_line
 from apps.forum.models import Category, Flag, ForumProfile
 
 BODY_HELP = "Markdown, with $math$, [@key] citations and @username mentions."
@@ -11,7 +12,7 @@ BODY_HELP = "Markdown, with $math$, [@key] citations and @username mentions."
 
 class ThreadForm(forms.Form):
     category = forms.ModelChoiceField(queryset=Category.objects.all(), empty_label=None)
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, validators=[validate_single_line])
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), help_text=BODY_HELP, max_length=50_000)
     is_question = forms.BooleanField(required=False, label="This is a question that can accept an answer")
     tags = forms.CharField(required=False, help_text="Up to five, separated by commas.", max_length=300)

@@ -19,13 +19,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.accounts.roles import is_moderator
+from apps.core.validators import validate_single_line
 
 
 class Category(models.Model):
     """A top-level room of the forum, defined in site/forum/categories.yaml."""
 
     slug = models.SlugField(unique=True, help_text="Used in URLs; the key that loadsite upserts on.")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[validate_single_line])
     description = models.TextField(blank=True, help_text="One or two sentences shown on the forum index.")
     position = models.PositiveIntegerField(default=0, help_text="Order on the forum index, smallest first.")
 
@@ -56,7 +57,7 @@ class Thread(models.Model):
     """A conversation: an ordered list of posts under a title."""
 
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="threads")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(max_length=200, blank=True, help_text="Cosmetic: URLs resolve by id.")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="forum_threads"

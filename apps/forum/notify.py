@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.validators import single_line
 from apps.experiments.models import Run, RunStatus
 from apps.forum.models import Follow, ForumProfile, Notification, Post
 
@@ -135,6 +136,9 @@ def notify_run_finished(run: Run) -> None:
 
 
 def _send(user: Any, subject: str, notifications: list[Notification]) -> None:
+    # Django refuses a subject with a line break (header injection) and the message would never
+    # leave; titles are one line now, but a row written before may not be.
+    subject = single_line(subject)
     context = {
         "user": user,
         "notifications": notifications,
@@ -174,7 +178,7 @@ def send_immediate(*, notification_ids: list[int]) -> int:
     sent = 0
     failed: list[int] = []
     for notification in pending:
-        subject = f"[{settings.SITE_NAME}] {notification.thread.title if notification.thread else 'Forum'}"
+        subject = f"[{settings.SITE_NAME}] {single_line(notification.thread.title) if notification.thread else 'Forum'}"
         try:
             _send(notification.user, subject, [notification])
         except Exception:  # one bad address or a mail outage must not stop the others

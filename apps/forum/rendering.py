@@ -13,20 +13,31 @@ from apps.core.requesters import Requester
 from apps.core.services import source_render
 
 
-def render_body(body: str, *, author: Requester, mentions: Iterable[str] = ()) -> tuple[str, list[str]]:
-    """Sanitised HTML for a post body (mentions of the given usernames linked), and problems the author should fix.
+def render_body(body: str, *, author: Requester, post_id: int, mentions: Iterable[str] = ()) -> tuple[str, list[str]]:
+    """Sanitised HTML for post ``post_id``'s body (mentions of the given usernames linked), and problems the
+    author should fix.
 
     Figure blocks request their runs on behalf of ``author``, who is charged
     for them; if trust or quota refuses, ValidationError names the figure and
     why (callers run inside a transaction, so no run of the post survives).
     """
-    html, errors = _render(body, author)
+    html, errors = _render(body, author, post_id)
     return link_mentions(html, mentions), errors
 
 
-def _render(body: str, author: Requester) -> tuple[str, list[str]]:
-    # Heading ids are prefixed so they cannot collide with the page's.
-    rendered = source_render(source=body, requester=author, id_prefix="post-")
+def id_prefix(post_id: int) -> str:
+    """What every id made inside a post starts with: ``post-<id>-``.
+
+    The post itself is ``post-<id>`` on the thread page, and a post's headings,
+    footnotes and figures sit on a page with many other posts: with the post's
+    id in front, a heading "401" can no longer take post 401's id, and the
+    first footnote of one post no longer shares its id with another's.
+    """
+    return f"post-{post_id}-"
+
+
+def _render(body: str, author: Requester, post_id: int) -> tuple[str, list[str]]:
+    rendered = source_render(source=body, requester=author, id_prefix=id_prefix(post_id))
     if rendered.refusals:
         raise ValidationError({"body": rendered.refusals})
     return rendered.html, list(rendered.errors)

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from apps.accounts.roles import is_moderator
 from apps.accounts.trust import forget_standing
 from apps.core import pagecache
+from apps.core.validators import validate_single_line
 from apps.forum import notify, trust
 from apps.forum.indexing import posts_index, thread_index
 from apps.forum.models import (
@@ -118,14 +119,13 @@ def _clean_tags(tags: Any) -> list[str]:
 
 
 def _insert_post(*, user: Any, thread: Thread, body: str, reply_to: Post | None, mentioned: list[Any]) -> Post:
-    html, errors = render_body(body, author=user, mentions=[u.username for u in mentioned])
     now = timezone.now()
     # The caller holds the thread's row lock (or just created it), so no other post takes this number.
     last = thread.posts.aggregate(n=Max("position"))["n"] or 0
     post = Post.objects.create(
-        thread=thread, author=user, body=body, html=html, reply_to=reply_to, created=now, position=last + 1
+        thread=thread, author=user, body=body, html="", reply_to=reply_to, created=now, position=last + 1
     )
-    post.render_errors = errors  # type: ignore[attr-defined]  # problems the author should fix, for the view
+    _render_into(post, user=user, mentioned=mentioned)
     Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_activity=now)
     thread.post_count += 1
     thread.last_activity = now
@@ -171,6 +171,14 @@ def _renumber(thread: Thread) -> None:
     Post.objects.bulk_update(posts, ["position"], batch_size=500)
 
 
+def _render_into(post: Post, *, user: Any, mentioned: list[Any]) -> None:
+    # Ids inside a post are prefixed with the post's own id, so a post is rendered once its row
+    # exists; the caller's transaction keeps the empty html from ever being seen.
+    post.html, errors = render_body(post.body, author=user, post_id=post.pk, mentions=[u.username for u in mentioned])
+    Post.objects.filter(pk=post.pk).update(html=post.html)
+    post.render_errors = errors  # type: ignore[attr-defined]  # problems the author should fix, for the view
+
+
 def _recount(thread: Thread) -> None:
     stats = thread.posts.aggregate(last=Max("created"), n=models.Count("id"))
     thread.post_count = stats["n"] or 0
@@ -191,6 +199,10 @@ def category_sync(*, categories: list[dict]) -> int:
         slug = str(item["slug"])
         if slugify(slug) != slug:
             raise ValidationError({"categories": [f"{slug!r} is not a valid slug."]})
+        try:
+            validate_single_line(str(item["name"]))
+        except ValidationError as exc:
+            raise ValidationError({"categories": [f"Entry {position + 1} ({slug}): {exc.messages[0]}"]}) from None
         wanted = {"name": str(item["name"]), "description": str(item.get("description", "")), "position": position}
         category = Category.objects.filter(slug=slug).first()
         if category is None:
@@ -229,6 +241,11 @@ def thread_create(
         errors["title"] = ["Give the thread a title."]
     elif len(title) > 200:
         errors["title"] = ["Titles are limited to 200 characters."]
+    else:
+        try:
+            validate_single_line(title)
+        except ValidationError as exc:
+            errors["title"] = exc.messages
     try:
         body = _clean_body(body)
     except ValidationError as exc:
@@ -283,9 +300,10 @@ def post_edit(*, user: Any, post: Post, body: str) -> Post:
         return post
     mentioned = _mentioned_users(body)
     trust.check_content(user=user, body=body, mentions=len(mentioned))
+    trust.check_editing_allowed(user)
     PostRevision.objects.create(post=post, body=post.body, edited_by=user)
     post.body = body
-    post.html, errors = render_body(body, author=user, mentions=[u.username for u in mentioned])
+    post.html, errors = render_body(body, author=user, post_id=post.pk, mentions=[u.username for u in mentioned])
     post.render_errors = errors  # type: ignore[attr-defined]
     post.edited = timezone.now()
     post.save(update_fields=["body", "html", "edited"])

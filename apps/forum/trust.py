@@ -3,7 +3,7 @@
 The level itself (NEW, MEMBER, REGULAR, MODERATOR) is decided by
 apps.accounts.trust; the forum keeps what it limits: links and mentions per
 post, posts a day for new members, and posts a minute for everyone below
-moderator. The per-minute count lives in the Django cache, so with
+moderator (edits count against the same allowance). The per-minute count lives in the Django cache, so with
 REDIS_CACHE_URL set it holds across every web process.
 """
 
@@ -103,6 +103,25 @@ def check_posting_allowed(user: Person) -> None:
                 f"New members may post {settings.FORUM_TL0_POSTS_PER_DAY} times a day; please come back tomorrow.",
                 retry_after=3600,
             )
+    _take_from_minute_allowance(user)
+
+
+def check_editing_allowed(user: Person) -> None:
+    """Raise if the user may not edit a post now: suspended (ValidationError) or over the rate (RateLimited).
+
+    Edits and posts share one per-minute allowance: an edit rewrites what readers
+    and followers see as surely as a new post does. Call it just before writing.
+    """
+    if not isinstance(user, User):
+        raise ValidationError({"__all__": ["Log in to edit."]})
+    if is_suspended(user):
+        raise ValidationError({"__all__": ["Your account is suspended from posting."]})
+    if is_moderator(user):
+        return
+    _take_from_minute_allowance(user)
+
+
+def _take_from_minute_allowance(user: User) -> None:
     bucket = int(time.time() // 60)
     key = f"forum:rate:post:{user.pk}:{bucket}"
     cache.add(key, 0, timeout=120)
@@ -113,7 +132,7 @@ def check_posting_allowed(user: Person) -> None:
         count = 1
     if count > settings.FORUM_POSTS_PER_MINUTE:
         raise RateLimited(
-            f"You are posting too quickly: at most {settings.FORUM_POSTS_PER_MINUTE} posts a minute. "
+            f"You are posting too quickly: at most {settings.FORUM_POSTS_PER_MINUTE} posts and edits a minute. "
             "Wait a moment and try again.",
             retry_after=60 - int(time.time()) % 60,
         )

@@ -320,6 +320,8 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             post = services.post_edit(user=request.user, post=post, body=form.cleaned_data["body"])
+        except RateLimited as exc:
+            return rate_limited(request, "forum/post_edit.html", {"form": form, "post": post}, form, exc)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

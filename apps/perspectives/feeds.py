@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 
+from apps.core.feeds import SafeAtom1Feed
 from apps.core.models import Tag
 from apps.perspectives.models import Version
 
@@ -28,7 +28,8 @@ def _published_versions() -> QuerySet[Version]:
 
 
 class VersionFeed(Feed):
-    feed_type = Atom1Feed
+    # Written so that no stored character can break the XML (apps.core.feeds).
+    feed_type = SafeAtom1Feed
     title = f"{settings.SITE_NAME}: perspectives"
     subtitle = "New articles and new versions of articles on learning mechanics."
 

@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from django.urls import reverse
 
 from apps.accounts.models import User
+from apps.core.validators import validate_single_line
 
 
 class Kind(models.TextChoices):
@@ -44,7 +45,7 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 class Article(models.Model):
     """A long-form piece: perspective, tutorial or guide. Its text is frozen into Versions."""
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(max_length=120, unique=True, help_text="/perspectives/<slug>/")
     summary = models.TextField(help_text="One or two sentences shown in lists and feeds.")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSPECTIVE)
@@ -89,7 +90,12 @@ class Authorship(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="authorships"
     )
-    name = models.CharField(max_length=200, blank=True, help_text="For authors without an account; leave user empty.")
+    name = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="For authors without an account; leave user empty.",
+    )
 
     class Meta:
         ordering = ["article", "position"]
@@ -137,11 +143,13 @@ class Version(models.Model):
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(help_text="1, 2, 3 ... in publication order.")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     summary = models.TextField()
     body = models.TextField(help_text="Markdown source as published.")
     bibliography = models.TextField(blank=True)
-    changelog = models.CharField(max_length=300, help_text="One line: what this version changed.")
+    changelog = models.CharField(
+        max_length=300, validators=[validate_single_line], help_text="One line: what this version changed."
+    )
     published_at = models.DateTimeField()
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -176,7 +184,7 @@ class Sequence(models.Model):
     """An ordered reading path through several articles."""
 
     slug = models.SlugField(max_length=120, unique=True)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     description = models.TextField(blank=True, help_text="Plain text shown under the title.")
     position = models.PositiveSmallIntegerField(default=0, help_text="Order among sequences.")
 

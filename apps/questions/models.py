@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from apps.core.validators import validate_single_line
+
 
 class QuestionStatus(models.TextChoices):
     OPEN = "open", "Open"
@@ -29,7 +31,7 @@ class Question(models.Model):
 
     number = models.PositiveIntegerField(unique=True, help_text="Stable public number: /questions/<number>/.")
     slug = models.SlugField(max_length=120, help_text="Readable part of the source filename.")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     statement = models.TextField(help_text="The question in one or two sentences.")
     discussion = models.TextField(blank=True, help_text="Longer Markdown discussion.")
     rendered_html = models.TextField(blank=True, help_text="Cached, sanitised HTML of the discussion.")
@@ -63,7 +65,11 @@ class ProgressEntry(models.Model):
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    who = models.CharField(max_length=200, help_text="Who made the progress, e.g. 'Saxe, McClelland and Ganguli'.")
+    who = models.CharField(
+        max_length=200,
+        validators=[validate_single_line],
+        help_text="Who made the progress, e.g. 'Saxe, McClelland and Ganguli'.",
+    )
     summary = models.TextField()
     link = models.URLField(blank=True, max_length=500)
     from_site = models.BooleanField(

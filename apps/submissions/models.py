@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from apps.accounts.roles import is_editor
+from apps.core.validators import validate_single_line, validate_text
 from apps.perspectives.models import Kind
 
 
@@ -62,9 +63,9 @@ class Submission(models.Model):
         related_name="coauthored_submissions",
         help_text="Other members who may edit the draft and appear in the byline.",
     )
-    title = models.CharField(max_length=200, help_text="The article's title.")
+    title = models.CharField(max_length=200, validators=[validate_single_line], help_text="The article's title.")
     slug = models.SlugField(max_length=120, help_text="Address of the published article: /perspectives/<slug>/.")
-    summary = models.TextField(help_text="One or two sentences shown in lists and feeds.")
+    summary = models.TextField(validators=[validate_text], help_text="One or two sentences shown in lists and feeds.")
     kind = models.CharField(
         max_length=20,
         default=Kind.PERSPECTIVE,
@@ -75,7 +76,10 @@ class Submission(models.Model):
     bibliography = models.TextField(blank=True, help_text="BibTeX entries that [@key] citations refer to.")
     tags = models.ManyToManyField("core.Tag", blank=True, related_name="submissions", help_text="Topic labels.")
     changelog = models.CharField(
-        max_length=300, blank=True, help_text="One line on what the version published from this draft changes."
+        max_length=300,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="One line on what the version published from this draft changes.",
     )
     state = models.CharField(max_length=24, choices=State.choices, default=State.DRAFT, db_index=True)
     article = models.ForeignKey(

@@ -12,7 +12,7 @@ import ast
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -22,8 +22,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from apps.accounts.models import User
+from apps.accounts.people import person_label
 from apps.accounts.roles import EDITOR, holders, is_editor
 from apps.accounts.roles import is_author as is_author_member
+from apps.core.validators import single_line, validate_single_line, validate_text
 from apps.perspectives.models import Kind
 from apps.submissions.models import (
     EDITABLE,
@@ -83,7 +86,9 @@ def _notify(submission: Submission, subject: str, message: str, recipients: Iter
         return
     url = settings.SITE_URL.rstrip("/") + submission.get_absolute_url()
     body = f"{message}\n\n{url}\n"
-    messages = [(f"[learningmechanics.pub] {subject}", body, None, [address]) for address in emails]
+    # One line whatever the title held: Django refuses to send a subject with a line break.
+    subject = single_line(f"[learningmechanics.pub] {subject}")
+    messages = [(subject, body, None, [address]) for address in emails]
     transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
 
 
@@ -112,7 +117,7 @@ def _move(*, submission: Submission, user: Any, to: str, note: str = "") -> Subm
         _notify(
             submission,
             f"“{submission.title}” is now {label}",
-            f"{user.public_name if hasattr(user, 'public_name') else user} moved “{submission.title}” to {label}."
+            f"{person_label(user) if isinstance(user, User) else user} moved “{submission.title}” to {label}."
             + (f"\n\n{note}" if note else ""),
             [p for p in people if p.pk != user.pk],
         )
@@ -130,10 +135,14 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
         errors["title"] = ["Give the article a title."]
     elif len(title) > 200:
         errors["title"] = ["Keep the title under 200 characters."]
+    else:
+        errors.update(_refusals(validate_single_line, title=title))
     cleaned["title"] = title
     summary = str(fields.get("summary", "")).strip()
     if not summary:
         errors["summary"] = ["Say in a sentence or two what the article is about."]
+    else:
+        errors.update(_refusals(validate_text, summary=summary))
     cleaned["summary"] = summary
     slug = slugify(str(fields.get("slug", "")).strip() or title)[:120]
     if not slug:
@@ -149,16 +158,29 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
         errors["body"] = [f"The text is over {MAX_BODY_CHARS} characters."]
     cleaned["body"] = body
     cleaned["bibliography"] = str(fields.get("bibliography", ""))
-    cleaned["changelog"] = str(fields.get("changelog", "")).strip()[:300]
+    changelog = str(fields.get("changelog", "")).strip()
+    if len(changelog) > 300:
+        errors["changelog"] = ["Keep the changelog to one line of at most 300 characters."]
+    else:
+        errors.update(_refusals(validate_single_line, changelog=changelog))
+    cleaned["changelog"] = changelog
     if errors:
         raise ValidationError(errors)
     return cleaned
 
 
-def _resolve_coauthors(owner: Any, usernames: Iterable[str]) -> list[Any]:
-    from django.contrib.auth import get_user_model
+def _refusals(validator: Callable[[str], None], **fields: str) -> dict[str, list[str]]:
+    """The messages ``validator`` has for each field, keyed by the field's name."""
+    errors: dict[str, list[str]] = {}
+    for field, value in fields.items():
+        try:
+            validator(value)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    return errors
 
-    User = get_user_model()
+
+def _resolve_coauthors(owner: Any, usernames: Iterable[str]) -> list[Any]:
     wanted = [u.strip().lstrip("@") for u in usernames if u.strip()]
     found = {u.username.lower(): u for u in User.objects.filter(username__in=wanted, is_active=True)}
     # Usernames are matched exactly by the database; report what it did not find.
@@ -173,6 +195,10 @@ def _resolve_tags(slugs: Iterable[str]) -> list[Any]:
 
     tags = []
     for raw in slugs:
+        # A tag that does not exist yet is created under the name typed here, for every reader.
+        refused = _refusals(validate_single_line, tags=raw.strip())
+        if refused:
+            raise ValidationError({"tags": [f"Tag {single_line(raw)!r}: {refused['tags'][0]}"]})
         slug = slugify(raw.strip())[:60]
         if slug:
             tag, _ = Tag.objects.get_or_create(slug=slug, defaults={"name": raw.strip()[:80]})
@@ -332,6 +358,9 @@ def submission_publish(*, submission: Submission, editor: Any, changelog: str = 
     if pending:
         raise ValidationError({"experiments": [f"Approve these experiments first: {', '.join(pending)}."]})
     changelog = (changelog or submission.changelog or "").strip() or "First version."
+    errors = _refusals(validate_single_line, changelog=changelog)
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         article = submission.article
         if article is None:

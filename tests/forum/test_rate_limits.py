@@ -74,5 +74,62 @@ def test_the_limit_is_the_one_in_the_settings(settings, thread, bob):
     settings.FORUM_POSTS_PER_MINUTE = 2
     services.post_create(user=bob, thread=thread, body="one")
     services.post_create(user=bob, thread=thread, body="two")
-    with pytest.raises(trust.RateLimited, match="at most 2 posts a minute"):
+    with pytest.raises(trust.RateLimited, match="at most 2 posts and edits a minute"):
         services.post_create(user=bob, thread=thread, body="three")
+
+
+def _clear_of_a_minute_boundary() -> None:
+    # The allowance is counted per clock minute; a burst that straddled two minutes would get two.
+    # Waiting (at most ten seconds) for a fresh minute is no assertion about time.
+    import time
+
+    if time.time() % 60 > 50:
+        time.sleep(60 - time.time() % 60 + 0.1)
+
+
+@pytest.mark.django_db
+def test_thirty_fast_edits_are_refused_past_the_posting_rate(client, thread, first_post):
+    alice = thread.author  # she started the thread a moment ago: one post of this minute's allowance
+    _clear_of_a_minute_boundary()
+    client.force_login(alice)
+    url = reverse("forum:post_edit", args=[first_post.pk])
+    responses = [client.post(url, {"body": f"Sharpness, take {i}."}) for i in range(30)]
+
+    allowed = settings.FORUM_POSTS_PER_MINUTE - 1
+    assert [r.status_code for r in responses] == [302] * allowed + [429] * (30 - allowed)
+    refused = responses[allowed]
+    assert "posting too quickly" in refused.content.decode()
+    assert int(refused["Retry-After"]) >= 1
+    assert first_post.revisions.count() == allowed
+    first_post.refresh_from_db()
+    assert first_post.body == f"Sharpness, take {allowed - 1}."
+
+
+@pytest.mark.django_db
+def test_edits_and_posts_draw_on_one_allowance(thread, first_post, bob):
+    _clear_of_a_minute_boundary()
+    for i in range(settings.FORUM_POSTS_PER_MINUTE - 1):
+        services.post_create(user=bob, thread=thread, body=f"reply {i}")
+    mine = services.post_create(user=bob, thread=thread, body="the last one this minute")
+    with pytest.raises(trust.RateLimited):
+        services.post_edit(user=bob, post=mine, body="an edit over the limit")
+    assert Post.objects.get(pk=mine.pk).body == "the last one this minute"
+
+
+@pytest.mark.django_db
+def test_an_api_edit_over_the_rate_is_a_429(thread, first_post):
+    from tests.api.conftest import client_for
+
+    _clear_of_a_minute_boundary()
+    client = client_for(thread.author)
+    codes = [
+        client.patch(f"/api/v1/forum/posts/{first_post.pk}/", {"body": f"v{i}"}, format="json").status_code
+        for i in range(settings.FORUM_POSTS_PER_MINUTE + 1)
+    ]
+    assert codes[-1] == 429 and 429 not in codes[: settings.FORUM_POSTS_PER_MINUTE - 1]
+
+
+@pytest.mark.django_db
+def test_moderators_may_edit_as_often_as_they_need(thread, first_post, mod):
+    for i in range(settings.FORUM_POSTS_PER_MINUTE + 2):
+        services.post_edit(user=mod, post=first_post, body=f"moderated {i}")

@@ -42,9 +42,10 @@ class Command(BaseCommand):
             slug="general", name="General"
         )
         thread, _ = Thread.objects.get_or_create(title=TITLE, defaults={"category": category, "author": user})
-        rendered = [
-            (body, render_body(body, author=SystemRequest("seeding the forum benchmark"))[0]) for body in BODIES
-        ]
+        # Rendered once each and shared: these bodies have no heading or footnote, so the post id
+        # that prefixes ids made inside a post never appears in their HTML.
+        seeding = SystemRequest("seeding the forum benchmark")
+        rendered = [(body, render_body(body, author=seeding, post_id=0)[0]) for body in BODIES]
         have = thread.posts.count()
         now = timezone.now()
         # Positions continue the thread's numbering (apps/forum/paging.py); the posts are indexed for search.
