@@ -15,6 +15,7 @@ defect somewhere (hardware, libraries, non-determinism): the editors are told.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -49,9 +50,16 @@ def published_originals() -> RunQuerySet:
     return Run.objects.originals().succeeded().filter(behind_published_figure=True).select_related("experiment")
 
 
-def latest_check(run: Run) -> Run | None:
-    """The newest finished reproduction of ``run``."""
-    return run.reproductions.filter(status__in=[RunStatus.SUCCEEDED, RunStatus.FAILED]).order_by("-finished_at").first()
+def latest_checks(run_ids: Iterable[int]) -> dict[int, Run]:
+    """{run id: its newest finished reproduction} for those of ``run_ids`` that have one, in one query."""
+    found: dict[int, Run] = {}
+    checks = Run.objects.filter(
+        reproduction_of_id__in=list(run_ids), status__in=[RunStatus.SUCCEEDED, RunStatus.FAILED]
+    ).order_by("reproduction_of_id", "-finished_at", "-pk")
+    for check in checks:
+        assert check.reproduction_of_id is not None
+        found.setdefault(check.reproduction_of_id, check)
+    return found
 
 
 def _checked_at_code(run: Run, code: str) -> bool:
@@ -76,7 +84,9 @@ def recheck_published_figures(*, cpu_budget_s: float | None = None, now: datetim
     report = RecheckReport(budget_s=budget)
     changed: list[Run] = []
     stale: list[tuple[datetime, Run]] = []
-    for run in published_originals():
+    originals = list(published_originals())
+    checks = latest_checks(run.pk for run in originals)
+    for run in originals:
         if run.reproductions.filter(status__in=ACTIVE).exists():
             continue
         try:
@@ -87,7 +97,7 @@ def recheck_published_figures(*, cpu_budget_s: float | None = None, now: datetim
         if code != run.code_hash and not _checked_at_code(run, code):
             changed.append(run)
             continue
-        last = latest_check(run)
+        last = checks.get(run.pk)
         checked = last.finished_at if last is not None and last.finished_at else run.finished_at or run.created_at
         if now - checked >= RECHECK_EVERY:
             stale.append((checked, run))

@@ -594,7 +594,9 @@ def run_finish(*, claim: Claim, computed: Computed) -> bool:
             reproduction_outcome=outcome,
         )
         _announce_finished(run.pk)
-    pagecache.invalidate(pagecache.run(claim.run_id))  # pages whose figures waited for this run
+    # Pages whose figures waited for this run; for a reproduction, the figures that say how theirs was re-checked.
+    changed = [claim.run_id] if run.reproduction_of_id is None else [claim.run_id, run.reproduction_of_id]
+    pagecache.invalidate(*(pagecache.run(pk) for pk in changed))
     return True
 
 

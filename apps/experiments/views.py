@@ -21,7 +21,7 @@ from apps.experiments.filters import RunFilter
 from apps.experiments.forms import config_fields, general_errors, parse_params
 from apps.experiments.models import Experiment, Run, RunEvent, RunStatus
 from apps.experiments.queue import describe, queue_place
-from apps.experiments.reproducibility import latest_check, published_originals
+from apps.experiments.reproducibility import latest_checks, published_originals
 from apps.experiments.services import (
     experiment_sync,
     run_cancel,
@@ -265,9 +265,9 @@ def queue_action(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_GET
 def reproducibility(request: HttpRequest) -> HttpResponse:
     """Every published figure's run with the outcome of its latest re-check."""
-    rows = []
-    for run in published_originals().visible_to(request.user).order_by("experiment_id", "pk"):
-        rows.append({"run": run, "check": latest_check(run)})
+    runs = list(published_originals().visible_to(request.user).order_by("experiment_id", "pk"))
+    checks = latest_checks(run.pk for run in runs)
+    rows = [{"run": run, "check": checks.get(run.pk)} for run in runs]
     counts = {
         outcome: sum(1 for row in rows if row["check"] and row["check"].reproduction_outcome == outcome)
         for outcome in ("matched", "agreed", "differed")

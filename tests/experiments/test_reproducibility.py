@@ -86,3 +86,25 @@ def test_a_changed_result_after_a_code_change_is_shown_but_not_flagged(
     with django_capture_on_commit_callbacks(execute=True):
         checked = _finish(copy, "f" * 64, code_hash="newc0denewc0de00")
     assert checked.reproduction_outcome == "differed" and mail.outbox == []
+
+
+def test_a_figure_says_when_its_run_was_last_rechecked_and_a_new_check_refreshes_the_cached_page(client) -> None:
+    from apps.experiments.models import RunResult, RunStatus
+    from apps.experiments.reproducibility import run_recheck
+    from tests.factories import make_article
+
+    make_article("fig", body="```figure\nexperiment: deep_linear\npreset: smoke\ncaption: c\n```\n")
+    run = Run.objects.get()
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.SUCCEEDED, digest="d1", finished_at=timezone.now())
+    RunResult.objects.create(run=run, data={"x": [1.0]})
+    first = client.get("/perspectives/fig/")
+    assert "Not re-run by the site yet." in first.content.decode()
+    assert client.get("/perspectives/fig/")["X-Page-Cache"] == "hit"
+
+    checked = _finish(run_recheck(run=run), "d1", code_hash=run.code_hash)
+    again = client.get("/perspectives/fig/")
+    assert again["X-Page-Cache"] == "miss"  # the finished re-check made the stored page stale
+    page = again.content.decode()
+    assert "Not re-run by the site yet." not in page
+    assert 'at commit <code>abc1234def</code>: <strong class="verdict verdict-holds">✓ matched</strong>' in page
+    assert f'(<a href="{checked.get_absolute_url()}">run #{checked.pk}</a>)' in page

@@ -2,8 +2,9 @@
 
 - ``{% run_figure run %}``: the live figure of one run (run pages).
 - ``{{ html|figure_tables }}`` (also ``figure_fill``): what figure HTML cached at publication cannot know yet,
-  filled in at view time: data tables and image sizes of runs that finished later, and the image URLs
-  stamped with today's figure version so that a restyled figure is fetched anew.
+  filled in at view time: data tables and image sizes of runs that finished later, the latest re-check of
+  each figure's run, and the image URLs stamped with today's figure version so that a restyled figure is
+  fetched anew.
 - ``{% figure_image run %}``: a run's static figure image alone, linked to its run page (the home page).
 - ``{% figure_og_image html as og %}``: the Open Graph image of a page whose HTML holds figures
   (``og.url``, ``og.width``, ``og.height``, ``og.alt``), or None.
@@ -27,6 +28,7 @@ from apps.core import pagecache
 from apps.experiments.embeds import box_style, point_tables, run_figure_html
 from apps.experiments.images import drawing_version, first_figure_image
 from apps.experiments.models import Run, RunFigureImage, RunStatus
+from apps.experiments.reproducibility import latest_checks
 
 register = template.Library()
 log = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ _PENDING_SIZE = re.compile(
     r'<div class="lm-figure-plot" style="[^"]*" data-lm-size-run="(\d+)">'
     r'(\s*<img class="lm-figure-image" src="[^"]*" )width="\d+" height="\d+"'
 )
+_REPRODUCED = re.compile(r'<p class="lm-figure-reproduced" data-lm-reproduced-run="(\d+)"></p>')
 _IMAGE_SRC = re.compile(r'(<img class="lm-figure-image" src="[^"?]*/figure\.svg)"')
 
 
@@ -68,10 +71,30 @@ def _tables(match: re.Match[str]) -> str:
     return render_to_string("experiments/includes/figure_data.html", context).strip()
 
 
+def _fill_reproduced(text: str) -> str:
+    """Say under each figure how the run behind its image was last re-checked (one query for the page)."""
+    wanted = {int(m.group(1)) for m in _REPRODUCED.finditer(text)}
+    # A cached page showing this is stale once a re-check of one of these runs finishes (run_finish).
+    pagecache.depends_on(*(pagecache.run(pk) for pk in sorted(wanted)))
+    try:
+        checks = latest_checks(wanted)
+    except Exception:  # never break the article over a status line
+        log.exception("could not read figures' re-checks")
+        return text
+
+    def status(match: re.Match[str]) -> str:
+        run_id = int(match.group(1))
+        context = {"run_id": run_id, "check": checks.get(run_id)}
+        return render_to_string("experiments/includes/figure_reproduced.html", context).strip()
+
+    return _REPRODUCED.sub(status, text)
+
+
 @register.filter
 def figure_tables(html: str) -> SafeString:
-    """Fill in what cached figure HTML could not know: tables and image sizes of runs finished since, and
-    the current figure version on image URLs. Costs one query per kind of gap, none when there is none."""
+    """Fill in what cached figure HTML could not know: tables and image sizes of runs finished since, how
+    each figure's run was last re-checked, and the current figure version on image URLs. Costs one query
+    per kind of gap, none when there is none."""
     text = str(html)
     if 'data-lm-table-complete="false"' in text:
         text = _PENDING_TABLES.sub(_tables, text)
@@ -94,6 +117,8 @@ def figure_tables(html: str) -> SafeString:
             return f'<div class="lm-figure-plot" style="{box_style(w, h)}">{match.group(2)}width="{w}" height="{h}"'
 
         text = _PENDING_SIZE.sub(size, text)
+    if "data-lm-reproduced-run=" in text:
+        text = _fill_reproduced(text)
     if "/figure.svg" in text:
         text = _IMAGE_SRC.sub(rf'\1?v={drawing_version()}"', text)
     return mark_safe(text)  # trusted HTML from the rendering pipeline, changed only by our own patterns  # noqa: S308
