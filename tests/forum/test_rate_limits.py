@@ -10,8 +10,23 @@ from apps.forum import services, trust
 from apps.forum.models import Post
 
 
+@pytest.fixture
+def fresh_minute() -> None:
+    """Start the test at least ten seconds clear of the next clock minute.
+
+    The allowance is counted per clock minute, so a burst that straddled two minutes would get two.
+    Listed before the fixtures that post (the thread's opening post counts against its author's
+    allowance), so that those posts fall in the same minute as the burst. Waiting is no assertion
+    about time.
+    """
+    import time
+
+    if time.time() % 60 > 50:
+        time.sleep(60 - time.time() % 60 + 0.1)
+
+
 @pytest.mark.django_db
-def test_posting_faster_than_the_limit_gets_a_429_with_a_message(client, thread, bob):
+def test_posting_faster_than_the_limit_gets_a_429_with_a_message(fresh_minute, client, thread, bob):
     client.force_login(bob)
     for i in range(settings.FORUM_POSTS_PER_MINUTE):
         response = client.post(reverse("forum:reply", args=[thread.pk]), {"body": f"quick {i}"})
@@ -24,7 +39,7 @@ def test_posting_faster_than_the_limit_gets_a_429_with_a_message(client, thread,
 
 
 @pytest.mark.django_db
-def test_new_threads_count_against_the_same_limit(client, members, category):
+def test_new_threads_count_against_the_same_limit(fresh_minute, client, members, category):
     bob = members[1]
     client.force_login(bob)
     for i in range(settings.FORUM_POSTS_PER_MINUTE):
@@ -40,7 +55,7 @@ def test_moderators_are_not_rate_limited(thread, mod):
 
 
 @pytest.mark.django_db
-def test_one_members_limit_does_not_affect_another(thread, bob, alice):
+def test_one_members_limit_does_not_affect_another(fresh_minute, thread, bob, alice):
     for i in range(settings.FORUM_POSTS_PER_MINUTE):
         services.post_create(user=bob, thread=thread, body=f"b{i}")
     with pytest.raises(trust.RateLimited):
@@ -50,7 +65,7 @@ def test_one_members_limit_does_not_affect_another(thread, bob, alice):
 
 @pytest.mark.redis
 @pytest.mark.django_db
-def test_the_limit_holds_across_processes_through_redis(settings, redis_url, thread, bob):
+def test_the_limit_holds_across_processes_through_redis(fresh_minute, settings, redis_url, thread, bob):
     # A separate client object stands in for a second web process: the count lives only in Redis.
     url = redis_url.rsplit("/", 1)[0] + "/2"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
@@ -70,7 +85,7 @@ def test_the_limit_holds_across_processes_through_redis(settings, redis_url, thr
 
 
 @pytest.mark.django_db
-def test_the_limit_is_the_one_in_the_settings(settings, thread, bob):
+def test_the_limit_is_the_one_in_the_settings(fresh_minute, settings, thread, bob):
     settings.FORUM_POSTS_PER_MINUTE = 2
     services.post_create(user=bob, thread=thread, body="one")
     services.post_create(user=bob, thread=thread, body="two")
@@ -78,19 +93,9 @@ def test_the_limit_is_the_one_in_the_settings(settings, thread, bob):
         services.post_create(user=bob, thread=thread, body="three")
 
 
-def _clear_of_a_minute_boundary() -> None:
-    # The allowance is counted per clock minute; a burst that straddled two minutes would get two.
-    # Waiting (at most ten seconds) for a fresh minute is no assertion about time.
-    import time
-
-    if time.time() % 60 > 50:
-        time.sleep(60 - time.time() % 60 + 0.1)
-
-
 @pytest.mark.django_db
-def test_thirty_fast_edits_are_refused_past_the_posting_rate(client, thread, first_post):
+def test_thirty_fast_edits_are_refused_past_the_posting_rate(fresh_minute, client, thread, first_post):
     alice = thread.author  # she started the thread a moment ago: one post of this minute's allowance
-    _clear_of_a_minute_boundary()
     client.force_login(alice)
     url = reverse("forum:post_edit", args=[first_post.pk])
     responses = [client.post(url, {"body": f"Sharpness, take {i}."}) for i in range(30)]
@@ -106,8 +111,7 @@ def test_thirty_fast_edits_are_refused_past_the_posting_rate(client, thread, fir
 
 
 @pytest.mark.django_db
-def test_edits_and_posts_draw_on_one_allowance(thread, first_post, bob):
-    _clear_of_a_minute_boundary()
+def test_edits_and_posts_draw_on_one_allowance(fresh_minute, thread, first_post, bob):
     for i in range(settings.FORUM_POSTS_PER_MINUTE - 1):
         services.post_create(user=bob, thread=thread, body=f"reply {i}")
     mine = services.post_create(user=bob, thread=thread, body="the last one this minute")
@@ -117,10 +121,9 @@ def test_edits_and_posts_draw_on_one_allowance(thread, first_post, bob):
 
 
 @pytest.mark.django_db
-def test_an_api_edit_over_the_rate_is_a_429(thread, first_post):
+def test_an_api_edit_over_the_rate_is_a_429(fresh_minute, thread, first_post):
     from tests.api.conftest import client_for
 
-    _clear_of_a_minute_boundary()
     client = client_for(thread.author)
     codes = [
         client.patch(f"/api/v1/forum/posts/{first_post.pk}/", {"body": f"v{i}"}, format="json").status_code
