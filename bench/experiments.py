@@ -6,9 +6,13 @@ experiment's imports and caches do not flatter the next. The wall time is
 measured around the child and the peak resident memory is the child's own
 ``ru_maxrss`` (from ``os.wait4``). Then one Hessian-vector product is timed
 against one gradient on the edge-of-stability network at its smoke size,
-repeated, and the median ratio printed. Measured, never asserted.
+repeated, and the median ratio printed. Last, the science tests (``pytest -m
+science``: every claim at each of the seeds in ``tests/compute/conftest.py``)
+run in one child process, and their total wall and CPU time are printed: what
+the science costs CI. Measured, never asserted.
 
-Usage: ``python bench/experiments.py [NAME ...] [--repeats N]`` (``make bench`` runs it).
+Usage: ``python bench/experiments.py [NAME ...] [--repeats N] [--skip-smoke] [--skip-science]``
+(``make bench`` runs it).
 Respects ``COMPUTE_THREADS`` (default 2 here, like the smoke budget).
 """
 
@@ -26,30 +30,42 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def run_smoke(name: str) -> tuple[float, float, int, int, str]:
-    """Run one smoke preset in a child process; return (wall s, CPU s, peak RSS bytes, exit code, summary line)."""
+def measured_child(argv: list[str]) -> tuple[float, float, int, int, str]:
+    """Run ``python ARGV`` in the project root; return (wall s, CPU s, peak RSS bytes, exit code, its output).
+
+    The wall time is measured around the child; CPU time and peak resident memory are the child's own
+    (``os.wait4``; ``ru_maxrss`` is in kilobytes on Linux).
+    """
     env = dict(os.environ)
     env.setdefault("COMPUTE_THREADS", "2")
     env.setdefault("COMPUTE_DEVICE", "cpu")
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "compute", "run", name, "--preset", "smoke", "--quiet"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        [sys.executable, *argv], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     assert proc.stdout is not None
     output = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    # ru_maxrss is in kilobytes on Linux.
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, int(usage.ru_maxrss) * 1024, os.waitstatus_to_exitcode(status), output
+
+
+def run_smoke(name: str) -> tuple[float, float, int, int, str]:
+    """Run one smoke preset in a child process; return (wall s, CPU s, peak RSS bytes, exit code, summary line)."""
+    wall, cpu, peak, code, output = measured_child(["-m", "compute", "run", name, "--preset", "smoke", "--quiet"])
     lines = [line for line in output.strip().splitlines() if line.strip()]
     first = next((line for line in lines if line.startswith(f"{name}:")), lines[-1] if lines else "")
-    cpu = usage.ru_utime + usage.ru_stime
-    return wall, cpu, int(usage.ru_maxrss) * 1024, proc.returncode, first
+    return wall, cpu, peak, code, first
+
+
+def science_suite() -> tuple[float, float, int, str]:
+    """Run the science tests in one child process; return (wall s, CPU s, exit code, pytest's summary line)."""
+    argv = ["-m", "pytest", "tests", "-m", "science", "-q", "-p", "no:cacheprovider"]
+    wall, cpu, _, code, output = measured_child(argv)
+    lines = [line.strip("= ") for line in output.splitlines() if line.strip()]
+    summary = next((line for line in reversed(lines) if " in " in line), lines[-1] if lines else "no output")
+    return wall, cpu, code, summary
 
 
 def hvp_over_grad(repeats: int) -> tuple[float, float, float]:
@@ -103,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="experiments to run (default: every registered one)")
     parser.add_argument("--repeats", type=int, default=7, help="repeats of the HVP timing")
-    parser.add_argument("--skip-smoke", action="store_true", help="only time the HVP")
+    parser.add_argument("--skip-smoke", action="store_true", help="do not run the smoke presets")
+    parser.add_argument("--skip-science", action="store_true", help="do not run the science tests")
     args = parser.parse_args(argv)
 
     from compute import registry
@@ -122,6 +139,14 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Hessian-vector product against gradient, edge_of_stability smoke network (median of {args.repeats}):")
     print(f"  gradient {grad_s * 1e3:.2f} ms, HVP {hvp_s * 1e3:.2f} ms, ratio HVP/gradient {ratio:.2f}")
+    if not args.skip_science:
+        print()
+        from tests.compute.conftest import SCIENCE_SEEDS
+
+        wall, cpu, code, summary = science_suite()
+        print(f"science tests, every claim at seeds {', '.join(map(str, SCIENCE_SEEDS))}: {summary}")
+        print(f"  total: wall {wall:.0f} s, CPU {cpu:.0f} s (one process, COMPUTE_THREADS={threads}), exit {code}")
+        return code
     return 0
 
 
