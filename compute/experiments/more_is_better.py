@@ -56,7 +56,7 @@ class Config(ExperimentConfig):
         description="Held-out validation images, drawn from the rest, used only to choose the ridge.",
     )
     test_size: int = Field(
-        768,
+        512,
         ge=50,
         le=1781,
         title="Test images",
@@ -111,14 +111,14 @@ PRESETS: dict[str, dict[str, Any]] = {
     "smoke": {
         "train_size": 256,
         "val_size": 256,
-        "test_size": 768,
+        "test_size": 512,
         "features": [16, 32, 64, 128, 192, 256, 384, 512, 1024, 2048, 4096],
         "trials": 4,
     },
     "full": {
         "train_size": 1000,
-        "val_size": 297,
-        "test_size": 500,
+        "val_size": 285,
+        "test_size": 512,
         "features": [32, 64, 125, 250, 500, 750, 1000, 1333, 2000, 4000, 8000, 16000, 32000, 65536],
         "trials": 64,
         "ridge_points": 57,
