@@ -7,8 +7,9 @@ arXiv:2002.02561; J. B. Simon, M. Dickens, D. Karkada and M. R. DeWeese (2021),
 regression and wide neural networks", arXiv:2110.03922.
 
 The whole digits data set (1797 images) is the population: a training set is
-``n`` points drawn from it uniformly with replacement, and the test error is
-the mean squared error over the whole population. The kernel's eigenvalues
+``n`` distinct images drawn from it uniformly at random (without
+replacement), and the test error is the mean squared error over the whole
+population. The kernel's eigenvalues
 ``lambda_i`` (of the Gram matrix divided by the population size) and the
 target's coefficients ``v_i`` in the eigenbasis give the prediction
 
@@ -18,6 +19,26 @@ target's coefficients ``v_i`` in the eigenbasis give the prediction
 
 (the targets are noiseless functions of the image). The predictor is
 ``f(x) = k(x, X) (K + ridge I)^{-1} y``.
+
+Why distinct images. The prediction is a deterministic equivalent in which
+every sample is a fresh draw, as from a continuous distribution where two
+samples never coincide. Drawn with replacement from 1797 images, a training
+set of 224 repeats about 13 of them; a repeated image adds nothing at a small
+ridge, and the measured error then sat above the prediction at almost every
+point, by up to 5-9% at n = 224 (Laplace kernel, 30 draws, seeds 0-4), about
+what the prediction gives for the expected number of distinct images
+(n = 211). Drawn without replacement, the excess at n = 224 fell from 7.6% to
+3.1% (ridge 0.01) and from 5.5% to 1.5% (ridge 0.1), with 100 draws at
+standard errors of about 0.4%. What is left grows with n, so it is not the
+O(1/n) finite-sample correction (which shrinks with n) nor the number of
+draws (it is many standard errors); it reflects that digits are not the
+Gaussian-like data the deterministic equivalent assumes.
+
+The claim is made for the Laplace kernel of the presets: over seeds 0-4 the
+largest gap at the smoke preset is 2-4.4%. With the RBF kernel (bandwidth 1)
+the measurement sits further above the prediction, by up to 7.8%, 5.4% and
+7.4% at seeds 0, 1 and 2 (up to 12.5% drawn with replacement), too close to
+the 10% tolerance to claim.
 """
 
 from __future__ import annotations
@@ -99,8 +120,8 @@ PRESETS: dict[str, dict[str, Any]] = {
 CLAIMS = (
     Claim(
         key="eigenlearning",
-        text="the measured test error is within {limit:.0%} of the eigenlearning prediction at every "
-        "training-set size and ridge",
+        text="with the Laplace kernel, the measured test error (mean over draws of the training set) is within "
+        "{limit:.0%} of the eigenlearning prediction at every training-set size and ridge",
         metric="max_rel_error",
         op="<",
         limit=0.10,
@@ -172,7 +193,7 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
             errs = []
             for _ in range(config.trials):
                 ctx.check_cancelled()
-                idx = torch.randint(0, big_n, (n,), generator=gen).to(dev)
+                idx = torch.randperm(big_n, generator=gen)[:n].to(dev)
                 k_train = kernel[idx][:, idx] + ridge * torch.eye(n, dtype=torch.float64, device=dev)
                 alpha = torch.linalg.solve(k_train, y[idx])
                 pred = kernel[:, idx] @ alpha

@@ -16,8 +16,25 @@ which each layer's representation is a deterministic function of the data.
 
 Here two-hidden-layer ReLU MLPs are trained on scikit-learn's digits with
 Adam (full batch) from several seeds at each width; linear CKA is computed in
-float64 between the same layer of every pair of seeds, on held-out images.
-The invariances are checked numerically on those trained representations.
+float64 between the same layer of every pair of seeds, on held-out images,
+both after training and at initialisation (the same pairs of networks before
+their first step). The invariances are checked numerically on the trained
+representations.
+
+What training adds. Width alone makes random networks alike: at
+initialisation, each layer's Gram matrix over the inputs concentrates on its
+infinite-width (NNGP) limit, so cross-seed CKA at initialisation already rises
+from about 0.2 to 0.8 (layer 1) and from about 0.1 to 0.7 (layer 2) between
+widths 8 and 128 at the smoke preset. The claims therefore separate two
+things: trained CKA rises with width at every step (seeds 0-4, both layers),
+and training raises CKA above its value at initialisation at every width and
+layer (by at least 0.077 over seeds 0-4, the smallest gain being layer 1 at
+width 128). The gain is largest at narrow widths (0.25-0.51 at width 8) and
+shrinks with width in layer 1 (to 0.08-0.10 at width 128), where
+initialisation already accounts for most of the similarity; these numbers
+are reported as metrics (``*_gain_over_init_*``) but not claimed. The
+standard errors over seed pairs understate the uncertainty somewhat, since
+pairs that share a network are not independent.
 """
 
 from __future__ import annotations
@@ -82,17 +99,16 @@ def _per_layer(metrics: Mapping[str, Any], suffix: str) -> dict[str, float]:
     return {k.removesuffix(suffix): v for k, v in metrics.items() if k.endswith(suffix) and v is not None}
 
 
-def smallest_width_slope(metrics: Mapping[str, Any]) -> float | None:
-    """The smallest, over layers, log-log slope of same-layer CKA against width."""
-    slopes = _per_layer(metrics, "_cka_width_slope")
-    return min(slopes.values()) if slopes else None
+def layers_not_monotone(metrics: Mapping[str, Any]) -> int | None:
+    """How many layers' trained cross-seed CKA fails to rise at every step to a larger width."""
+    flags = _per_layer(metrics, "_cka_monotone")
+    return sum(1 for rises in flags.values() if not rises) if flags else None
 
 
-def smallest_rise(metrics: Mapping[str, Any]) -> float | None:
-    """The smallest, over layers, rise of same-layer CKA from the smallest to the largest width."""
-    low, high = _per_layer(metrics, "_cka_smallest_width"), _per_layer(metrics, "_cka_largest_width")
-    rises = [high[layer] - low[layer] for layer in low if layer in high]
-    return min(rises) if rises else None
+def smallest_gain_over_init(metrics: Mapping[str, Any]) -> float | None:
+    """The smallest, over layers and widths, of trained cross-seed CKA minus the same pairs' CKA at initialisation."""
+    gains = _per_layer(metrics, "_min_gain_over_init")
+    return min(gains.values()) if gains else None
 
 
 CLAIMS = (
@@ -113,20 +129,21 @@ CLAIMS = (
     ),
     Claim(
         key="grows",
-        text="same-layer CKA between networks from different seeds grows with width in every layer (log-log "
-        "slope above {limit:g})",
-        metric="smallest layer's *_cka_width_slope",
-        op=">",
-        limit=0.0,
-        derive=smallest_width_slope,
+        text="trained same-layer CKA between networks from different seeds rises at every step to a larger width, "
+        "in every layer",
+        metric="layers whose trained cross-seed CKA does not rise at every width step",
+        op="==",
+        limit=0,
+        derive=layers_not_monotone,
     ),
     Claim(
-        key="grows_by",
-        text="it rises by at least {limit} from the smallest to the largest width in every layer",
-        metric="smallest layer's rise in CKA",
+        key="above_init",
+        text="training raises it above the same pairs' CKA at initialisation, which also grows with width, by at "
+        "least {limit} at every width and layer",
+        metric="smallest, over layers and widths, of trained minus initial CKA",
         op=">=",
         limit=0.05,
-        derive=smallest_rise,
+        derive=smallest_gain_over_init,
     ),
 )
 
@@ -236,11 +253,18 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
         "min_test_accuracy": min(test_acc),
     }
     for layer in layers:
-        values = cka[layer]
+        values, initial = cka[layer], cka_init[layer]
         metrics[f"{layer}_cka_smallest_width"] = values[0]
         metrics[f"{layer}_cka_largest_width"] = values[-1]
         metrics[f"{layer}_cka_width_slope"] = loglog_slope(config.widths, values)
         metrics[f"{layer}_cka_monotone"] = all(b > a for a, b in zip(values, values[1:], strict=False))
+        metrics[f"{layer}_cka_init_smallest_width"] = initial[0]
+        metrics[f"{layer}_cka_init_largest_width"] = initial[-1]
+        metrics[f"{layer}_cka_init_width_slope"] = loglog_slope(config.widths, initial)
+        gains = [a - b for a, b in zip(values, initial, strict=True)]
+        metrics[f"{layer}_min_gain_over_init"] = min(gains)
+        metrics[f"{layer}_gain_over_init_smallest_width"] = gains[0]
+        metrics[f"{layer}_gain_over_init_largest_width"] = gains[-1]
     return {
         "metrics": metrics,
         "series": {
@@ -282,7 +306,8 @@ EXPERIMENT = Experiment(
     name="representation_similarity",
     title="Representation similarity across seeds (linear CKA)",
     summary="MLPs trained on digits from different seeds: linear CKA between the same layers is invariant to "
-    "rotations and scaling, and grows with width.",
+    "rotations and scaling, grows with width, and after training sits above its value at initialisation, which "
+    "also grows with width.",
     citation="Kornblith, Norouzi, Lee & Hinton (2019), arXiv:1905.00414",
     config=Config,
     presets=PRESETS,

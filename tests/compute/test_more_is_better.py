@@ -5,16 +5,12 @@ from bokeh.embed import json_item
 
 from compute.experiments.more_is_better import EXPERIMENT
 from compute.protocol import ConfigError
+from tests.compute.conftest import SCIENCE_SEEDS, run_smoke
 
 
-@pytest.fixture(scope="module")
-def smoke_outcome():
-    import torch
-
-    from compute.runner import execute
-
-    config = EXPERIMENT.validate(preset="smoke")
-    return config, execute(EXPERIMENT, config, device=torch.device("cpu"))
+@pytest.fixture(scope="module", params=SCIENCE_SEEDS, ids=lambda s: f"seed{s}")
+def smoke_outcome(request):
+    return run_smoke(EXPERIMENT, request.param)
 
 
 @pytest.mark.science

@@ -6,16 +6,13 @@ import pytest
 
 from compute.experiments.saddle_to_saddle import EXPERIMENT, modes_not_approaching_one
 from compute.protocol import ConfigError
+from tests.compute.conftest import SCIENCE_SEEDS, run_smoke
 
 
-@pytest.fixture(scope="module")
-def smoke():
-    import torch
-
-    from compute.runner import execute
-
-    config = EXPERIMENT.validate(preset="smoke")
-    return config, execute(EXPERIMENT, config, device=torch.device("cpu")).result
+@pytest.fixture(scope="module", params=SCIENCE_SEEDS, ids=lambda s: f"seed{s}")
+def smoke(request):
+    config, outcome = run_smoke(EXPERIMENT, request.param)
+    return config, outcome.result
 
 
 @pytest.mark.science
@@ -23,8 +20,11 @@ def test_loss_plateaus_at_half_the_unlearned_power_for_the_smallest_alpha(smoke)
     config, result = smoke
     s = config.singular_values
     run = result["series"]["runs"][f"{min(config.alphas):g}"]
-    assert len(run["plateaus"]) == len(s)
-    for k, plateau in enumerate(run["plateaus"]):
+    # One plateau between each pair of consecutive drops; the initial loss (before the first drop) is not one.
+    assert len(run["plateaus"]) == len(s) - 1
+    drops = run["predicted_drop_times"]
+    for k, plateau in enumerate(run["plateaus"], start=1):
+        assert drops[k - 1] < plateau["t"] < drops[k]
         expected = 0.5 * sum(x * x for x in s[k:])
         assert plateau["theory"] == pytest.approx(expected)
         assert (

@@ -5,16 +5,13 @@ import pytest
 from compute.experiments._numerics import loglog_slope
 from compute.experiments.scaling_laws import EXPERIMENT, theory_data, theory_features
 from compute.protocol import ConfigError
+from tests.compute.conftest import SCIENCE_SEEDS, run_smoke
 
 
-@pytest.fixture(scope="module")
-def smoke():
-    import torch
-
-    from compute.runner import execute
-
-    config = EXPERIMENT.validate(preset="smoke")
-    return config, execute(EXPERIMENT, config, device=torch.device("cpu")).result
+@pytest.fixture(scope="module", params=SCIENCE_SEEDS, ids=lambda s: f"seed{s}")
+def smoke(request):
+    config, outcome = run_smoke(EXPERIMENT, request.param)
+    return config, outcome.result
 
 
 @pytest.mark.science
