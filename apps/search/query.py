@@ -75,12 +75,46 @@ _STOP_WORDS = frozenset(
 )
 
 
+# Readers type Greek letters by name as often as by symbol: either finds both.
+_GREEK_NAMES = (
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon "
+    "phi chi psi omega"
+).split()
+_GREEK_SYMBOLS = "αβγδεζηθικλμνξοπρστυφχψω"
+_SYMBOL_OF = dict(zip(_GREEK_NAMES, _GREEK_SYMBOLS, strict=True))
+_NAME_OF = {symbol: name for name, symbol in _SYMBOL_OF.items()} | {
+    "ϵ": "epsilon",
+    "ϑ": "theta",
+    "ϕ": "phi",
+    "ϱ": "rho",
+    "ς": "sigma",
+    "ϖ": "pi",
+}
+
+
+def spellings(term: str) -> list[str]:
+    """A term and its other spelling when it is a Greek letter: 'eta' and 'η', 'λ' and 'lambda'."""
+    other = _SYMBOL_OF.get(term) or _NAME_OF.get(term)
+    return [term, other] if other else [term]
+
+
+def _respelled(query: str) -> str:
+    """The query with every Greek letter written the other way (names as symbols, symbols as names)."""
+
+    def swap(match: re.Match[str]) -> str:
+        word = match.group(0)
+        other = spellings(word.lower())
+        return other[1] if len(other) > 1 else word
+
+    return _WORD.sub(swap, query)
+
+
 def terms_of(query: str) -> list[str]:
     """Distinct search terms of a query, lower-cased and stemmed, common words left out, at most eight."""
     terms: list[str] = []
     for word in _WORD.findall(query.lower()):
         term = _stem(word)
-        if len(term) > 1 and word not in _STOP_WORDS and term not in terms:
+        if (len(term) > 1 or term in _NAME_OF) and word not in _STOP_WORDS and term not in terms:
             terms.append(term)
     return terms[:8]
 
@@ -114,6 +148,9 @@ def highlight(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> SafeSt
 
 def _postgres(query: str, kind: str, number: int | str | None) -> Results:
     sq = SearchQuery(query, search_type="websearch", config="english")
+    respelled = _respelled(query)
+    if respelled != query:
+        sq = sq | SearchQuery(respelled, search_type="websearch", config="english")
     matches = SearchEntry.objects.filter(vector=sq)
     if kind:
         matches = matches.filter(kind=kind)
@@ -152,11 +189,15 @@ def _postgres(query: str, kind: str, number: int | str | None) -> Results:
 def _fallback(query: str, kind: str, number: int | str | None) -> Results:
     terms = terms_of(query)
     condition = Q()
-    for term in terms:
-        condition &= Q(title__icontains=term) | Q(summary__icontains=term) | Q(text__icontains=term)
     in_title = Q()
     for term in terms:
-        in_title &= Q(title__icontains=term)
+        anywhere, titled = Q(), Q()
+        for spelling in spellings(term):
+            anywhere |= Q(title__icontains=spelling) | Q(summary__icontains=spelling) | Q(text__icontains=spelling)
+            titled |= Q(title__icontains=spelling)
+        condition &= anywhere
+        in_title &= titled
+    terms = [spelling for term in terms for spelling in spellings(term)]
     rows: list[SearchEntry] = []
     capped = False
     # Each kind apart, titles that hold every term first: a busy forum cannot crowd out the articles.

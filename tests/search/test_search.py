@@ -88,6 +88,18 @@ def test_snippets_read_as_text_with_the_terms_marked(corpus):
     assert "η > 2/λ_max" in snippet.replace("&gt;", ">")
 
 
+def test_a_greek_letter_is_found_by_its_name_and_by_its_symbol(corpus, mod, category):
+    # The article writes $\\eta$ (indexed as η); a post writes the name.
+    forum.thread_create(user=mod, category=category, title="Step sizes", body="Is eta above the threshold?")
+    for query in ("eta", "η", "Eta catapults", "lambda"):
+        assert ("article", "Catapults and the edge of stability") in _found(query), query
+    for query in ("eta", "η"):
+        assert ("post", "Step sizes") in _found(query), query
+    (hit,) = search("η", kind="article").hits
+    assert "<mark>η</mark>" in str(hit.snippet)
+    assert ("article", "Catapults and the edge of stability") not in _found("theta")
+
+
 def test_math_becomes_readable_text():
     html = (
         '<p>Take <math display="inline"><mrow><mi>η</mi><mo>&lt;</mo><mn>2</mn><mo>/</mo>'
