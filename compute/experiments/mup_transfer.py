@@ -388,7 +388,8 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
             "losses": sweep,
             "losses_per_draw": {k: {str(w): per_draw[k][w] for w in widths} for k in ("sp", "mup")},
             "optimal_log2_lr": optima,
-            "optimal_log2_lr_sem": optima_sem,
+            # In width order, one list per parameterisation.
+            "optimal_log2_lr_sem": {k: [optima_sem[k][str(w)] for w in widths] for k in ("sp", "mup")},
             "coordinate_check": coords,
         },
     }
@@ -425,7 +426,7 @@ def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
     names = {"mup": "μP: stays put", "sp": "SP: falls like 1/n"}
     for i, kind in enumerate(("mup", "sp")):
         best = [s["optimal_log2_lr"][kind][str(w)] for w in widths]
-        spread = [sems[kind][str(w)] for w in widths] if sems else None
+        spread = sems[kind] if sems else None
         add_theory(top, widths, laws[kind], label=names[kind], index=i, dash="solid" if kind == "mup" else "dashed")
         add_measured(top, widths, best, label=names[kind], index=i, spread=spread)
     draws = config.get("draws")

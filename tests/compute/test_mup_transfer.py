@@ -52,7 +52,8 @@ def test_the_optima_were_fitted_from_the_stored_losses(smoke):
             assert not at_edge
             assert fitted == pytest.approx(s["optimal_log2_lr"][kind][str(width)])
             vertices = [_optimum(s["log2_lrs"], r)[0] for r in per_draw]
-            assert s["optimal_log2_lr_sem"][kind][str(width)] == pytest.approx(mean_and_sem(vertices)[1])
+            sem = s["optimal_log2_lr_sem"][kind][s["widths"].index(width)]
+            assert sem == pytest.approx(mean_and_sem(vertices)[1])
 
 
 @pytest.mark.science
