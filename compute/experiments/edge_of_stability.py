@@ -11,8 +11,16 @@ with square loss ``1/(2n) sum ||f(x) - y||^2`` (one-hot targets), in float64.
 The sharpness, the top eigenvalue of the loss Hessian, is tracked by power
 iteration on Hessian-vector products (double backpropagation), warm-started
 from the previous estimate. For a large learning rate the sharpness first
-rises (progressive sharpening) and then hovers at ``2 / lr``; for a small one
-it stays far below its threshold over the same number of steps.
+rises (progressive sharpening) and then hovers at ``2 / lr``; for a small one,
+trained for the same time ``lr * steps`` as the largest (so for more steps),
+it stays far below its threshold.
+
+The settled sharpness is the mean of the estimates over the final
+``tail_fraction`` of training; that it has settled is checked by comparing the
+means over the two halves of that window (their difference, over ``2 / lr``,
+must be small). At smoke size (width 32, 500 digits, 2000 steps) the claim is
+made for lr 0.25 and 0.3: at lr 0.2 the sharpness is still rising at the end,
+at about 0.9 of its threshold.
 """
 
 from __future__ import annotations
@@ -44,9 +52,12 @@ class Config(ExperimentConfig):
         gt=0,
         le=2.0,
         title="Small learning rate η",
-        description="A learning rate whose threshold 2/η is never reached.",
+        description="A learning rate whose threshold 2/η is never reached; it trains for as long a time η × steps as "
+        "the largest learning rate.",
     )
-    steps: int = Field(2000, ge=100, le=100_000, title="Steps", description="Gradient-descent steps per learning rate.")
+    steps: int = Field(
+        2000, ge=100, le=100_000, title="Steps", description="Gradient-descent steps per large learning rate."
+    )
     sharpness_every: int = Field(
         40, ge=1, le=1000, title="Steps between sharpness estimates", description="Steps between sharpness estimates."
     )
@@ -62,7 +73,7 @@ class Config(ExperimentConfig):
         gt=0.05,
         le=0.9,
         title="Settling window",
-        description="Final fraction of training over which the settled sharpness is averaged.",
+        description="Final fraction of training over which the settled sharpness is averaged and its flatness checked.",
     )
 
     @field_validator("eos_lrs")
@@ -72,22 +83,28 @@ class Config(ExperimentConfig):
             raise ValueError("each learning rate must lie in (0, 2]")
         return sorted(set(value))
 
+    @property
+    def control_steps(self) -> int:
+        """Steps of the small learning rate: as long a training time η × steps as the largest learning rate's."""
+        return round(self.steps * max(self.eos_lrs) / self.small_lr)
+
     @model_validator(mode="after")
     def _budget(self) -> Config:
-        runs = len(self.eos_lrs) + 1
-        cost = runs * self.steps * (1 + 3 * self.power_iters / self.sharpness_every) * self.n_train * self.width**2
+        gradients = len(self.eos_lrs) * self.steps * (1 + 3 * self.power_iters / self.sharpness_every)
+        gradients += max(self.control_steps, self.steps) + 3 * self.power_iters * self.steps / self.sharpness_every
+        cost = gradients * self.n_train * self.width**2
         if cost > 5e13:
             raise ValueError("too much work: reduce steps, width, n_train or the number of learning rates")
         return self
 
 
 PRESETS: dict[str, dict[str, Any]] = {
-    "smoke": {"n_train": 500, "width": 32, "eos_lrs": [0.25, 0.3], "small_lr": 0.05, "steps": 2000},
+    "smoke": {"n_train": 500, "width": 32, "eos_lrs": [0.25, 0.3], "small_lr": 0.075, "steps": 2000},
     "full": {
         "n_train": 1797,
         "width": 256,
         "eos_lrs": [0.1, 0.2, 0.3],
-        "small_lr": 0.01,
+        "small_lr": 0.05,
         "steps": 20000,
         "sharpness_every": 20,
         "power_iters": 10,
@@ -104,14 +121,23 @@ def largest_initial_over_threshold(metrics: Mapping[str, Any]) -> float | None:
 CLAIMS = (
     Claim(
         key="settles",
-        text="for each large learning rate the sharpness settles within {limit:.0%} of 2/lr",
+        text="for each large learning rate of the preset (η = 0.25 and 0.3 at smoke size; at 0.2 the sharpness is "
+        "still rising after 2000 steps) the sharpness averaged over the settling window is within {limit:.0%} of 2/η",
         metric="eos_max_rel_gap",
         op="<",
         limit=0.10,
     ),
     Claim(
+        key="plateau",
+        text="and it has stopped there: the mean sharpness over the window's second half differs from that over its "
+        "first half by less than {limit:.0%} of 2/η",
+        metric="eos_max_tail_drift",
+        op="<",
+        limit=0.05,
+    ),
+    Claim(
         key="rises",
-        text="the sharpness starts below {limit:.0%} of 2/lr, so it has to rise to get there",
+        text="the sharpness starts below {limit:.0%} of 2/η, so it has to rise to get there",
         metric="largest initial_over_threshold_lr*",
         op="<",
         limit=0.9,
@@ -119,7 +145,8 @@ CLAIMS = (
     ),
     Claim(
         key="small_lr",
-        text="a small learning rate's sharpness stays below {limit:.0%} of its threshold 2/lr",
+        text="a small learning rate, trained for as long a time η × steps as the largest one, keeps its sharpness "
+        "below {limit:.0%} of its threshold 2/η",
         metric="small_lr_max_over_threshold",
         op="<",
         limit=0.5,
@@ -179,9 +206,30 @@ def top_eigenvalue(loss_fn: Callable[[Any], Any], theta: Any, start: Any, iters:
     return value, vec
 
 
+def settling(
+    steps: list[int], values: list[float], n_steps: int, tail_fraction: float
+) -> tuple[float | None, float | None]:
+    """The mean sharpness over the final ``tail_fraction`` of training, and its drift across that window.
+
+    The drift is the mean over the window's second half minus the mean over
+    its first half: near zero when the sharpness has settled, positive while it
+    is still rising. Either is None when the window holds too few estimates.
+    """
+    start = (1 - tail_fraction) * n_steps
+    tail = [(s, v) for s, v in zip(steps, values, strict=True) if s >= start]
+    if len(tail) < 2:
+        return (sum(v for _, v in tail) / len(tail) if tail else None), None
+    middle = (start + n_steps) / 2
+    first = [v for s, v in tail if s < middle]
+    second = [v for s, v in tail if s >= middle]
+    settled = sum(v for _, v in tail) / len(tail)
+    if not first or not second:
+        return settled, None
+    return settled, sum(second) / len(second) - sum(first) / len(first)
+
+
 def run(config: Config, ctx: Context) -> dict[str, Any]:
     """Train one MLP per learning rate by full-batch GD and track its sharpness against 2/lr."""
-    import numpy as np
     import torch
     from sklearn.datasets import load_digits
 
@@ -212,69 +260,81 @@ def run(config: Config, ctx: Context) -> dict[str, Any]:
     lrs = [*config.eos_lrs, config.small_lr]
     runs: dict[str, Any] = {}
     for r, lr in enumerate(lrs):
+        eos = r < len(config.eos_lrs)
+        # The control trains for the same time η × steps as the largest learning rate, with as many estimates.
+        n_steps = config.steps if eos else config.control_steps
+        every = config.sharpness_every if eos else max(1, round(config.sharpness_every * n_steps / config.steps))
         theta = theta0.clone()
         vec = probe0.clone()
         losses = []
         sharp_steps, sharp_values = [], []
-        for step in range(config.steps + 1):
-            if step % config.sharpness_every == 0 or step == config.steps:
+        for step in range(n_steps + 1):
+            if step % every == 0 or step == n_steps:
                 iters = config.power_iters * (4 if step == 0 else 1)
                 value, vec = top_eigenvalue(loss_fn, theta, vec, iters)
                 sharp_steps.append(step)
                 sharp_values.append(value)
                 ctx.check_cancelled()
-                ctx.progress((r + step / config.steps) / len(lrs), f"lr {lr:g}, step {step}")
+                ctx.progress((r + step / n_steps) / len(lrs), f"lr {lr:g}, step {step}")
             point = theta.detach().requires_grad_(True)
             loss = loss_fn(point)
             losses.append(float(loss.detach()))
-            if step == config.steps:
+            if step == n_steps:
                 break
             (grad,) = torch.autograd.grad(loss, point)
             theta = theta - lr * grad
             if not torch.isfinite(theta).all():
                 break
-        tail_start = (1 - config.tail_fraction) * config.steps
-        tail = [v for s, v in zip(sharp_steps, sharp_values, strict=True) if s >= tail_start]
         threshold = 2 / lr
+        settled, drift = settling(sharp_steps, sharp_values, n_steps, config.tail_fraction)
         keep = subsample_indices(len(losses), 400)
         runs[f"{lr:g}"] = {
             "lr": lr,
             "threshold": threshold,
+            "steps": n_steps,
             "sharpness_steps": sharp_steps,
             "sharpness": sharp_values,
             "loss_steps": keep,
             "loss": [losses[i] for i in keep],
             "initial_sharpness": sharp_values[0],
             "max_sharpness": max(sharp_values),
-            "settled_sharpness": float(np.mean(tail)) if tail else None,
-            "eos": lr in config.eos_lrs,
+            "settled_sharpness": settled,
+            "tail_drift": drift,
+            "eos": eos,
         }
 
     metrics: dict[str, Any] = {}
-    worst = 0.0
+    worst, steepest = 0.0, 0.0
     for key, data in runs.items():
         ratio = data["settled_sharpness"] / data["threshold"] if data["settled_sharpness"] is not None else None
         metrics[f"settled_over_threshold_lr{key}"] = ratio
         metrics[f"initial_over_threshold_lr{key}"] = data["initial_sharpness"] / data["threshold"]
         if data["eos"]:
             worst = max(worst, abs(ratio - 1) if ratio is not None else float("inf"))
-    small = runs[f"{config.small_lr:g}"]
+            drift = data["tail_drift"]
+            steepest = max(steepest, abs(drift) / data["threshold"] if drift is not None else float("inf"))
     metrics["eos_max_rel_gap"] = worst
+    metrics["eos_max_tail_drift"] = steepest
+    small = runs[f"{config.small_lr:g}"]
     metrics["small_lr_max_over_threshold"] = small["max_sharpness"] / small["threshold"]
     ctx.progress(1.0, "done")
     return {"metrics": metrics, "series": {"runs": runs}}
 
 
 def figure(result: dict[str, Any], config: Mapping[str, Any]) -> Any:
-    """Sharpness against step for each learning rate, with its threshold 2/η as a dashed line."""
+    """Sharpness against training time η × step for each learning rate, with its threshold 2/η as a dashed line.
+
+    Against time, the small learning rate's run (which takes more steps to
+    cover the same time) lines up with the large ones.
+    """
     from compute.plotting import add_measured, add_theory, finish, new_figure, number
 
-    fig = new_figure("", "Step", "Sharpness (top Hessian eigenvalue)", y_log=True)
+    fig = new_figure("", "Training time η × step", "Sharpness (top Hessian eigenvalue)", y_log=True)
     for i, data in enumerate(result["series"]["runs"].values()):
-        steps = data["sharpness_steps"]
+        times = [data["lr"] * step for step in data["sharpness_steps"]]
         label = f"η = {number(data['lr'])}"
-        add_theory(fig, [steps[0], steps[-1]], [data["threshold"]] * 2, label=label, index=i, dash="dashed")
-        add_measured(fig, steps, data["sharpness"], label=label, index=i, line=True)
+        add_theory(fig, [times[0], times[-1]], [data["threshold"]] * 2, label=label, index=i, dash="dashed")
+        add_measured(fig, times, data["sharpness"], label=label, index=i, line=True)
     return finish(fig, theory_label="threshold 2/η", measured_label="sharpness", legend_title="learning rate")
 
 
@@ -289,7 +349,7 @@ EXPERIMENT = Experiment(
     presets=PRESETS,
     run=run,
     figure=figure,
-    agreement_metrics=("eos_max_rel_gap", "small_lr_max_over_threshold"),
+    agreement_metrics=("eos_max_rel_gap", "eos_max_tail_drift", "small_lr_max_over_threshold"),
     claims=CLAIMS,
     gpu_tolerance=1e-3,  # chaotic dynamics at the edge of stability amplify rounding differences
     soft_time_limit_s=1800,

@@ -6,19 +6,17 @@ from compute.experiments.edge_of_stability import (
     EXPERIMENT,
     forward,
     hvp,
+    settling,
     square_loss,
     top_eigenvalue,
 )
+from tests.compute.conftest import SCIENCE_SEEDS, run_smoke
 
 
-@pytest.fixture(scope="module")
-def smoke():
-    import torch
-
-    from compute.runner import execute
-
-    config = EXPERIMENT.validate(preset="smoke")
-    return config, execute(EXPERIMENT, config, device=torch.device("cpu")).result
+@pytest.fixture(scope="module", params=SCIENCE_SEEDS, ids=lambda s: f"seed{s}")
+def smoke(request):
+    config, outcome = run_smoke(EXPERIMENT, request.param)
+    return config, outcome.result
 
 
 def _tiny_problem():
@@ -59,10 +57,23 @@ def test_power_iteration_finds_the_explicit_hessians_top_eigenvalue():
     assert value == pytest.approx(float(eigenvalues[-1]), rel=1e-6)
 
 
+def test_the_settling_window_mean_and_drift():
+    steps = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
+    flat = [1.0] * 6 + [5.0] * 5
+    settled, drift = settling(steps, flat, 100, 0.4)
+    assert settled == pytest.approx(5.0)
+    assert drift == pytest.approx(0.0)
+    rising = [float(s) for s in steps]
+    # Window 60..100: first half 60, 70 (mean 65), second half 80, 90, 100 (mean 90).
+    settled, drift = settling(steps, rising, 100, 0.4)
+    assert settled == pytest.approx(80.0)
+    assert drift == pytest.approx(25.0)
+
+
 @pytest.mark.science
 def test_sharpness_rises_and_settles_at_two_over_lr(smoke):
     config, result = smoke
-    for key in ("settles", "rises"):
+    for key in ("settles", "plateau", "rises"):
         verdict = EXPERIMENT.claim(key).check(result["metrics"])
         assert verdict.holds, verdict
     # The claimed numbers are those of the recorded sharpness curves.
@@ -71,23 +82,28 @@ def test_sharpness_rises_and_settles_at_two_over_lr(smoke):
     for lr in config.eos_lrs:
         data = runs[f"{lr:g}"]
         threshold = 2 / lr
-        tail = [
-            v
-            for s, v in zip(data["sharpness_steps"], data["sharpness"], strict=True)
-            if s >= (1 - config.tail_fraction) * config.steps
-        ]
-        settled = sum(tail) / len(tail)
+        start = (1 - config.tail_fraction) * config.steps
+        tail = [(s, v) for s, v in zip(data["sharpness_steps"], data["sharpness"], strict=True) if s >= start]
+        settled = sum(v for _, v in tail) / len(tail)
         assert settled == pytest.approx(data["settled_sharpness"])
         assert abs(settled / threshold - 1) <= result["metrics"]["eos_max_rel_gap"] + 1e-12
+        middle = (start + config.steps) / 2
+        halves = [[v for s, v in tail if s < middle], [v for s, v in tail if s >= middle]]
+        assert min(len(h) for h in halves) >= 3
+        drift = sum(halves[1]) / len(halves[1]) - sum(halves[0]) / len(halves[0])
+        assert drift == pytest.approx(data["tail_drift"])
+        assert abs(drift) / threshold <= result["metrics"]["eos_max_tail_drift"] + 1e-12
         assert data["sharpness"][0] / threshold == pytest.approx(result["metrics"][f"initial_over_threshold_lr{lr:g}"])
 
 
 @pytest.mark.science
-def test_a_small_learning_rate_stays_well_below_its_threshold(smoke):
+def test_a_small_learning_rate_trained_as_long_stays_well_below_its_threshold(smoke):
     config, result = smoke
     verdict = EXPERIMENT.claim("small_lr").check(result["metrics"])
     assert verdict.holds, verdict
     data = result["series"]["runs"][f"{config.small_lr:g}"]
+    assert data["steps"] * config.small_lr == pytest.approx(config.steps * max(config.eos_lrs), rel=1e-3)
+    assert data["sharpness_steps"][-1] == data["steps"]
     assert max(data["sharpness"]) / (2 / config.small_lr) == pytest.approx(
         result["metrics"]["small_lr_max_over_threshold"]
     )

@@ -8,16 +8,12 @@ from bokeh.embed import json_item
 from compute.experiments._numerics import loglog_slope
 from compute.experiments.lazy_rich import EXPERIMENT
 from compute.protocol import ConfigError
+from tests.compute.conftest import SCIENCE_SEEDS, run_smoke
 
 
-@pytest.fixture(scope="module")
-def smoke_outcome():
-    import torch
-
-    from compute.runner import execute
-
-    config = EXPERIMENT.validate(preset="smoke")
-    return config, execute(EXPERIMENT, config, device=torch.device("cpu"))
+@pytest.fixture(scope="module", params=SCIENCE_SEEDS, ids=lambda s: f"seed{s}")
+def smoke_outcome(request):
+    return run_smoke(EXPERIMENT, request.param)
 
 
 @pytest.mark.science
@@ -32,12 +28,14 @@ def test_ntk_scaling_moves_the_weights_like_width_to_the_minus_half(smoke_outcom
 
 
 @pytest.mark.science
-def test_the_ntk_kernel_moves_less_and_less_as_width_grows(smoke_outcome):
+def test_the_ntk_kernel_moves_like_width_to_the_minus_one(smoke_outcome):
     _, outcome = smoke_outcome
-    changes = outcome.result["series"]["ntk"]["kernel_change"]
+    metrics, series = outcome.result["metrics"], outcome.result["series"]
+    changes = series["ntk"]["kernel_change"]
     assert all(later < earlier for earlier, later in zip(changes, changes[1:], strict=False))
-    verdict = EXPERIMENT.claim("ntk_kernel").check(outcome.result["metrics"])
+    verdict = EXPERIMENT.claim("ntk_kernel").check(metrics)
     assert verdict.holds, verdict
+    assert math.isclose(loglog_slope(series["widths"], changes), metrics["ntk_kernel_slope"], rel_tol=1e-9)
 
 
 @pytest.mark.science

@@ -2,19 +2,16 @@ from __future__ import annotations
 
 import pytest
 
-from compute.experiments._numerics import loglog_slope
-from compute.experiments.mup_transfer import EXPERIMENT, _optimum
+from compute.experiments._numerics import loglog_slope, mean_and_sem
+from compute.experiments.mup_transfer import EXPERIMENT, _optimum, mean_losses
 from compute.protocol import ConfigError
+from tests.compute.conftest import SCIENCE_SEEDS, run_smoke
 
 
-@pytest.fixture(scope="module")
-def smoke():
-    import torch
-
-    from compute.runner import execute
-
-    config = EXPERIMENT.validate(preset="smoke")
-    return config, execute(EXPERIMENT, config, device=torch.device("cpu")).result
+@pytest.fixture(scope="module", params=SCIENCE_SEEDS, ids=lambda s: f"seed{s}")
+def smoke(request):
+    config, outcome = run_smoke(EXPERIMENT, request.param)
+    return config, outcome.result
 
 
 def _slope(result, kind):
@@ -48,13 +45,19 @@ def test_the_optima_were_fitted_from_the_stored_losses(smoke):
     s = result["series"]
     for kind in ("sp", "mup"):
         for width in s["widths"]:
+            per_draw = s["losses_per_draw"][kind][str(width)]
+            assert len(per_draw) >= 2
+            assert s["losses"][kind][str(width)] == pytest.approx(mean_losses(per_draw))
             fitted, at_edge = _optimum(s["log2_lrs"], s["losses"][kind][str(width)])
             assert not at_edge
             assert fitted == pytest.approx(s["optimal_log2_lr"][kind][str(width)])
+            vertices = [_optimum(s["log2_lrs"], r)[0] for r in per_draw]
+            sem = s["optimal_log2_lr_sem"][kind][s["widths"].index(width)]
+            assert sem == pytest.approx(mean_and_sem(vertices)[1])
 
 
 @pytest.mark.science
-def test_hidden_coordinates_move_the_same_at_every_width_under_mup_and_grow_under_sp(smoke):
+def test_the_coordinate_check_is_flat_under_mup_and_grows_under_sp(smoke):
     _, result = smoke
     for key in ("mup_hidden_steady", "sp_hidden_grows", "sp_logits_blow_up", "mup_logits_steady"):
         verdict = EXPERIMENT.claim(key).check(result["metrics"])
@@ -72,7 +75,7 @@ def test_hidden_coordinates_move_the_same_at_every_width_under_mup_and_grow_unde
 def test_at_the_base_width_the_two_parameterisations_coincide(smoke):
     _, result = smoke
     base = str(min(result["series"]["widths"]))
-    assert result["series"]["losses"]["sp"][base] == result["series"]["losses"]["mup"][base]
+    assert result["series"]["losses_per_draw"]["sp"][base] == result["series"]["losses_per_draw"]["mup"][base]
 
 
 def test_the_parabola_vertex_is_found_between_grid_points():
