@@ -26,8 +26,8 @@ def checkout(tmp_path: Path) -> Path:
         shutil.copy(report.ROOT / path, tmp_path / path)
     experiments = report.documented_experiments()
     records = {
-        name: dataclasses.replace(record, code_hash=code_hash(experiments[name]))
-        for name, record in report.load_records(tmp_path).items()
+        key: dataclasses.replace(record, code_hash=code_hash(experiments[report.experiment_name(key)]))
+        for key, record in report.load_records(tmp_path).items()
     }
     _record(records, tmp_path)
     return tmp_path
@@ -96,4 +96,22 @@ def test_regenerating_one_experiment_records_its_run_and_rewrites_its_table(chec
     assert record.digest != "f" * 64 and record.wall_s < 999.0
     text = (checkout / report.DOCS).read_text()
     assert "`ffffffffffffffff`" not in text and f"`{record.digest[:16]}`" in text
+    assert report.check(checkout) == []
+
+
+def test_a_tutorial_grid_point_is_measured_with_its_experiment_and_a_failing_claim_is_shown(checkout: Path) -> None:
+    key = report.grid_key("deep_linear", {"init_scale": 0.01})
+    assert key == "deep_linear init_scale=0.01"
+    records = report.load_records(checkout)
+    stale = dataclasses.replace(records[key], metrics={**records[key].metrics, "max_rel_error": 0.5})
+    records[key] = stale
+    _record(records, checkout)
+    row = next(line for line in (checkout / report.DOCS).read_text().splitlines() if "`init_scale=0.01`" in line)
+    assert "| 1 of 2 |" in row and "`sigmoid`: 0.5, claimed" in row
+
+    report.update(["deep_linear"], checkout, echo=False)
+
+    remeasured = report.load_records(checkout)[key]
+    assert remeasured.metrics["max_rel_error"] < 0.05
+    assert remeasured.digest != report.load_records(checkout)["deep_linear"].digest
     assert report.check(checkout) == []
