@@ -29,6 +29,7 @@ OPENS_ON = {
     "tut-gd_vs_flow": [{"lr_max": 0.1}],
     "tut-grokking": [{"train_fraction": 0.4}],
     "tut-kernel_regression": [{"kernel": "laplace"}],
+    "tut-lazy_rich": [{"lr": 0.25}],
     "tut-more_is_better": [{"train_size": 128}],
     "tut-representation_similarity": [{"steps": 50}],
     "tut-saddle_to_saddle": [{"lr": 0.002}],
