@@ -26,6 +26,7 @@ FENCE = re.compile(r"^```figure\s*$", re.MULTILINE)
 # Reordering a grid or adding a ``default`` moves the figure; update the text
 # with it, then this table.
 OPENS_ON = {
+    "tut-edge_of_stability": [{"width": 32}],
     "tut-gd_vs_flow": [{"lr_max": 0.1}],
     "tut-grokking": [{"train_fraction": 0.4}],
     "tut-kernel_regression": [{"kernel": "laplace"}],
