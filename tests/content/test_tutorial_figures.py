@@ -32,6 +32,7 @@ OPENS_ON = {
     "tut-kernel_regression": [{"kernel": "laplace"}],
     "tut-lazy_rich": [{"lr": 0.25}],
     "tut-more_is_better": [{"train_size": 128}],
+    "tut-mup_transfer": [{"steps": 100}],
     "tut-representation_similarity": [{"steps": 50}],
     "tut-saddle_to_saddle": [{"lr": 0.002}],
     "tut-scaling_laws": [{"alpha": 0.5}],
