@@ -26,10 +26,13 @@ FENCE = re.compile(r"^```figure\s*$", re.MULTILINE)
 # Reordering a grid or adding a ``default`` moves the figure; update the text
 # with it, then this table.
 OPENS_ON = {
+    "tut-edge_of_stability": [{"width": 32}],
     "tut-gd_vs_flow": [{"lr_max": 0.1}],
     "tut-grokking": [{"train_fraction": 0.4}],
     "tut-kernel_regression": [{"kernel": "laplace"}],
+    "tut-lazy_rich": [{"lr": 0.25}],
     "tut-more_is_better": [{"train_size": 128}],
+    "tut-mup_transfer": [{"steps": 100}],
     "tut-representation_similarity": [{"steps": 50}],
     "tut-saddle_to_saddle": [{"lr": 0.002}],
     "tut-scaling_laws": [{"alpha": 0.5}],
