@@ -34,6 +34,42 @@ def _font(size: int, bold: bool, italic: bool) -> Any:
     return ImageFont.load_default(size)
 
 
+@lru_cache(maxsize=32)
+def _fallback_font(size: int) -> Any | None:
+    """DejaVu Sans, for the characters the first font lacks (Liberation Sans has no ∝ or ≲); None if absent."""
+    for path in PNG_FONTS:
+        if "DejaVu" in path and os.path.exists(path):
+            return ImageFont.truetype(path, size)
+    return None
+
+
+@lru_cache(maxsize=32)
+def _missing_glyph(font: Any) -> tuple[tuple[int, int], bytes]:
+    mask = font.getmask("\uffff")  # a noncharacter: every font draws its .notdef box for it
+    return mask.size, bytes(mask)
+
+
+@lru_cache(maxsize=4096)
+def _has_glyph(font: Any, char: str) -> bool:
+    if char.isspace():
+        return True
+    mask = font.getmask(char)
+    return (mask.size, bytes(mask)) != _missing_glyph(font)
+
+
+def _covered(text: str, font: Any) -> list[tuple[str, Any]]:
+    """``text`` in stretches, each with its font: ``font``, or the fallback where ``font`` lacks a glyph."""
+    fallback = _fallback_font(font.size)
+    out: list[tuple[str, Any]] = []
+    for char in text:
+        use = font if fallback is None or _has_glyph(font, char) else fallback
+        if out and out[-1][1] is use:
+            out[-1] = (out[-1][0] + char, use)
+        else:
+            out.append((char, use))
+    return out
+
+
 def _rgba(p: Paint, extra_alpha: float = 1.0) -> tuple[int, int, int, int]:
     parsed = ink.rgba(ink.resolve(p, "light"))
     assert parsed is not None
@@ -161,7 +197,8 @@ class _Painter:
         size = item.size * self.k
         font = _font(max(1, int(round(size))), item.bold, item.italic)
         small = _font(max(1, int(round(size * SUP_SCALE))), item.bold, item.italic)
-        pieces = [(t, small if s else font, {"": 0.0, "sup": -0.4 * size, "sub": 0.25 * size}[s]) for t, s in item.runs]
+        rises = {"": 0.0, "sup": -0.4 * size, "sub": 0.25 * size}
+        pieces = [(t, f, rises[s]) for run, s in item.runs for t, f in _covered(run, small if s else font)]
         total = sum(f.getlength(t) for t, f, _ in pieces)
         pad = int(size)
         canvas = Image.new("RGBA", (int(total) + 2 * pad, int(size * 2) + 2 * pad), (0, 0, 0, 0))

@@ -101,6 +101,25 @@ def _tex_symbols(text: str) -> str:
     return _COMMAND.sub(replace, text).replace("{", "").replace("}", "")
 
 
+# Unicode super- and subscript characters (N⁻¹, η₀, log₂) drawn as raised or lowered ordinary characters: the
+# PNG's fonts lack most of them (Liberation Sans has only ¹²³), and a run keeps the two images alike.
+_RAISED = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ", "0123456789+−=()ni", strict=True))
+_LOWERED = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ᵢⱼₖₙ", "0123456789+−=()ijkn", strict=True))
+
+
+def _scripted(text: str) -> list[tuple[str, Shift]]:
+    """Plain text as runs, each stretch of super- or subscript characters raised or lowered."""
+    out: list[tuple[str, Shift]] = []
+    for c in text:
+        shift: Shift = "sup" if c in _RAISED else "sub" if c in _LOWERED else ""
+        c = _RAISED.get(c) or _LOWERED.get(c) or c
+        if out and out[-1][1] == shift:
+            out[-1] = (out[-1][0] + c, shift)
+        else:
+            out.append((c, shift))
+    return out
+
+
 def runs(label: Any) -> list[tuple[str, Shift]]:
     """A Bokeh label as text runs: plain text as is, TeX between $$ … $$ (or a TeX model) as Unicode with raised
     and lowered runs for ^ and _. Minus signs in numbers become U+2212, as Bokeh draws them."""
@@ -113,7 +132,7 @@ def runs(label: Any) -> list[tuple[str, Shift]]:
     if match:
         text, tex = match.group(1), True
     if not tex:
-        return [(text, "")]
+        return _scripted(text) or [(text, "")]
     out: list[tuple[str, Shift]] = []
     plain = ""
     i = 0

@@ -168,6 +168,27 @@ def test_the_png_is_twice_the_size_on_the_light_page():
     assert png.size == (1280, 800) and png.getpixel((2, 2)) == (255, 255, 255)
 
 
+def test_unicode_scripts_are_raised_and_lowered_runs_of_ordinary_characters():
+    from compute.figure_svg.text import runs
+
+    assert runs("Optimal log₂ η*") == [("Optimal log", ""), ("2", "sub"), (" η*", "")]
+    assert runs("∝ N⁻¹") == [("∝ N", ""), ("−1", "sup")]
+    assert runs("plain") == [("plain", "")]
+
+
+def test_the_png_draws_every_character_in_a_font_that_has_it():
+    from compute.figure_svg import png
+
+    font = png._font(40, False, False)
+    stretches = png._covered("loss ∝ N, η₀ ≲ 2/λ", font)
+    assert "".join(text for text, _ in stretches) == "loss ∝ N, η₀ ≲ 2/λ"
+    if png._fallback_font(40) is None:
+        pytest.skip("DejaVu Sans, the PNG's fallback font, is not installed")
+    for text, used in stretches:
+        for char in text:
+            assert png._has_glyph(used, char), (char, used.path)
+
+
 def test_a_message_image_has_the_figures_size():
     svg = message("Computing this figure…")
     assert 'viewBox="0 0 640 400"' in svg and "Computing this figure…" in svg
