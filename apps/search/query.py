@@ -98,6 +98,12 @@ def spellings(term: str) -> list[str]:
     return [term, other] if other else [term]
 
 
+def _pattern(term: str) -> str:
+    """A regular expression for a term: a Greek letter's name as a whole word ('eta' is not in 'beta' or 'detail'),
+    anything else as it stands."""
+    return rf"\b{term}\b" if term in _SYMBOL_OF else re.escape(term)
+
+
 def _respelled(query: str) -> str:
     """The query with every Greek letter written the other way (names as symbols, symbols as names)."""
 
@@ -127,8 +133,8 @@ def _marked(text: str) -> SafeString:
 def highlight(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> SafeString:
     """A window of plain text around the first match, escaped, with every term in <mark>."""
     text = re.sub(r"\s+", " ", text or "").strip()
-    lowered = text.lower()
-    positions = [p for p in (lowered.find(t) for t in terms) if p >= 0]
+    found = [re.search(_pattern(t), text, re.IGNORECASE) for t in terms]
+    positions = [m.start() for m in found if m]
     start = max(0, min(positions) - width // 3) if positions else 0
     if start > 0:
         # Start on a word boundary.
@@ -141,7 +147,7 @@ def highlight(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> SafeSt
     if start > 0:
         window = "… " + window
     if terms:
-        pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+        pattern = re.compile("|".join(_pattern(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
         window = pattern.sub(lambda m: f"{_START}{m.group(0)}{_STOP}", window)
     return _marked(window)
 
@@ -193,8 +199,11 @@ def _fallback(query: str, kind: str, number: int | str | None) -> Results:
     for term in terms:
         anywhere, titled = Q(), Q()
         for spelling in spellings(term):
-            anywhere |= Q(title__icontains=spelling) | Q(summary__icontains=spelling) | Q(text__icontains=spelling)
-            titled |= Q(title__icontains=spelling)
+            lookup = "iregex" if spelling in _SYMBOL_OF else "icontains"
+            value = _pattern(spelling) if spelling in _SYMBOL_OF else spelling
+            matched = {field: Q(**{f"{field}__{lookup}": value}) for field in ("title", "summary", "text")}
+            anywhere |= matched["title"] | matched["summary"] | matched["text"]
+            titled |= matched["title"]
         condition &= anywhere
         in_title &= titled
     terms = [spelling for term in terms for spelling in spellings(term)]
@@ -212,9 +221,13 @@ def _fallback(query: str, kind: str, number: int | str | None) -> Results:
         capped = capped or len(found) > FALLBACK_LIMIT
         rows.extend(found[:FALLBACK_LIMIT])
 
+    patterns = [re.compile(_pattern(t), re.IGNORECASE) for t in terms]
+
     def rank(row: SearchEntry) -> float:
-        title, summary, text = row.title.lower(), row.summary.lower(), row.text.lower()
-        return sum(4 * title.count(t) + 2 * summary.count(t) + min(text.count(t), 10) for t in terms)
+        def count(p: re.Pattern[str], text: str) -> int:
+            return len(p.findall(text))
+
+        return sum(4 * count(p, row.title) + 2 * count(p, row.summary) + min(count(p, row.text), 10) for p in patterns)
 
     rows.sort(key=rank, reverse=True)  # stable: equal ranks stay in their kind's order
     paged = Paginator(rows, PAGE_SIZE).get_page(number)

@@ -98,6 +98,10 @@ def test_a_greek_letter_is_found_by_its_name_and_by_its_symbol(corpus, mod, cate
     (hit,) = search("η", kind="article").hits
     assert "<mark>η</mark>" in str(hit.snippet)
     assert ("article", "Catapults and the edge of stability") not in _found("theta")
+    # A name is a whole word: 'eta' is not found inside 'beta', 'theta' or 'detail'.
+    forum.thread_create(user=mod, category=category, title="Betas", body="More detail on beta and theta.")
+    assert ("post", "Betas") not in _found("eta")
+    assert ("post", "Betas") in _found("beta")
 
 
 def test_math_becomes_readable_text():
