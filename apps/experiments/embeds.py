@@ -250,7 +250,7 @@ def _image_size(run: Run | None) -> tuple[int, int] | None:
 def box_style(width: int, height: int) -> str:
     """The plot box's size as data (the image's aspect ratio and height); figures.css decides what to do with
     it, so that cached article HTML never fixes a layout rule."""
-    return f"aspect-ratio: {width} / {height}; --lm-figure-height: {height}px"
+    return f"aspect-ratio: {width} / {height}; --lm-figure-width: {width}px; --lm-figure-height: {height}px"
 
 
 def figure_placeholder(resolved: ResolvedFigure, *, dom_id: str = "", title: str = "") -> str:

@@ -98,7 +98,7 @@ def test_the_placeholder_shows_the_image_with_hidden_controls_links_and_a_data_t
     image = html[html.index('<img class="lm-figure-image"') :].split(">", 1)[0]
     assert f'src="/experiments/runs/{run.pk}/figure.svg"' in image and 'width="640" height="400"' in image
     assert (
-        'style="aspect-ratio: 640 / 400; --lm-figure-height: 400px"' in html
+        'style="aspect-ratio: 640 / 400; --lm-figure-width: 640px; --lm-figure-height: 400px"' in html
     )  # the box is reserved before the image arrives
     assert '<div class="lm-figure-controls" hidden>' in html  # no dead control without JavaScript
     assert '<select id="lm-figure-1-init_scale" data-grid-key="init_scale">' in html
