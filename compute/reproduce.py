@@ -66,7 +66,8 @@ With Python {record["python"]} and the packages of `requirements.txt`:
     python -m pip install -r requirements.txt
     python -m compute.reproduce
 
-It re-runs the experiment on the CPU and says whether the result's digest
+It re-runs the experiment on the CPU, with as many compute threads as the run
+used ({record.get("threads", 1)}), and says whether the result's digest
 matches ("matched"; on a CPU it must be byte-identical), or, when the run or
 the reproduction used a GPU, whether every number agrees within a relative
 {record["tolerance"]:g} ("agreed"). The run: {record["url"]}
@@ -114,6 +115,8 @@ def run_record(
         "code_hash": code_hash,
         "tolerance": tolerance,
         "device": provenance.get("device", ""),
+        # Reductions split across threads add in another order: a CPU digest holds for one thread count.
+        "threads": int(provenance.get("threads") or 1),
         "git_commit": provenance.get("git_commit", ""),
         "python": provenance.get("python_version", platform.python_version()),
         "platform": f"{platform.system()} {platform.machine()}",
@@ -136,7 +139,12 @@ def _reproduce_here(record: Mapping[str, Any]) -> int:
     object.__setattr__(spec, "module", module.__name__)
     if code_hash(spec) != record["code_hash"]:
         print(f"warning: this code hashes to {code_hash(spec)}, the run's to {record['code_hash']}", file=sys.stderr)
-    print(f"re-running {record['experiment']} (run {record['run']}, seed {record['seed']}) ...", flush=True)
+    threads = int(record.get("threads") or 1)
+    os.environ["COMPUTE_THREADS"] = str(threads)  # what the run used, whatever this shell says
+    print(
+        f"re-running {record['experiment']} (run {record['run']}, seed {record['seed']}, {threads} thread(s)) ...",
+        flush=True,
+    )
     outcome = execute(spec, spec.validate(record["config"]))
     print(f"expected digest {record['expected_digest']}")
     print(f"obtained digest {outcome.digest}")

@@ -91,3 +91,26 @@ def test_a_run_of_older_code_gets_no_bundle_but_the_reason(client, finished_run)
     Run.objects.filter(pk=run.pk).update(code_hash="0ld0c0de0ld0c0de")
     response = client.get(f"/experiments/runs/{run.pk}/reproduce.zip")
     assert response.status_code == 409 and "code has changed since this run" in response.json()["error"]
+
+
+def test_a_bundle_re_runs_with_the_thread_count_its_run_used(client, finished_run, tmp_path) -> None:
+    # A CPU digest holds for one thread count (reductions split across threads add in another order), so the
+    # reproduction uses the run's, whatever COMPUTE_THREADS the reader's shell has.
+    run = finished_run()
+    run.provenance = {**run.provenance, "threads": 2}
+    run.save(update_fields=["provenance"])
+    response = client.get(f"/experiments/runs/{run.pk}/reproduce.zip")
+    bundle = tmp_path / "bundle.zip"
+    bundle.write_bytes(response.content)
+    with zipfile.ZipFile(bundle) as archive:
+        assert json.loads(archive.read("run.json"))["threads"] == 2
+        assert "as many compute threads as the run\nused (2)" in archive.read("README.md").decode()
+    cli = subprocess.run(
+        [sys.executable, "-m", "compute", "reproduce", str(bundle)],
+        cwd=ROOT,
+        env=_clean_env(),  # COMPUTE_THREADS=1
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert cli.returncode == 0 and "seed 0, 2 thread(s)" in cli.stdout and "matched" in cli.stdout, cli.stdout
