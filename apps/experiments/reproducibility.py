@@ -21,14 +21,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
-from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.roles import EDITOR, holders
 from apps.core.requesters import RECHECK
 from apps.experiments.executors import executor_for
 from apps.experiments.models import ACTIVE, Run, RunQuerySet, RunStatus
-from apps.experiments.services import enqueue, on_run_finished
+from apps.experiments.services import on_run_finished, reproduction_enqueue
 
 log = logging.getLogger(__name__)
 
@@ -119,23 +118,13 @@ def recheck_published_figures(*, cpu_budget_s: float | None = None, now: datetim
 
 def run_recheck(*, run: Run) -> Run:
     """Queue a reproduction of a published figure's run, as the site's own background work."""
-    with transaction.atomic():
-        copy = Run.objects.create(
-            experiment=run.experiment,
-            preset=run.preset,
-            config=run.config,
-            seed=run.seed,
-            config_hash=run.config_hash,
-            code_hash=run.code_hash,
-            cache_key=run.cache_key,
-            requested_by=None,
-            requested_because=RECHECK.reason,
-            priority=RECHECK.priority,
-            reproduction_of=run,
-            message="waiting for a worker (re-check of a published figure)",
-        )
-        enqueue(copy)
-    return copy
+    return reproduction_enqueue(
+        run,
+        message="waiting for a worker (re-check of a published figure)",
+        requested_by=None,
+        requested_because=RECHECK.reason,
+        priority=RECHECK.priority,
+    )
 
 
 def alert_on_unexplained_change(run: Run) -> None:

@@ -373,6 +373,14 @@ def run_reproduce(*, run: Run, user: User | AnonymousUser) -> Run:
     if permission.allowance is RunAllowance.STARTER and not executor.within_starter(run.experiment, plan):
         raise PermissionDenied("This is larger than a starter run. " + permission.reason)
     _check_quota(person, new_runs=1, permission=permission)
+    return reproduction_enqueue(run, requested_by=person, message="waiting for a worker (reproduction)")
+
+
+def reproduction_enqueue(run: Run, *, message: str, **fields: Any) -> Run:
+    """Create a reproduction of ``run`` (its configuration, seed, code and cache key) and queue it after commit.
+
+    ``fields`` are the new run's own (who requested it, why, its priority); callers check who may ask first.
+    """
     with transaction.atomic():
         copy = Run.objects.create(
             experiment=run.experiment,
@@ -382,9 +390,9 @@ def run_reproduce(*, run: Run, user: User | AnonymousUser) -> Run:
             config_hash=run.config_hash,
             code_hash=run.code_hash,
             cache_key=run.cache_key,
-            requested_by=person,
             reproduction_of=run,
-            message="waiting for a worker (reproduction)",
+            message=message,
+            **fields,
         )
         enqueue(copy)
     return copy
