@@ -40,30 +40,35 @@ def broker_env(broker_url: str, broker_dir: Path) -> dict[str, str]:
     return {"CELERY_BROKER_URL": broker_url, "CELERY_BROKER_DIR": str(broker_dir)}
 
 
+def worker_argv(name: str) -> list[str]:
+    """A worker node as production runs it: both queues, one pool process, named ``name``."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-Q",
+        "experiments,default",
+        "-c",
+        "1",
+        "-n",
+        f"{name}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "--loglevel",
+        "INFO",
+    ]
+
+
 class Worker:
     def __init__(self, env: dict[str, str], name: str, log: Path) -> None:
         self.log = log
         self.handle = log.open("ab")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "experiments,default",
-                "-c",
-                "1",
-                "-n",
-                f"{name}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel",
-                "INFO",
-            ],
+            worker_argv(name),
             cwd=ROOT,
             env=env,
             stdout=self.handle,

@@ -299,29 +299,9 @@ def gunicorn(env: dict[str, str], port: int, log: Path) -> Process:
 
 def celery_worker(env: dict[str, str], name: str, log: Path) -> Process:
     """One worker node as production runs it (both queues, one pool process), in its own process group."""
-    return Process(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            "experiments,default",
-            "-c",
-            "1",
-            "-n",
-            f"{name}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "INFO",
-        ],
-        env,
-        log,
-    )
+    from tests.experiments.conftest import worker_argv
+
+    return Process(worker_argv(name), env, log)
 
 
 def pool_children(parent: int) -> list[int]:
